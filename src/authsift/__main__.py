@@ -1,0 +1,3 @@
+from authsift.cli import main
+
+main()

@@ -1,0 +1,151 @@
+"""Protected endpoint works without credentials.
+
+## What it checks
+Replays each operation's valid request with every credential removed (no Authorization, Cookie
+or API-key header or query parameter), and again with a bare `Authorization: Bearer` header.
+
+## Why it matters
+An endpoint that answers anonymous callers like logged-in ones has no authentication at all:
+anyone on the network reads what the identity reads (OWASP API2:2023 "Other microservices can
+access it without authentication", API5:2023).
+
+## Example
+`GET /orders/1` with no credential → `200 OK` with alice's order, the same answer alice gets.
+
+## Remediation
+Require authentication by default (deny unless a route is explicitly public) and declare the
+public operations in the OpenAPI document with `security: []`.
+
+## References
+OWASP API2:2023, API5:2023 · ASVS 5.0 V8.2.1, V8.3.1 · WSTG-ATHN-04, WSTG-ATHZ-02 · CWE-306, CWE-862
+
+## Decision rule
+CHECKS.md #19, in its fewer-false-positives reading. The anonymous answer must be 2xx, equal in
+status and at least 90 % similar to the identity's valid answer (volatile fields masked), and
+reproduce on two re-sends, on an operation not declared public. It is reported only with a reason
+to believe the resource is protected: the answer carries the identity's own markers, the
+operation is an admin function, or another identity is refused the same request. An answer that
+is the same for everyone and carries nothing of the caller looks public: inconclusive, never
+vulnerable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+from authsift.analysis import Baseline, markers_present, similarity
+from authsift.checks.base import Check, Context, Inconclusive
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Operation,
+    Severity,
+)
+from authsift.plan import looks_privileged
+
+_SIMILAR = 0.90
+
+
+class UnauthenticatedAccess(Check):
+    id = "authz-unauthenticated-access"
+    title = "Protected endpoint answers without credentials"
+    family = Family.AUTHZ
+    severity = Severity.CRITICAL
+    cwe = (306, 862)
+    owasp = "API2:2023"
+    needs = frozenset({"credential"})
+    max_requests = 6
+    expected_requests = 2
+    remediation = (
+        "Deny by default: make authentication a global middleware and opt routes out explicitly; "
+        "declare public operations with `security: []` in the OpenAPI document."
+    )
+    references = ("OWASP API2:2023", "OWASP API5:2023", "ASVS 5.0 V8.2.1", "WSTG-ATHN-04")
+
+    def applies_to(self, operation: Operation) -> str | None:
+        return "declared public (security: [])" if operation.declared_public else None
+
+    async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        base = await ctx.baseline()
+        identity = ctx.identity
+        assert identity is not None and ctx.operation is not None  # baseline() chose the identity
+        valid_exchange, none_exchange, _ = ctx.baseline_exchanges()
+        anonymous = none_exchange.request  # the baseline's R_none is this check's first probe
+        bare = replace(anonymous, headers=(*anonymous.headers, ("Authorization", "Bearer")))
+        for label, exchange in (
+            ("no credentials", none_exchange),
+            ("a bare `Authorization: Bearer` header", await ctx.send(bare)),
+        ):
+            if not _answers_like(exchange, base):
+                continue
+            assert exchange.response is not None
+            carried = markers_present(exchange.response, base.markers)
+            reason = await self._why_protected(ctx, exchange.request, identity, carried)
+            if reason is None:
+                raise Inconclusive(
+                    "answers anonymous callers like every identity and carries nothing of the "
+                    "caller: looks public (declare it with `security: []`)"
+                )
+            if not await _reproduces(ctx, exchange.request, base):
+                raise Inconclusive("anonymous access did not reproduce on re-send")
+            score = similarity(exchange.response, base.reference, base.volatile)
+            yield ctx.finding(
+                self,
+                description=(
+                    f"{ctx.operation.key} answered a request with {label} as it answers {identity} "
+                    f"(similarity {score:.2f}, confirmed twice): {reason}."
+                ),
+                evidence=[
+                    Evidence(f"valid request as {identity}", valid_exchange),
+                    Evidence(f"request with {label}", exchange, reason),
+                ],
+                confidence=Confidence.CERTAIN if carried else Confidence.FIRM,
+                severity=Severity.CRITICAL
+                if carried or looks_privileged(ctx.operation)
+                else Severity.HIGH,
+                reproduce=exchange,
+                details={
+                    "variant": label,
+                    "similarity": round(score, 3),
+                    "markers": sorted(carried),
+                },
+            )
+            return
+
+    async def _why_protected(
+        self, ctx: Context, request: HttpRequest, identity: str, carried: frozenset[str]
+    ) -> str | None:
+        assert ctx.operation is not None
+        if carried:
+            return f"the anonymous answer carries {identity}'s own data ({', '.join(sorted(carried)[:3])})"
+        if looks_privileged(ctx.operation):
+            return "the operation is an administrative function"
+        for other in ctx.identities:
+            if other != identity:
+                probe = await ctx.send(ctx.build(as_identity=identity), identity=other)
+                if probe.status in (401, 403, 404):
+                    return f"{other} is refused the same request ({probe.status}), so it is access-controlled"
+                return None
+        return None
+
+
+def _answers_like(exchange: Exchange, base: Baseline) -> bool:
+    response = exchange.response
+    return (
+        response is not None
+        and 200 <= response.status < 300
+        and response.status == base.reference.status
+        and similarity(response, base.reference, base.volatile) >= _SIMILAR
+    )
+
+
+async def _reproduces(ctx: Context, request: HttpRequest, base: Baseline) -> bool:
+    for _ in range(2):
+        if not _answers_like(await ctx.send(request), base):
+            return False
+    return True

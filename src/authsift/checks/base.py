@@ -1,0 +1,213 @@
+"""What a check is, and what it may ask of the engine.
+
+A check is one class in one file under `checks/<family>/`, registered when it is defined. It
+declares its cost and risk up front (`max_requests`, `safety`, `needs`) so that the planner can
+budget and gate it, and it talks to the target only through `ctx` — never through an HTTP client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Operation,
+    Safety,
+    Severity,
+)
+
+if TYPE_CHECKING:
+    from authsift.analysis import Baseline, Calibration, Judgement
+    from authsift.engine.credentials import Credential
+
+_REGISTRY: dict[str, type[Check]] = {}
+
+# Preconditions a check may declare (CHECKS.md §1.5, in the engine's words).
+KNOWN_NEEDS = frozenset(
+    {
+        "credential",
+        "jwt",
+        "two_identities",
+        "admin",
+        "login",
+        "refresh",
+        "logout",
+        "oidc",
+        "api_key",
+        "oob",
+    }
+)
+
+
+class CheckDefinitionError(TypeError):
+    pass
+
+
+class Check:
+    """Base class. Subclasses set the metadata and implement `run`.
+
+    The docstring is the user-facing documentation (`authsift explain ID`, docs/checks/) with the
+    sections What it checks / Why it matters / Example / Remediation / References.
+    """
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    family: ClassVar[Family]
+    severity: ClassVar[Severity]
+    cwe: ClassVar[tuple[int, ...]]
+    owasp: ClassVar[str]
+    safety: ClassVar[Safety] = Safety.READ_ONLY
+    needs: ClassVar[frozenset[str]] = frozenset()
+    max_requests: ClassVar[int] = 10  # per task; feeds the plan's budget and the dry-run estimate
+    expected_requests: ClassVar[int | None] = None  # typical per task, when below max_requests
+    # "operation": one task per operation; "api": a few representative operations, one finding per API
+    granularity: ClassVar[Literal["operation", "api"]] = "operation"
+    remediation: ClassVar[str] = ""
+    references: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("abstract", False):
+            return
+        missing = [
+            n for n in ("id", "title", "family", "severity", "cwe", "owasp") if not hasattr(cls, n)
+        ]
+        if missing:
+            raise CheckDefinitionError(f"{cls.__name__} lacks {', '.join(missing)}")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", cls.id) or not cls.id.startswith(
+            cls.family.value + "-"
+        ):
+            raise CheckDefinitionError(
+                f"{cls.__name__}: id {cls.id!r} must be kebab-case with prefix {cls.family.value}-"
+            )
+        if cls.id in _REGISTRY and _REGISTRY[cls.id] is not cls:
+            raise CheckDefinitionError(
+                f"duplicate check id {cls.id!r}: {_REGISTRY[cls.id].__name__} and {cls.__name__}"
+            )
+        unknown = set(cls.needs) - KNOWN_NEEDS
+        if unknown:
+            raise CheckDefinitionError(f"{cls.id}: unknown needs {sorted(unknown)}")
+        _REGISTRY[cls.id] = cls
+
+    def applies_to(self, operation: Operation) -> str | None:
+        """None when the check should run on this operation, else the reason it is skipped."""
+        return None
+
+    def estimate(self, operation: Operation | None) -> int:
+        return self.expected_requests if self.expected_requests is not None else self.max_requests
+
+    async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def registry() -> Mapping[str, type[Check]]:
+    """Every check, imported on first use (one file per check, no wiring)."""
+    _import_all()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def _import_all() -> None:
+    import importlib
+    import pkgutil
+
+    import authsift.checks as package
+
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if (
+            not module.name.rsplit(".", 1)[-1].startswith("_")
+            and module.name != "authsift.checks.base"
+        ):
+            importlib.import_module(module.name)
+
+
+class Inconclusive(Exception):
+    """Raised by a check that cannot decide; the task is reported inconclusive with this reason."""
+
+
+class Context(Protocol):
+    """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
+
+    operation: Operation | None
+    identity: str | None  # the identity the task runs as (the "attacker" for authz checks)
+    identities: tuple[str, ...]  # all logged-in identities, in config order
+
+    def build(
+        self, operation: Operation | None = None, *, as_identity: str | None = None
+    ) -> HttpRequest:
+        """A valid request for the operation with parameters filled for `as_identity`'s objects,
+        without credentials."""
+        ...
+
+    async def send(
+        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+    ) -> Exchange:
+        """Send as `identity` (credentials applied and kept fresh) or anonymously (None)."""
+        ...
+
+    async def baseline(
+        self, operation: Operation | None = None, identity: str | None = None
+    ) -> Baseline:
+        """R_valid ×2, R_none and R_junk for the operation as the identity (cached per scan)."""
+        ...
+
+    def baseline_exchanges(
+        self, operation: Operation | None = None, identity: str | None = None
+    ) -> tuple[Exchange, Exchange, Exchange]:
+        """The recorded (valid, no-credential, junk-credential) exchanges behind a baseline."""
+        ...
+
+    def junk_request(self, request: HttpRequest, identity: str | None = None) -> HttpRequest:
+        """`request` with the identity's credential replaced by a random one of the same shape."""
+        ...
+
+    def credential(self, identity: str | None = None) -> Credential | None: ...
+
+    def markers(self, identity: str | None = None) -> frozenset[str]:
+        """Caller-unique values of the identity (id, e-mail, username) learnt at preflight."""
+        ...
+
+    def role(self, identity: str) -> str: ...
+
+    def is_privileged(self, identity: str) -> bool: ...
+
+    @property
+    def calibration(self) -> Calibration: ...
+
+    def judge(
+        self, exchange: Exchange, baseline: Baseline, *, markers: frozenset[str] | None = None
+    ) -> Judgement: ...
+
+    async def confirm(
+        self, request: HttpRequest, baseline: Baseline, *, identity: str | None = None
+    ) -> bool:
+        """Re-send a positive twice, interleaved with fresh junk controls (CHECKS.md §1.2)."""
+        ...
+
+    def finding(
+        self,
+        check: Check,
+        *,
+        title: str | None = None,
+        description: str,
+        evidence: list[Evidence],
+        confidence: Confidence = Confidence.FIRM,
+        severity: Severity | None = None,
+        victim: str | None = None,
+        reproduce: Exchange | None = None,
+        details: dict[str, Any] | None = None,
+        api_wide: bool = False,
+    ) -> Finding: ...

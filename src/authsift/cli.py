@@ -1,0 +1,297 @@
+"""The command line: a thin typer skin over the workflow, the lab and the reports. No logic here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from authsift import __version__
+
+app = typer.Typer(
+    name="authsift",
+    help="Find the authentication and authorization mistakes that lead to API breaches, with proof.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="authsift.yaml to use.")]
+
+
+def _die(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def scan(
+    target: Annotated[
+        str | None, typer.Argument(help="Target URL (quick form, without a config file).")
+    ] = None,
+    config: ConfigOpt = None,
+    spec: Annotated[str | None, typer.Option(help="OpenAPI file or URL.")] = None,
+    identity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--identity", "-i", help="NAME[@ROLE]:TYPE:… with secrets by reference (env:/file:)."
+        ),
+    ] = None,
+    report_format: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="console, json, sarif, junit, html (repeatable)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Report file (one format) or directory.")
+    ] = None,
+    fail_on: Annotated[str | None, typer.Option(help="info|low|medium|high|critical|none.")] = None,
+    include: Annotated[list[str] | None, typer.Option(help="Check ids or families to run.")] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Check ids or families to skip.")
+    ] = None,
+    intrusive: Annotated[
+        bool | None, typer.Option("--intrusive/--read-only", help="Allow state-changing probes.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Print the plan and the request estimate; send nothing."),
+    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Previous JSON report: report and fail only on new findings."),
+    ] = None,
+    ignore: Annotated[
+        Path | None,
+        typer.Option(help="Suppression file (default: authsift.ignore.yaml beside the config)."),
+    ] = None,
+    har: Annotated[
+        Path | None, typer.Option(help="Write the scan's own traffic as HAR 1.2, redacted.")
+    ] = None,
+    proxy: Annotated[
+        str | None, typer.Option(help="Send traffic through this proxy (Burp, ZAP, mitmproxy).")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", help="Do not verify TLS certificates.")
+    ] = False,
+    rate: Annotated[float | None, typer.Option(help="Requests per second.")] = None,
+    max_requests: Annotated[int | None, typer.Option(help="Request budget.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No console summary.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show full evidence in the console.")
+    ] = False,
+) -> None:
+    """Scan a live API with two or more identities and report what is broken, with proof."""
+    from authsift.config import ConfigError, config_from_cli, load_config
+    from authsift.workflow import ScanJob, execute
+
+    overrides: dict[str, Any] = {}
+    if report_format:
+        overrides["report.formats"] = report_format
+    if fail_on is not None:
+        overrides["fail_on"] = fail_on
+    if include:
+        overrides["checks.include"] = include
+    if exclude:
+        overrides["checks.exclude"] = exclude
+    if intrusive is not None:
+        overrides["checks.intrusive"] = intrusive
+    if proxy is not None:
+        overrides["proxy"] = proxy
+    if insecure:
+        overrides["tls.verify"] = False
+    if rate is not None:
+        overrides["limits.rate"] = rate
+    if max_requests is not None:
+        overrides["limits.max_requests"] = max_requests
+    try:
+        if config is not None:
+            if not config.is_file():
+                raise _die(f"config file not found: {config}")
+            loaded = load_config(config)
+            if target is not None:
+                overrides["target"] = target
+            if spec is not None:
+                overrides["spec"] = spec
+            loaded = loaded.override(overrides) if overrides else loaded
+            base_dir = config.parent
+        elif target is not None:
+            loaded = config_from_cli(target, spec, identity or [], settings=overrides)
+            base_dir = Path.cwd()
+        else:
+            raise _die("give a config file (-c authsift.yaml) or a target URL with --identity")
+    except ConfigError as exc:
+        raise _die(str(exc)) from None
+    if dry_run:
+        from authsift.dryrun import print_dry_run
+
+        raise typer.Exit(print_dry_run(loaded, base_dir, out, err))
+    job = ScanJob(
+        config=loaded,
+        config_dir=base_dir,
+        output=output,
+        baseline=baseline,
+        ignore=ignore,
+        har=har,
+        quiet=quiet,
+        verbose=verbose,
+        progress=sys.stderr.isatty(),
+    )
+    raise typer.Exit(execute(job, out, err).exit_code)
+
+
+@app.command()
+def demo(
+    hardened: Annotated[
+        bool, typer.Option("--hardened", help="Scan the hardened twin: expect nothing.")
+    ] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where the reports go.")] = Path(
+        "authsift-demo"
+    ),
+) -> None:
+    """Start the built-in lab, scan it with the bundled config, write reports, stop the lab."""
+    from authsift.demo import run_demo
+
+    raise typer.Exit(run_demo(hardened=hardened, output=output, out=out, err=err))
+
+
+@app.command()
+def lab(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8000,
+    hardened: Annotated[
+        bool, typer.Option("--hardened", help="Every flaw off; everything done right.")
+    ] = False,
+    flaws: Annotated[
+        str | None, typer.Option(help="Comma-separated flaw ids to switch on (others off).")
+    ] = None,
+    all_flaws: Annotated[bool, typer.Option("--all", help="Every flaw on (the default).")] = False,
+    list_flaws: Annotated[
+        bool, typer.Option("--list-flaws", help="Print every flaw id and exit.")
+    ] = False,
+) -> None:
+    """Run the vulnerable-by-design lab API (and its hardened twin) on 127.0.0.1."""
+    from authsift.lab.flaws import FLAWS, LabSettings, UnknownFlawError
+
+    if list_flaws:
+        width = max(len(k) for k in FLAWS)
+        for flaw_id, description in FLAWS.items():
+            out.print(f"{flaw_id:<{width}}  {description}", highlight=False, soft_wrap=True)
+        raise typer.Exit(0)
+    if sum([hardened, flaws is not None, all_flaws]) > 1:
+        raise _die("choose one of --hardened, --flaws, --all")
+    try:
+        if hardened:
+            settings = LabSettings.hardened_twin()
+        elif flaws is not None:
+            settings = LabSettings.only({f.strip() for f in flaws.split(",") if f.strip()})
+        else:
+            settings = LabSettings.vulnerable()
+    except UnknownFlawError as exc:
+        raise _die(f"{exc} (see authsift lab --list-flaws)") from None
+    from authsift.lab.server import serve
+
+    serve(settings, port)
+
+
+@app.command("checks")
+def list_checks(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List every check: id, family, severity, safety, needs."""
+    from rich.table import Table
+
+    from authsift.checks.base import registry
+
+    rows: list[dict[str, Any]] = [
+        {
+            "id": cid,
+            "family": cls.family.value,
+            "severity": cls.severity.value,
+            "safety": cls.safety.value,
+            "needs": sorted(cls.needs),
+            "title": cls.title,
+        }
+        for cid, cls in registry().items()
+    ]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("id", "family", "severity", "safety", "needs", "title")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["family"],
+            row["severity"],
+            row["safety"],
+            ", ".join(row["needs"]),
+            row["title"],
+        )
+    out.print(table)
+
+
+@app.command()
+def explain(
+    check_id: Annotated[str, typer.Argument(help="A check id, e.g. authz-unauthenticated-access.")],
+) -> None:
+    """Print a check's documentation."""
+    from rich.markdown import Markdown
+
+    from authsift.checks.base import registry
+
+    checks = registry()
+    if check_id not in checks:
+        import difflib
+
+        close = difflib.get_close_matches(check_id, list(checks), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise _die(f"unknown check {check_id!r}{hint}")
+    cls = checks[check_id]
+    out.print(Markdown(f"# {cls.id}: {cls.title}\n\n" + cls.doc()))
+
+
+@app.command()
+def init(
+    spec: Annotated[Path, typer.Option(help="OpenAPI file to read endpoints and schemes from.")],
+    target: Annotated[str, typer.Option(help="Target base URL.")] = "http://127.0.0.1:8000",
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("authsift.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config guessed from the spec."""
+    from authsift.spec import SpecError, load_spec_file
+    from authsift.starter import starter_config
+
+    if output.exists() and not force:
+        raise _die(f"{output} exists (use --force to overwrite)")
+    if not spec.is_file():
+        raise _die(f"spec file not found: {spec}")
+    try:
+        api = load_spec_file(spec)
+    except SpecError as exc:
+        raise _die(f"spec: {exc}") from None
+    output.write_text(starter_config(api, target), encoding="utf-8")
+    out.print(
+        f"wrote {output}: fill in the identities, then run `authsift scan -c {output} --dry-run`"
+    )
+
+
+@app.command("config-schema")
+def config_schema() -> None:
+    """Print the JSON Schema of authsift.yaml (for editor completion)."""
+    from authsift.config import config_json_schema
+
+    sys.stdout.write(json.dumps(config_json_schema(), indent=2) + "\n")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"authsift {__version__}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,82 @@
+"""`authsift scan --dry-run`: the plan the scan would run, its request estimate and its duration.
+
+Nothing is sent but, when the spec is a URL, one anonymous GET for the spec itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from authsift.config import Config
+from authsift.engine.scan import build_plan, select_checks, session_settings
+from authsift.engine.scope import Scope
+from authsift.engine.session import HttpSession
+from authsift.engine.specs import SpecUnavailable, load_local_spec, obtain_spec
+from authsift.model import ApiSpec
+
+
+def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:
+    source = config.spec
+    if source and not source.startswith(("http://", "https://")):
+        path = Path(source) if Path(source).is_absolute() else base_dir / source
+        if path.is_file() or not source.startswith("/"):
+            return load_local_spec(path)
+
+    async def fetch() -> ApiSpec:
+        from authsift.engine.auth import AuthManager
+        from authsift.engine.redact import Redactor
+
+        auth = AuthManager([], config.target, Redactor())
+        async with HttpSession(
+            Scope(config.target, config.scope), session_settings(config)
+        ) as session:
+            return await obtain_spec(session, config, base_dir, auth)
+
+    return asyncio.run(fetch())
+
+
+def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) -> int:
+    try:
+        spec = load_spec_for_plan(config, base_dir)
+    except (SpecUnavailable, OSError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+    checks = select_checks(config)
+    plan = build_plan(config, spec, checks)
+    table = Table("check", "tasks", "requests (est.)", "safety", title=f"Plan for {config.target}")
+    for check_id, tasks in plan.tasks_by_check().items():
+        table.add_row(
+            check_id,
+            str(len(tasks)),
+            str(sum(t.estimate for t in tasks)),
+            checks[check_id].safety.value,
+        )
+    out.print(table)
+    limits = config.limits
+    seconds = plan.estimated_seconds(limits.rate, limits.concurrency)
+    out.print(
+        f"{len(spec.operations)} operations · {len(plan.tasks)} tasks · "
+        f"~{plan.estimated_requests} requests (preflight {plan.preflight_requests}, "
+        f"baselines {len(plan.baseline_operations) * 4}, checks {plan.check_requests}) · "
+        f"~{seconds:.0f}s at {limits.rate:g} req/s (budget {limits.max_requests}, max_time {limits.max_time:g}s)"
+    )
+    if plan.estimated_requests > limits.max_requests:
+        out.print(
+            "[yellow]the estimate exceeds max_requests: the tail of the plan will be reported as not run[/]"
+        )
+    reasons = Counter(
+        f"{s.check_id}: {s.reason}" if s.operation is None else f"{s.check_id}: {s.reason}"
+        for s in plan.skipped
+    )
+    if reasons:
+        out.print("[bold]skipped[/]")
+        for reason, count in sorted(reasons.items()):
+            out.print(
+                f"  {reason}" + (f" ({count} operations)" if count > 1 else ""), highlight=False
+            )
+    return 0

@@ -1,0 +1,256 @@
+"""The engine's side of `checks.base.Context`: what a check may ask, answered with real traffic.
+
+`ScanState` is shared by every task of a scan (session, identities, baselines, calibration);
+`TaskContext` is the view one task gets. Baselines are computed once per operation and identity
+and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from authsift.analysis import Baseline, Calibration, Judgement, Verdict, judge
+from authsift.checks.base import Check, Inconclusive
+from authsift.engine.auth import AuthManager
+from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
+from authsift.engine.redact import Redactor
+from authsift.engine.requests import build_request, curl_command
+from authsift.engine.session import HttpSession
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Finding,
+    HttpRequest,
+    HttpResponse,
+    Operation,
+    OperationRef,
+    Severity,
+)
+from authsift.plan import looks_privileged
+
+
+@dataclass(slots=True)
+class ScanState:
+    target: str
+    session: HttpSession
+    auth: AuthManager
+    redactor: Redactor
+    roles: dict[str, str]  # identity → role, config order
+    privileged_roles: frozenset[str]
+    resources: dict[str, dict[str, list[object]]]  # identity → parameter name → owned values
+    calibration: Calibration
+    markers: dict[str, frozenset[str]] = field(default_factory=dict)
+    baselines: dict[tuple[str, str], asyncio.Future[Baseline]] = field(default_factory=dict)
+    baseline_exchanges: dict[tuple[str, str], tuple[Exchange, Exchange, Exchange]] = field(
+        default_factory=dict
+    )
+
+    @property
+    def identities(self) -> tuple[str, ...]:
+        return tuple(self.roles)
+
+    def is_privileged(self, identity: str) -> bool:
+        return self.roles.get(identity, "") in self.privileged_roles
+
+    def identity_order(self, operation: Operation) -> list[str]:
+        """Who to try first for a baseline: the admin for admin-looking operations, else users."""
+        privileged_first = looks_privileged(operation)
+        return sorted(
+            self.identities, key=lambda name: self.is_privileged(name) != privileged_first
+        )
+
+
+class TaskContext:
+    """One task's view of the scan (implements `checks.base.Context`)."""
+
+    def __init__(self, state: ScanState, operation: Operation | None, identity: str | None) -> None:
+        self._state = state
+        self.operation = operation
+        self.identity = identity
+        self.identities = state.identities
+        self.requests = 0
+
+    # -------------------------------------------------------------- requests
+
+    def build(
+        self, operation: Operation | None = None, *, as_identity: str | None = None
+    ) -> HttpRequest:
+        op = operation or self._require_operation()
+        owner = as_identity or self.identity
+        values = self._state.resources.get(owner, {}) if owner else {}
+        return build_request(self._state.target, op, values)
+
+    async def send(
+        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+    ) -> Exchange:
+        self.requests += 1
+        return await self._state.session.send(
+            request, identity=identity, retry_on_limit=retry_on_limit
+        )
+
+    def credential(self, identity: str | None = None) -> Credential | None:
+        name = identity or self.identity
+        return self._state.auth.credential(name) if name else None
+
+    def markers(self, identity: str | None = None) -> frozenset[str]:
+        name = identity or self.identity
+        return self._state.markers.get(name, frozenset()) if name else frozenset()
+
+    def role(self, identity: str) -> str:
+        return self._state.roles.get(identity, "")
+
+    def is_privileged(self, identity: str) -> bool:
+        return self._state.is_privileged(identity)
+
+    @property
+    def calibration(self) -> Calibration:
+        return self._state.calibration
+
+    # -------------------------------------------------------------- baselines and judging
+
+    async def baseline(
+        self, operation: Operation | None = None, identity: str | None = None
+    ) -> Baseline:
+        """The baseline as `identity`, or — when the task has none — as the first identity (in
+        `identity_order`) whose valid request succeeds. Raises `Inconclusive` when none does."""
+        op = operation or self._require_operation()
+        wanted = identity or self.identity
+        candidates = [wanted] if wanted else self._state.identity_order(op)[:2]
+        reasons: list[str] = []
+        for name in candidates:
+            base = await self._baseline_for(op, name)
+            usable, reason = base.usable
+            if usable:
+                self.identity = self.identity or name
+                return base
+            reasons.append(f"{name}: {reason}")
+        raise Inconclusive(f"no usable baseline for {op.key} ({'; '.join(reasons)})")
+
+    async def _baseline_for(self, op: Operation, identity: str) -> Baseline:
+        key = (op.key, identity)
+        future = self._state.baselines.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._state.baselines[key] = future
+            try:
+                future.set_result(await self._measure_baseline(op, identity))
+            except BaseException as exc:
+                future.set_exception(exc)
+                del self._state.baselines[key]
+                raise
+        return await asyncio.shield(future)
+
+    async def _measure_baseline(self, op: Operation, identity: str) -> Baseline:
+        request = self.build(op, as_identity=identity)
+        first = await self.send(request, identity=identity)
+        second = await self.send(request, identity=identity)
+        credential = self._state.auth.credential(identity)
+        anonymous = strip_credentials(request, credential)
+        none = await self.send(anonymous)
+        junk_request = apply_credential(anonymous, _junk(credential))
+        junk = await self.send(junk_request)
+        self._state.baseline_exchanges[(op.key, identity)] = (first, none, junk)
+        return Baseline.from_responses(
+            (_response(first), _response(second)),
+            none=none.response,
+            junk=junk.response,
+            identity_markers=self.markers(identity),
+        )
+
+    def baseline_exchanges(
+        self, operation: Operation | None = None, identity: str | None = None
+    ) -> tuple[Exchange, Exchange, Exchange]:
+        """The recorded (valid, no-credential, junk-credential) exchanges behind a baseline, for
+        the evidence pair of a finding."""
+        op = operation or self._require_operation()
+        name = identity or self.identity
+        if name is None or (op.key, name) not in self._state.baseline_exchanges:
+            raise Inconclusive(f"no baseline recorded for {op.key}")
+        return self._state.baseline_exchanges[(op.key, name)]
+
+    def junk_request(self, request: HttpRequest, identity: str | None = None) -> HttpRequest:
+        credential = self.credential(identity)
+        return apply_credential(strip_credentials(request, credential), _junk(credential))
+
+    def judge(
+        self, exchange: Exchange, baseline: Baseline, *, markers: frozenset[str] | None = None
+    ) -> Judgement:
+        return judge(exchange.response, baseline, self._state.calibration, markers=markers)
+
+    async def confirm(
+        self, request: HttpRequest, baseline: Baseline, *, identity: str | None = None
+    ) -> bool:
+        """CHECKS.md §1.2: the positive is re-sent twice, interleaved with fresh junk controls;
+        it must reproduce while junk stays rejected, which rules out caching and flapping."""
+        no_cache = replace(request, headers=(*request.headers, ("Cache-Control", "no-cache")))
+        for _ in range(2):
+            again = await self.send(no_cache, identity=identity)
+            if self.judge(again, baseline).verdict is not Verdict.ACCEPTED:
+                return False
+            control = await self.send(self.junk_request(no_cache, self.identity))
+            if self.judge(control, baseline).verdict is not Verdict.REJECTED:
+                return False
+        return True
+
+    # -------------------------------------------------------------- findings
+
+    def finding(
+        self,
+        check: Check,
+        *,
+        title: str | None = None,
+        description: str,
+        evidence: list[Evidence],
+        confidence: Confidence = Confidence.FIRM,
+        severity: Severity | None = None,
+        victim: str | None = None,
+        reproduce: Exchange | None = None,
+        details: dict[str, Any] | None = None,
+        api_wide: bool = False,
+    ) -> Finding:
+        redact = self._state.redactor
+        operation = None if api_wide or self.operation is None else OperationRef.of(self.operation)
+        fingerprint_source = "|".join(
+            [check.id, operation.key if operation else "*", self.identity or "", victim or ""]
+        )
+        attack = reproduce or (evidence[-1].exchange if evidence else None)
+        return Finding(
+            check_id=check.id,
+            title=title or check.title,
+            severity=severity or check.severity,
+            confidence=confidence,
+            family=check.family,
+            cwe=check.cwe,
+            owasp=check.owasp,
+            operation=operation,
+            identity=self.identity,
+            victim=victim,
+            description=redact.text(description),
+            evidence=tuple(replace(e, exchange=redact.exchange(e.exchange)) for e in evidence),
+            reproduce=curl_command(redact.exchange(attack)) if attack else "",
+            remediation=check.remediation,
+            fingerprint=hashlib.sha256(fingerprint_source.encode()).hexdigest()[:24],
+            references=check.references,
+            details=details or {},
+        )
+
+    def _require_operation(self) -> Operation:
+        if self.operation is None:
+            raise Inconclusive("this task has no operation")
+        return self.operation
+
+
+def _junk(credential: Credential | None) -> Credential:
+    if credential is None:
+        return Credential("header", "Authorization", junk_like("x" * 32), template="Bearer {token}")
+    return credential.with_token(junk_like(credential.token))
+
+
+def _response(exchange: Exchange) -> HttpResponse:
+    if exchange.response is None:
+        raise Inconclusive(f"baseline request failed: {exchange.error}")
+    return exchange.response

@@ -1,0 +1,136 @@
+"""Preflight: prove every identity works, and learn how this API says "no".
+
+Identities are logged in before this runs (`AuthManager.login_all`). A scan that silently ran logged out finds nothing and reports "clean": the most dangerous false
+negative a scanner can produce. So before any check runs, each identity must log in and answer an
+identity-bearing endpoint differently from anonymous and from the other identities, or the scan
+stops with exit 2 and the reason per identity.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from authsift.analysis import Calibration, calibrate, identity_markers, similarity
+from authsift.engine.auth import AuthManager
+from authsift.engine.credentials import strip_credentials
+from authsift.engine.requests import build_request
+from authsift.engine.session import HttpSession
+from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
+from authsift.plan import representative_operations
+
+log = logging.getLogger(__name__)
+
+_SAME = 0.98  # answers this similar are "the same answer"
+
+
+class PreflightError(Exception):
+    """One line per failing identity; the CLI exits 2 with it."""
+
+
+@dataclass(slots=True)
+class PreflightResult:
+    calibration: Calibration
+    markers: dict[str, frozenset[str]] = field(default_factory=dict)
+    probe: Operation | None = None
+    warnings: list[str] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+
+
+def estimate_preflight(identity_auth_types: list[str], has_probe: bool) -> int:
+    logins = sum(1 for t in identity_auth_types if t in {"login", "oauth2"})
+    probes = (len(identity_auth_types) + 1) if has_probe else 0
+    return logins + probes + 2
+
+
+async def run_preflight(
+    session: HttpSession,
+    auth: AuthManager,
+    target: str,
+    operations: list[Operation],
+    resources: dict[str, dict[str, list[object]]],
+) -> PreflightResult:
+    unknown = HttpRequest(
+        "GET", f"{target.rstrip('/')}/authsift-{secrets.token_hex(6)}-does-not-exist"
+    )
+    identities = list(auth.states)
+    calibration_exchanges = [await session.send(unknown)]
+    if identities:
+        calibration_exchanges.append(await session.send(unknown, identity=identities[0]))
+
+    probes = representative_operations(operations, limit=1)
+    result = PreflightResult(calibration=Calibration(), exchanges=list(calibration_exchanges))
+    if not probes:
+        result.warnings.append(
+            "no identity-bearing GET operation without parameters (such as /me) to prove the identities work"
+        )
+        result.calibration = calibrate(unknown_path=_responses(calibration_exchanges))
+        return result
+    probe = probes[0]
+    result.probe = probe
+    answers: dict[str, Exchange] = {}
+    for name in identities:
+        request = build_request(target, probe, resources.get(name, {}))
+        answers[name] = await session.send(request, identity=name)
+    anonymous = await session.send(strip_credentials(build_request(target, probe)))
+    result.exchanges += [*answers.values(), anonymous]
+    pairs = [
+        (answer.response, anonymous.response)
+        for answer in answers.values()
+        if answer.response is not None and anonymous.response is not None
+    ]
+    result.calibration = calibrate(
+        unknown_path=_responses(calibration_exchanges), unauthenticated=pairs
+    )
+
+    problems: list[str] = []
+    for name, exchange in answers.items():
+        problem = _identity_problem(name, exchange, anonymous, probe)
+        if problem:
+            problems.append(problem)
+            continue
+        for other, other_exchange in answers.items():
+            if other >= name or other_exchange.response is None or exchange.response is None:
+                continue
+            if similarity(exchange.response, other_exchange.response) >= _SAME:
+                kinds = (auth.states[name].spec.auth_type, auth.states[other].spec.auth_type)
+                message = f"{name}: answers {probe.key} exactly like {other}"
+                if kinds[0] == kinds[1]:
+                    problems.append(message + " (same credentials twice?)")
+                else:
+                    result.warnings.append(message + " (two credentials of one account)")
+        result.markers[name] = identity_markers(_json(exchange))
+    if problems:
+        raise PreflightError("; ".join(problems))
+    return result
+
+
+def _identity_problem(
+    name: str, exchange: Exchange, anonymous: Exchange, probe: Operation
+) -> str | None:
+    response = exchange.response
+    if response is None:
+        return f"{name}: {probe.key} failed: {exchange.error}"
+    if response.status in (401, 403):
+        return f"{name}: {probe.key} returned {response.status} with its credentials"
+    if response.status >= 400:
+        return f"{name}: {probe.key} returned {response.status}"
+    if anonymous.response is not None and anonymous.response.status == response.status:
+        if similarity(response, anonymous.response) >= _SAME:
+            return f"{name}: answers {probe.key} exactly like anonymous"
+    return None
+
+
+def _json(exchange: Exchange) -> object:
+    if exchange.response is None:
+        return None
+    try:
+        return json.loads(exchange.response.body)
+    except ValueError:
+        return None
+
+
+def _responses(exchanges: list[Exchange]) -> list[HttpResponse]:
+    return [e.response for e in exchanges if e.response is not None]

@@ -1,0 +1,110 @@
+"""Keep every credential of the run out of every output.
+
+A secret is registered with the placeholder that stands in for it (`$ALICE_TOKEN`). Secrets come
+from the config at start and from the engine at run time (tokens obtained by logging in,
+refreshed tokens, session cookies). Everything that leaves the engine — evidence, curl commands,
+HAR, logs — goes through `Redactor.text()` or `Redactor.exchange()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import urllib.parse
+from dataclasses import replace
+
+from authsift.model import Exchange, Headers, HttpRequest, HttpResponse
+
+# Too short to redact safely: replacing "1" everywhere would destroy the evidence.
+_MIN_SECRET_LENGTH = 4
+
+# Header values that are credentials whoever they belong to (a forged or junk token included).
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key"})
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, str] = {}
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, secret: str, placeholder: str) -> None:
+        """Register a secret and the forms in which it travels (URL-encoded, Basic-encoded)."""
+        if not secret or len(secret) < _MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            for form in _encodings(secret):
+                self._secrets.setdefault(form, placeholder)
+            self._pattern = None
+
+    def add_basic(self, username: str, password: str, placeholder: str) -> None:
+        """Basic credentials travel base64-encoded as a pair (RFC 7617 §2)."""
+        pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+        self.add(pair, placeholder)
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._secrets)
+
+    def text(self, value: str) -> str:
+        pattern = self._compiled()
+        if pattern is None or not value:
+            return value
+        return pattern.sub(lambda m: self._secrets[m.group(0)], value)
+
+    def data(self, value: bytes) -> bytes:
+        if not value or self._compiled() is None:
+            return value
+        text = value.decode("utf-8", errors="surrogateescape")
+        redacted = self.text(text)
+        return value if redacted == text else redacted.encode("utf-8", errors="surrogateescape")
+
+    def headers(self, headers: Headers) -> Headers:
+        return tuple((name, self.text(value)) for name, value in headers)
+
+    def exchange(self, exchange: Exchange) -> Exchange:
+        request = exchange.request
+        redacted_request = HttpRequest(
+            method=request.method,
+            url=self.text(request.url),
+            headers=self.headers(request.headers),
+            body=self.data(request.body) if request.body is not None else None,
+        )
+        redacted_response: HttpResponse | None = None
+        if exchange.response is not None:
+            redacted_response = replace(
+                exchange.response,
+                headers=self.headers(exchange.response.headers),
+                body=self.data(exchange.response.body),
+            )
+        return replace(
+            exchange,
+            request=redacted_request,
+            response=redacted_response,
+            error=self.text(exchange.error) if exchange.error else exchange.error,
+        )
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._secrets:
+                # longest first, so a token is replaced whole before any secret it contains
+                ordered = sorted(self._secrets, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+            return self._pattern
+
+
+def is_credential_header(name: str) -> bool:
+    return name.lower() in _CREDENTIAL_HEADERS
+
+
+def _encodings(secret: str) -> set[str]:
+    forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}
+    return {form for form in forms if len(form) >= _MIN_SECRET_LENGTH}
+
+
+def placeholder_for(identity: str, field: str) -> str:
+    """`$ALICE_TOKEN`: the name a reader substitutes to replay a curl command."""
+    name = re.sub(r"[^A-Za-z0-9]+", "_", f"{identity}_{field}").strip("_").upper()
+    return f"${name}"

@@ -1,0 +1,121 @@
+"""Run the plan: every task in its own safety net, findings streamed out as they are made.
+
+A crashing check becomes a recorded error and the scan goes on; a spent budget or max_time turns
+the remaining tasks into "not run: budget" (never "passed"); cancellation (Ctrl-C) stops the
+tasks and still returns everything found so far, marked partial.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from authsift.checks.base import Check, Inconclusive
+from authsift.engine.context import ScanState, TaskContext
+from authsift.engine.events import FindingMade, Listener, ScanStarted, ScanStopped, TaskFinished
+from authsift.engine.scope import ScopeError
+from authsift.engine.session import SafetyError
+from authsift.engine.throttle import BudgetExhausted
+from authsift.model import Finding, OperationRef, Outcome, TaskResult
+from authsift.plan import Plan, Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RunOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    tasks: list[TaskResult] = field(default_factory=list)
+    stopped: str = ""  # why the run ended early, "" when complete
+
+
+async def run_plan(
+    plan: Plan,
+    checks: Mapping[str, Check],
+    state: ScanState,
+    *,
+    concurrency: int,
+    listener: Listener | None = None,
+) -> RunOutcome:
+    outcome = RunOutcome()
+    emit = listener or (lambda event: None)
+    emit(ScanStarted(len(plan.tasks), plan.estimated_requests))
+    slots = asyncio.Semaphore(max(1, concurrency))
+    stop = asyncio.Event()
+
+    async def one(task: Task) -> None:
+        async with slots:
+            if stop.is_set():
+                outcome.tasks.append(_result(task, Outcome.NOT_RUN, outcome.stopped or "stopped"))
+                return
+            result, findings = await _run_task(task, checks[task.check_id], state)
+            if result.outcome is Outcome.NOT_RUN and result.reason.startswith("budget"):
+                outcome.stopped = outcome.stopped or result.reason
+                stop.set()
+            for finding in findings:
+                outcome.findings.append(finding)
+                emit(FindingMade(finding))
+            outcome.tasks.append(result)
+            emit(TaskFinished(result, state.session.recorder.count))
+
+    pending = [asyncio.ensure_future(one(task)) for task in plan.tasks]
+    try:
+        await asyncio.gather(*pending)
+    except asyncio.CancelledError:
+        outcome.stopped = outcome.stopped or "interrupted"
+        for future in pending:
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        done = {(t.check_id, t.operation.key if t.operation else None) for t in outcome.tasks}
+        for task in plan.tasks:
+            if (task.check_id, task.operation.key if task.operation else None) not in done:
+                outcome.tasks.append(_result(task, Outcome.NOT_RUN, "interrupted"))
+    emit(ScanStopped(outcome.stopped))
+    return outcome
+
+
+async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskResult, list[Finding]]:
+    ctx = TaskContext(state, task.operation, task.identity)
+    findings: list[Finding] = []
+    started = time.monotonic()
+
+    def done(result_outcome: Outcome, reason: str = "") -> TaskResult:
+        return TaskResult(
+            check_id=task.check_id,
+            operation=OperationRef.of(task.operation) if task.operation else None,
+            identity=ctx.identity,
+            outcome=result_outcome,
+            reason=state.redactor.text(reason),
+            requests=ctx.requests,
+            duration=round(time.monotonic() - started, 3),
+        )
+
+    try:
+        async for finding in check.run(ctx):
+            findings.append(finding)
+    except Inconclusive as exc:
+        return done(Outcome.INCONCLUSIVE, str(exc)), findings
+    except BudgetExhausted as exc:
+        return done(Outcome.NOT_RUN, f"budget: {exc}"), findings
+    except (SafetyError, ScopeError) as exc:
+        return done(Outcome.SKIPPED, str(exc)), findings
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the one broad catch: a crashing check must not end the scan
+        log.debug("check %s crashed:\n%s", task.check_id, traceback.format_exc())
+        return done(Outcome.ERROR, f"{type(exc).__name__}: {exc}"), findings
+    return done(Outcome.FINDING if findings else Outcome.PASSED), findings
+
+
+def _result(task: Task, outcome: Outcome, reason: str) -> TaskResult:
+    return TaskResult(
+        check_id=task.check_id,
+        operation=OperationRef.of(task.operation) if task.operation else None,
+        identity=task.identity,
+        outcome=outcome,
+        reason=reason,
+    )

@@ -1,0 +1,221 @@
+"""One scan, end to end: config → spec → logins → preflight → plan → tasks → a ScanResult.
+
+This is the composition root of the engine; the CLI calls `run_scan` and renders what comes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from authsift import __version__
+from authsift.checks.base import Check, registry
+from authsift.config import Config
+from authsift.engine.auth import AuthError, AuthManager
+from authsift.engine.context import ScanState
+from authsift.engine.events import Listener
+from authsift.engine.identities import identity_infos, identity_specs, register_secrets
+from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
+from authsift.engine.recorder import Recorder
+from authsift.engine.redact import Redactor
+from authsift.engine.runner import run_plan
+from authsift.engine.scope import Scope
+from authsift.engine.session import HttpSession, SessionSettings
+from authsift.engine.specs import SpecUnavailable, obtain_spec
+from authsift.model import ApiSpec, IdentitySummary, OperationRef, Outcome, ScanResult, TaskResult
+from authsift.plan import (
+    Capabilities,
+    Plan,
+    make_plan,
+    operation_matches,
+    representative_operations,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SetupError(Exception):
+    """Anything that stops a scan before it starts (exit 2): spec, login, preflight."""
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    config: Config
+    config_dir: Path = field(default_factory=Path.cwd)
+    har: Path | None = None
+    listener: Listener | None = None
+
+
+def select_checks(config: Config) -> dict[str, Check]:
+    """`checks.include` / `checks.exclude` take check ids or family names (`jwt`, `authz`)."""
+    include = set(config.checks.include)
+    exclude = set(config.checks.exclude)
+
+    def chosen(check_id: str, check: type[Check]) -> bool:
+        names = {check_id, check.family.value}
+        if names & exclude:
+            return False
+        return "all" in include or bool(names & include)
+
+    return {cid: cls() for cid, cls in registry().items() if chosen(cid, cls)}
+
+
+def capabilities(config: Config) -> Capabilities:
+    endpoints = config.endpoints
+    logins = any(i.auth.type == "login" for i in config.identities)
+    return Capabilities(
+        login=endpoints.login is not None or logins,
+        refresh=endpoints.refresh is not None,
+        logout=endpoints.logout is not None,
+        oidc=endpoints.oidc_discovery is not None,
+    )
+
+
+def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Plan:
+    infos = identity_infos(config)
+    has_probe = bool(representative_operations(list(spec.operations), limit=1))
+    return make_plan(
+        checks,
+        list(spec.operations),
+        infos,
+        caps=capabilities(config),
+        intrusive=config.checks.intrusive,
+        include_ops=config.operations.include,
+        exclude_ops=config.operations.exclude,
+        preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe),
+    )
+
+
+def session_settings(config: Config) -> SessionSettings:
+    limits = config.limits
+    excludes = list(config.operations.exclude)
+    return SessionSettings(
+        rate=limits.rate,
+        concurrency=limits.concurrency,
+        max_requests=limits.max_requests,
+        timeout=limits.timeout,
+        max_time=limits.max_time,
+        max_body=limits.max_body,
+        retries=limits.retries,
+        verify_tls=config.tls.verify,
+        proxy=config.proxy,
+        intrusive=config.checks.intrusive,
+        user_agent=f"authsift/{__version__}",
+        excluded=lambda method, path: any(operation_matches(p, method, path) for p in excludes),
+    )
+
+
+async def run_scan(options: ScanOptions) -> ScanResult:
+    config = options.config
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    redactor = Redactor()
+    register_secrets(config, redactor)
+    recorder = Recorder()
+    auth = AuthManager(identity_specs(config), config.target, redactor)
+    checks = select_checks(config)
+    result = ScanResult(
+        tool_version=__version__, target=config.target, started_at=_iso(started), finished_at=""
+    )
+    async with HttpSession(
+        Scope(config.target, config.scope),
+        session_settings(config),
+        recorder=recorder,
+        credentials=auth,
+    ) as session:
+        auth.bind(session)
+        try:
+            try:
+                failures = await auth.login_all()
+                if failures:
+                    raise SetupError("; ".join(failures[name] for name in sorted(failures)))
+                spec = await obtain_spec(session, config, options.config_dir, auth)
+                preflight = await run_preflight(
+                    session, auth, config.target, list(spec.operations), _resources(config)
+                )
+            except (AuthError, PreflightError, SpecUnavailable) as exc:
+                raise SetupError(redactor.text(str(exc))) from exc
+            for warning in preflight.warnings:
+                log.warning("%s", redactor.text(warning))
+            plan = build_plan(config, spec, checks)
+            state = ScanState(
+                target=config.target,
+                session=session,
+                auth=auth,
+                redactor=redactor,
+                roles={i.name: i.role for i in config.identities},
+                privileged_roles=frozenset(config.privileged_roles),
+                resources=_resources(config),
+                calibration=preflight.calibration,
+                markers=preflight.markers,
+            )
+            result.spec_source = spec.source
+            outcome = await run_plan(
+                plan,
+                checks,
+                state,
+                concurrency=config.limits.concurrency,
+                listener=options.listener,
+            )
+            result.findings = outcome.findings
+            result.tasks = outcome.tasks + [
+                _skipped(skip.check_id, skip.operation, skip.reason)
+                for skip in plan.skipped
+                if skip.check_id != "*"
+            ]
+            result.partial = bool(outcome.stopped)
+            result.partial_reason = outcome.stopped
+            result.stats.operations = len(spec.operations)
+            result.stats.checks_run = len({t.check_id for t in plan.tasks})
+            result.stats.tasks = len(plan.tasks)
+            result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
+        finally:
+            if options.har is not None:
+                recorder.write_har(options.har, redactor, version=__version__)
+    result.finished_at = _iso(datetime.now(UTC))
+    result.stats.requests = recorder.count
+    result.stats.duration = round(time.monotonic() - clock, 3)
+    result.stats.requests_by_status = dict(recorder.by_status)
+    result.stats.errors = len(result.errors)
+    result.identities = [
+        IdentitySummary(
+            name=i.name,
+            role=i.role,
+            auth_type=i.auth.type,
+            requests=recorder.sent_as[i.name],
+            succeeded=recorder.succeeded_as[i.name],
+            logged_in=auth.states[i.name].credential is not None,
+        )
+        for i in config.identities
+    ]
+    return result
+
+
+def _resources(config: Config) -> dict[str, dict[str, list[object]]]:
+    return {
+        name: {param: list(values) for param, values in per.items()}
+        for name, per in config.resources.items()
+    }
+
+
+def _skipped(check_id: str, operation: str | None, reason: str) -> TaskResult:
+    ref = None
+    if operation:
+        method, _, path = operation.partition(" ")
+        ref = OperationRef(method, path)
+    return TaskResult(
+        check_id=check_id, operation=ref, identity=None, outcome=Outcome.SKIPPED, reason=reason
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def run_scan_sync(options: ScanOptions) -> ScanResult:
+    return asyncio.run(run_scan(options))

@@ -1,0 +1,215 @@
+"""Planning: checks × operations × identities → tasks, with a request budget. Pure: no I/O.
+
+The same functions feed the real run and `--dry-run`, so the estimate printed before a scan is
+the plan that runs, and the request estimate is the sum of what each task declares plus the
+baselines and preflight the engine will send.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from authsift.checks.base import Check
+from authsift.model import Operation, ParamLocation, Safety
+
+BASELINE_REQUESTS = 4  # valid ×2, none, junk (CHECKS.md §1.2)
+REPRESENTATIVE_LIMIT = 3
+_IDENTITY_PATH = re.compile(r"/(me|self|whoami|profile|account|user|userinfo|session)(/|$)", re.I)
+_ADMIN_HINT = re.compile(r"(^|/)(admin|internal|manage|management|staff)(/|$)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityInfo:
+    """What the planner knows about an identity before any request is sent."""
+
+    name: str
+    role: str
+    privileged: bool
+    auth_type: str  # bearer | header | api_key | basic | cookie | login | oauth2
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """Which preconditions (`Check.needs`) this scan can satisfy."""
+
+    login: bool = False
+    refresh: bool = False
+    logout: bool = False
+    oidc: bool = False
+    oob: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    check_id: str
+    operation: Operation | None
+    identity: str | None  # None: the engine picks the identity whose baseline works
+    estimate: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    check_id: str
+    operation: str | None
+    reason: str
+
+
+@dataclass(slots=True)
+class Plan:
+    tasks: list[Task] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    baseline_operations: list[str] = field(default_factory=list)
+    preflight_requests: int = 0
+
+    @property
+    def check_requests(self) -> int:
+        return sum(t.estimate for t in self.tasks)
+
+    @property
+    def estimated_requests(self) -> int:
+        return (
+            self.preflight_requests
+            + BASELINE_REQUESTS * len(self.baseline_operations)
+            + self.check_requests
+        )
+
+    def estimated_seconds(self, rate: float, concurrency: int, latency: float = 0.02) -> float:
+        """Rate-bound when throttled; otherwise bound by round trips over the concurrency cap."""
+        by_rate = self.estimated_requests / rate if rate > 0 else 0.0
+        by_latency = self.estimated_requests * latency / max(1, concurrency)
+        return max(by_rate, by_latency)
+
+    def tasks_by_check(self) -> dict[str, list[Task]]:
+        grouped: dict[str, list[Task]] = {}
+        for task in self.tasks:
+            grouped.setdefault(task.check_id, []).append(task)
+        return grouped
+
+
+def operation_matches(pattern: str, method: str, path: str) -> bool:
+    """`GET /admin/*`, `* /internal/*`, or a bare path glob (any method)."""
+    pattern = pattern.strip()
+    if " " in pattern:
+        want_method, want_path = pattern.split(None, 1)
+    else:
+        want_method, want_path = "*", pattern
+    if want_method != "*" and want_method.upper() != method.upper():
+        return False
+    return fnmatch.fnmatchcase(path, want_path) or fnmatch.fnmatchcase(
+        path.rstrip("/"), want_path.rstrip("/")
+    )
+
+
+def select_operations(
+    operations: Iterable[Operation], include: Sequence[str], exclude: Sequence[str]
+) -> tuple[list[Operation], list[Skip]]:
+    kept: list[Operation] = []
+    skipped: list[Skip] = []
+    for op in operations:
+        if any(operation_matches(p, op.method, op.path) for p in exclude):
+            skipped.append(Skip("*", op.key, "excluded by operations.exclude"))
+        elif include and not any(operation_matches(p, op.method, op.path) for p in include):
+            skipped.append(Skip("*", op.key, "not in operations.include"))
+        else:
+            kept.append(op)
+    return kept, skipped
+
+
+def looks_privileged(operation: Operation) -> bool:
+    tags = {t.lower() for t in operation.tags}
+    return bool(tags & {"admin", "internal", "management"}) or bool(
+        _ADMIN_HINT.search(operation.path)
+    )
+
+
+def representative_operations(
+    operations: Sequence[Operation], limit: int = REPRESENTATIVE_LIMIT
+) -> list[Operation]:
+    """Identity-bearing, read-only, parameter-free operations, `/me`-like first.
+
+    Token-level checks probe these instead of every operation: one finding per API, a bounded
+    request count, and answers that carry the caller's own markers.
+    """
+    candidates = [
+        op
+        for op in operations
+        if op.method == "GET"
+        and not op.declared_public
+        and not looks_privileged(op)
+        and not any(p.location is ParamLocation.PATH for p in op.parameters)
+        and not any(p.required and p.example is None for p in op.parameters)
+    ]
+    candidates.sort(
+        key=lambda op: (not _IDENTITY_PATH.search(op.path), op.path.count("/"), op.path)
+    )
+    return candidates[:limit]
+
+
+def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabilities) -> str | None:
+    users = [i for i in identities if not i.privileged]
+    token_based = [
+        i for i in identities if i.auth_type in {"bearer", "login", "oauth2", "header", "cookie"}
+    ]
+    unmet = {
+        "credential": not identities,
+        "two_identities": len(identities) < 2 or not users,
+        "admin": not any(i.privileged for i in identities) or not users,
+        "jwt": not token_based,
+        "api_key": not any(i.auth_type == "api_key" for i in identities),
+        "login": not caps.login,
+        "refresh": not caps.refresh,
+        "logout": not caps.logout,
+        "oidc": not caps.oidc,
+        "oob": not caps.oob,
+    }
+    missing = sorted(need for need in check.needs if unmet.get(need, True))
+    return f"needs {', '.join(missing)}" if missing else None
+
+
+def make_plan(
+    checks: Mapping[str, Check],
+    operations: Sequence[Operation],
+    identities: Sequence[IdentityInfo],
+    *,
+    caps: Capabilities = Capabilities(),
+    intrusive: bool = False,
+    include_ops: Sequence[str] = (),
+    exclude_ops: Sequence[str] = (),
+    preflight_requests: int = 0,
+) -> Plan:
+    plan = Plan(preflight_requests=preflight_requests)
+    kept, skipped_ops = select_operations(operations, include_ops, exclude_ops)
+    plan.skipped.extend(skipped_ops)
+    baseline_keys: dict[str, None] = {}
+    for check_id, check in checks.items():
+        unmet = needs_met(check, identities, caps)
+        if unmet is not None:
+            plan.skipped.append(Skip(check_id, None, unmet))
+            continue
+        if check.safety is not Safety.READ_ONLY and not intrusive:
+            plan.skipped.append(
+                Skip(check_id, None, f"{check.safety.value}; enable checks.intrusive")
+            )
+            continue
+        targets = representative_operations(kept) if check.granularity == "api" else kept
+        if check.granularity == "api" and not targets:
+            plan.skipped.append(
+                Skip(check_id, None, "no identity-bearing read-only operation to probe")
+            )
+        for op in targets:
+            if not op.is_read_only and not intrusive:
+                plan.skipped.append(
+                    Skip(check_id, op.key, "state-changing operation; intrusive off")
+                )
+                continue
+            reason = check.applies_to(op)
+            if reason is not None:
+                plan.skipped.append(Skip(check_id, op.key, reason))
+                continue
+            plan.tasks.append(Task(check_id, op, None, check.estimate(op)))
+            baseline_keys.setdefault(op.key, None)
+    plan.baseline_operations = list(baseline_keys)
+    return plan

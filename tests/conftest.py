@@ -1,0 +1,43 @@
+"""Shared fixtures: real servers on 127.0.0.1, never mocks of the network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, ToyState, make_app, serve_in_thread, toy_spec
+
+
+@pytest.fixture
+def toy_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PASSWORD_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def toy_server() -> Iterator[Callable[[ToyOptions], tuple[str, ToyState]]]:
+    """Start toy APIs on demand: `url, state = toy_server(ToyOptions(...))`."""
+    with ExitStack() as stack:
+
+        def start(options: ToyOptions) -> tuple[str, ToyState]:
+            app, state = make_app(options)
+            return stack.enter_context(serve_in_thread(app)), state
+
+        yield start
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_spec(path: Path, servers: list[str] | None = None, extra_paths: dict[str, Any] | None = None) -> Path:
+    import json
+
+    path.write_text(json.dumps(toy_spec(servers, extra_paths=extra_paths)), encoding="utf-8")
+    return path
