@@ -1,0 +1,131 @@
+"""Engine overhead: authsift's HttpSession against bare aiohttp, same server, same run.
+
+The engine adds a scope guard, exclusion/safety guards, credential application, budget
+accounting, recording of every exchange and redaction of what it records (pacing off, as on a
+loopback lab). Target (issue #2): the engine keeps at least 75 % of bare aiohttp's rate.
+
+The server runs in a separate process so that it does not share the client's event loop; both
+clients run the same number of requests at the same concurrency, alternating rounds, and the
+best round of each is compared (the least disturbed by the rest of the machine).
+
+    python benchmarks/engine_overhead.py [--requests 4000] [--concurrency 8] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import socket
+import time
+
+import aiohttp
+from aiohttp import web
+
+from authsift.engine.auth import AuthManager, IdentitySpec
+from authsift.engine.credentials import Credential
+from authsift.engine.recorder import Recorder
+from authsift.engine.redact import Redactor
+from authsift.engine.scope import Scope
+from authsift.engine.session import HttpSession, SessionSettings
+from authsift.model import HttpRequest
+
+TOKEN = "bench-secret-token-0123456789abcdef"
+BODY = b'{"id": 101, "username": "alice", "email": "alice@bench.example", "orders": [1, 2, 3]}'
+
+
+def _serve(port: int) -> None:
+    async def me(request: web.Request) -> web.Response:
+        return web.Response(body=BODY, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/me", me)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _wait_up(url: str) -> None:
+    async with aiohttp.ClientSession() as client:
+        for _ in range(100):
+            try:
+                async with client.get(url) as response:
+                    await response.read()
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+async def bare(url: str, total: int, concurrency: int) -> float:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as client:
+        queue = iter(range(total))
+
+        async def worker() -> None:
+            for _ in queue:
+                async with client.get(url, headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+                    await response.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return total / (time.perf_counter() - started)
+
+
+async def engine(url: str, total: int, concurrency: int) -> float:
+    redactor = Redactor()
+    redactor.add(TOKEN, "$ALICE_TOKEN")
+    spec = IdentitySpec("alice", "user", "bearer", static=Credential("header", "Authorization", TOKEN, "Bearer {token}"))
+    auth = AuthManager([spec], url, redactor)
+    settings = SessionSettings(rate=0, concurrency=concurrency, max_requests=total + 10, max_time=600)
+    recorder = Recorder()
+    async with HttpSession(Scope(url), settings, recorder=recorder, credentials=auth) as session:
+        auth.bind(session)
+        request = HttpRequest("GET", url, (("Accept", "application/json"),))
+        queue = iter(range(total))
+
+        async def worker() -> None:
+            for _ in queue:
+                exchange = await session.send(request, identity="alice")
+                redactor.exchange(exchange)  # what every report and the HAR do with it
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        rate = total / (time.perf_counter() - started)
+    assert recorder.count == total
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    port = _free_port()
+    server = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{port}/me"
+    try:
+        asyncio.run(_wait_up(url))
+        bare_rates, engine_rates = [], []
+        for _ in range(args.rounds):
+            bare_rates.append(asyncio.run(bare(url, args.requests, args.concurrency)))
+            engine_rates.append(asyncio.run(engine(url, args.requests, args.concurrency)))
+    finally:
+        server.terminate()
+        server.join(5)
+    best_bare, best_engine = max(bare_rates), max(engine_rates)
+    print(f"requests per round: {args.requests}, concurrency {args.concurrency}, rounds {args.rounds}")
+    print(f"bare aiohttp : {best_bare:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in bare_rates)})")
+    print(f"authsift     : {best_engine:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in engine_rates)})")
+    ratio = best_engine / best_bare
+    print(f"ratio        : {ratio:.2f}  (target >= 0.75: {'met' if ratio >= 0.75 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
