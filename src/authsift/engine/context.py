@@ -138,8 +138,13 @@ class TaskContext:
             self._state.baselines[key] = future
             try:
                 future.set_result(await self._measure_baseline(op, identity))
-            except BaseException as exc:
+            except asyncio.CancelledError:
+                future.cancel()
+                del self._state.baselines[key]
+                raise
+            except Exception as exc:
                 future.set_exception(exc)
+                future.exception()  # waiters get it re-raised; no "never retrieved" noise
                 del self._state.baselines[key]
                 raise
         return await asyncio.shield(future)

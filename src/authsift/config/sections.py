@@ -1,0 +1,162 @@
+"""The scan-shaping sections of authsift.yaml: endpoints, operations, checks, limits, policy…"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from authsift.config.base import ConfigModel
+from authsift.config.pieces import HTTP_METHODS, check_jsonpath, check_method, check_path_or_url
+
+ReportFormat = Literal["console", "json", "sarif", "junit", "html"]
+DEFAULT_REPORT_FORMATS: tuple[ReportFormat, ...] = ("console", "json", "sarif", "html")
+FailOn = Literal["info", "low", "medium", "high", "critical", "none"]
+
+
+class EndpointRef(ConfigModel):
+    method: str = Field(default="POST", description="HTTP method.")
+    path: str = Field(description="Path on the target.")
+
+    _check_method = field_validator("method")(check_method)
+    _check_path = field_validator("path")(check_path_or_url)
+
+
+class LoginEndpoint(EndpointRef):
+    """The login endpoint, for checks that log in themselves (brute force, lockout, enumeration)."""
+
+    username: str = Field(default="$.username", description="JSONPath of the user-name field.")
+    password: str = Field(default="$.password", description="JSONPath of the password field.")
+
+    _check_paths = field_validator("username", "password")(check_jsonpath)
+
+
+class EndpointsConfig(ConfigModel):
+    """Auth endpoints the lifecycle checks need; detected from the spec where absent."""
+
+    login: LoginEndpoint | None = Field(default=None, description="Login endpoint.")
+    refresh: EndpointRef | None = Field(default=None, description="Token refresh endpoint.")
+    logout: EndpointRef | None = Field(default=None, description="Logout endpoint.")
+    oidc_discovery: str | None = Field(
+        default=None, description="OpenID discovery document: path or URL."
+    )
+
+
+_PATTERN_METHODS = (*HTTP_METHODS, "*")
+
+
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    """`*` matches any run of characters, `/` included; everything else is literal."""
+    return re.compile("^" + ".*".join(re.escape(part) for part in glob.split("*")) + "$")
+
+
+class OperationPattern:
+    """`METHOD /path` with `*` globs (`* /internal/*`); a bare `/path` means every method."""
+
+    def __init__(self, text: str) -> None:
+        method, _, path = text.strip().partition(" ")
+        if not path:
+            method, path = "*", method
+        self.method = method.upper()
+        self.path = path.strip()
+        if self.method not in _PATTERN_METHODS:
+            raise ValueError(f"{text!r}: method must be an HTTP method or '*'")
+        if not self.path.startswith(("/", "*")):
+            raise ValueError(f"{text!r}: path must start with '/' or '*'")
+        self._method = _glob_regex(self.method)
+        self._path = _glob_regex(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        return bool(self._method.match(method.upper()) and self._path.match(path))
+
+
+class OperationsConfig(ConfigModel):
+    """Which operations of the spec may be sent. Excluded ones are never sent, by any check."""
+
+    include: list[str] = Field(
+        default_factory=list,
+        description="Only these operations (`METHOD /path`, `*` globs); empty means all.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Never send these operations (`POST /admin/reset-db`, `* /internal/*`).",
+    )
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _valid_patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            OperationPattern(pattern)
+        return patterns
+
+    @cached_property
+    def _compiled(self) -> tuple[list[OperationPattern], list[OperationPattern]]:
+        return [OperationPattern(p) for p in self.include], [
+            OperationPattern(p) for p in self.exclude
+        ]
+
+    def selects(self, method: str, path: str) -> bool:
+        """True when the operation is included (or include is empty) and not excluded."""
+        include, exclude = self._compiled
+        if include and not any(p.matches(method, path) for p in include):
+            return False
+        return not any(p.matches(method, path) for p in exclude)
+
+
+class ChecksConfig(ConfigModel):
+    include: list[str] = Field(
+        default_factory=lambda: ["all"],
+        description="Check ids or families to run; `all` runs every check.",
+    )
+    exclude: list[str] = Field(default_factory=list, description="Check ids or families to skip.")
+    intrusive: bool = Field(
+        default=False,
+        description="Allow state-changing and noisy probes (otherwise GET/HEAD/OPTIONS only).",
+    )
+
+
+class LimitsConfig(ConfigModel):
+    """How hard the scan may push the target, and when it must stop."""
+
+    rate: float = Field(default=10, gt=0, description="Requests per second (token bucket).")
+    concurrency: int = Field(default=4, ge=1, description="Requests in flight at once.")
+    max_requests: int = Field(default=5000, ge=1, description="Request budget of the whole scan.")
+    timeout: float = Field(default=10, gt=0, description="Per-request timeout, seconds.")
+    max_time: float = Field(default=900, gt=0, description="Hard limit on scan duration, seconds.")
+    max_body: int = Field(
+        default=1024 * 1024, ge=1, description="Response bodies are cut at this many bytes."
+    )
+    retries: int = Field(
+        default=2, ge=0, description="Retries on connection errors and 429/503, with back-off."
+    )
+
+
+class PolicyConfig(ConfigModel):
+    """What the API's owners consider acceptable; findings are measured against it."""
+
+    max_access_token_lifetime: int = Field(
+        default=3600, gt=0, description="Longest acceptable access-token lifetime, seconds."
+    )
+    max_refresh_token_lifetime: int = Field(
+        default=1209600, gt=0, description="Longest acceptable refresh-token lifetime, seconds."
+    )
+    access: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Expected access policy (who may call what); reserved for the access matrix.",
+    )
+
+
+class ReportConfig(ConfigModel):
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list(DEFAULT_REPORT_FORMATS),
+        description="Report formats: console, json, sarif, junit, html.",
+    )
+    dir: str = Field(default="authsift-report", description="Directory the reports go to.")
+
+
+class TlsConfig(ConfigModel):
+    verify: bool = Field(
+        default=True, description="Verify TLS certificates (`--insecure` turns this off)."
+    )
