@@ -1,0 +1,207 @@
+"""The terminal summary: what a person reads first, so it answers the questions in order.
+
+Was the scan complete? Did it really run logged in (users' top complaint about scanners is a
+scan that silently ran anonymous)? Which of the five mistakes were found, how bad? Then one panel
+per finding with just enough evidence to believe it and the curl line to reproduce it. Every
+string from the result goes through `Text`, never through markup, so a response body containing
+`[bold]` cannot restyle the output.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from authsift.model import Finding, ScanResult, Severity
+from authsift.reports.common import (
+    SEVERITIES_WORST_FIRST,
+    actor_label,
+    family_heading,
+    family_severity_counts,
+    identity_lines,
+    operation_label,
+    render_evidence,
+    similarity_text,
+    sort_findings,
+)
+
+SEVERITY_STYLES: dict[Severity, str] = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+BORDER_STYLES: dict[Severity, str] = {
+    Severity.CRITICAL: "red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+WIDTH = 100
+
+
+def render(result: ScanResult, out: TextIO) -> None:
+    """Plain-text rendering for files and pipes: no colour, 100 columns."""
+    console = Console(file=out, width=WIDTH, no_color=True, highlight=False, emoji=False)
+    render_console(result, console)
+
+
+def render_console(result: ScanResult, console: Console, *, verbose: bool = False) -> None:
+    """Print the summary, then each finding; `verbose` adds evidence bodies and accepted risks."""
+    if result.partial:
+        console.print(_partial_banner(result))
+    console.print(_header(result))
+    console.print(_identities(result))
+    console.print(_summary_table(result))
+    for finding in sort_findings(result.findings):
+        console.print(_finding_panel(finding, verbose=verbose))
+    if verbose:
+        for suppressed in result.suppressed:
+            reason = f"accepted: {suppressed.reason}"
+            if suppressed.expires:
+                reason += f" (until {suppressed.expires})"
+            console.print(_finding_panel(suppressed.finding, verbose=False, accepted=reason))
+    console.print(_footer(result))
+
+
+def _partial_banner(result: ScanResult) -> Panel:
+    reason = result.partial_reason or "the scan was cut short"
+    text = Text.assemble(
+        ("PARTIAL SCAN", "bold"),
+        f": {reason}. Tasks that did not run are listed as not run, never as passed.",
+    )
+    return Panel(text, style="bold yellow", box=box.HEAVY)
+
+
+def _header(result: ScanResult) -> Text:
+    stats = result.stats
+    text = Text()
+    text.append("authsift ", style="bold")
+    text.append(result.tool_version)
+    text.append(" · ")
+    text.append(result.target, style="bold")
+    text.append(
+        f"\n{stats.requests} requests · {stats.operations} operations · "
+        f"{stats.checks_run} checks · {stats.tasks} tasks · {stats.duration:.1f} s"
+    )
+    if result.baseline_source:
+        text.append(f"\nonly findings new since the baseline {result.baseline_source}")
+    return text
+
+
+def _identities(result: ScanResult) -> Text:
+    """Per identity: requests sent with its credentials and the share answered as logged in."""
+    text = Text("Identities", style="bold")
+    lines = identity_lines(result.identities)
+    if not lines:
+        text.append(": none, the scan ran anonymously", style="yellow")
+        return text
+    for line in lines:
+        text.append("\n  ")
+        text.append(line.name, style="bold")
+        text.append(
+            f" ({line.role}, {line.auth_type}): {line.requests} requests sent authenticated"
+        )
+        share = line.authenticated_share
+        if share is not None:
+            style = "green" if line.logged_in and share >= 0.5 else "red"
+            text.append(", ")
+            text.append(f"{line.share_text} answered as logged in", style=style)
+        if not line.logged_in:
+            text.append(" — NOT LOGGED IN", style="bold red")
+    return text
+
+
+def _summary_table(result: ScanResult) -> Table:
+    table = Table(title="Findings by mistake", box=box.SIMPLE_HEAVY, title_justify="left")
+    table.add_column("Mistake", no_wrap=True)
+    for severity in SEVERITIES_WORST_FIRST:
+        table.add_column(severity.value, justify="right", style=SEVERITY_STYLES[severity])
+    table.add_column("total", justify="right", style="bold")
+    totals = dict.fromkeys(SEVERITIES_WORST_FIRST, 0)
+    for family, counts in family_severity_counts(result.findings):
+        for severity, count in counts.items():
+            totals[severity] += count
+        cells = [str(counts[s]) if counts[s] else "·" for s in SEVERITIES_WORST_FIRST]
+        table.add_row(family_heading(family), *cells, str(sum(counts.values())))
+    table.add_section()
+    table.add_row(
+        "All", *(str(totals[s]) for s in SEVERITIES_WORST_FIRST), str(sum(totals.values()))
+    )
+    return table
+
+
+def _finding_panel(finding: Finding, *, verbose: bool, accepted: str | None = None) -> Panel:
+    severity_style = SEVERITY_STYLES[finding.severity]
+    title = Text.assemble(
+        (f" {finding.severity.value.upper()} ", severity_style), " ", (finding.title, "bold")
+    )
+    lines: list[RenderableType] = []
+    meta = Text()
+    meta.append(operation_label(finding), style="bold")
+    meta.append(f"  ·  {actor_label(finding)}")
+    meta.append(f"  ·  {finding.check_id}  ·  confidence {finding.confidence.value}")
+    lines.append(meta)
+    if accepted:
+        lines.append(Text(accepted, style="italic"))
+    if finding.description:
+        lines.append(Text(finding.description))
+    for evidence in (render_evidence(e) for e in finding.evidence):
+        line = Text("  ")
+        line.append(evidence.status_line, style="dim" if verbose else "")
+        lines.append(line)
+        if verbose and evidence.response is not None and evidence.response.body:
+            lines.append(Text(_indent(evidence.response.body, 4), style="dim"))
+    similarity = similarity_text(finding)
+    if similarity is not None:
+        lines.append(Text(f"  similarity {similarity}"))
+    if finding.reproduce:
+        lines.append(Text("Reproduce:", style="bold"))
+        lines.append(Text(finding.reproduce, style="green"))
+    if verbose and finding.remediation:
+        lines.append(Text.assemble(("Fix: ", "bold"), finding.remediation))
+    subtitle = Text(finding.fingerprint, style="dim")
+    return Panel(
+        Group(*lines),
+        title=title,
+        title_align="left",
+        subtitle=subtitle,
+        subtitle_align="right",
+        border_style="dim" if accepted else BORDER_STYLES[finding.severity],
+    )
+
+
+def _indent(text: str, spaces: int) -> str:
+    pad = " " * spaces
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def _footer(result: ScanResult) -> Text:
+    text = Text()
+    parts = [
+        (len(result.findings), "finding", "findings", "bold"),
+        (len(result.suppressed), "accepted (suppressed)", "accepted (suppressed)", ""),
+        (len(result.inconclusive), "inconclusive", "inconclusive", "yellow"),
+        (len(result.errors), "error", "errors", "red"),
+        (len(result.not_run), "not run", "not run", "yellow"),
+    ]
+    for index, (count, singular, plural, style) in enumerate(parts):
+        if index:
+            text.append(" · ")
+        text.append(f"{count} {singular if count == 1 else plural}", style=style if count else "")
+    if result.not_run:
+        reasons = sorted({t.reason for t in result.not_run if t.reason})
+        if reasons:
+            text.append(f"\nnot run: {'; '.join(reasons)}")
+    if result.partial:
+        text.append("\nPARTIAL: this report does not cover the whole plan.", style="bold yellow")
+    return text
