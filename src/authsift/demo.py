@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from authsift.config import ConfigError, load_config
+from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
 from authsift.workflow import EXIT_CLEAN, EXIT_FINDINGS, ScanJob, execute
@@ -31,7 +32,8 @@ def run_demo(*, hardened: bool, output: Path, out: Console, err: Console) -> int
     with run_in_thread(settings) as base_url:
         out.print(f"[bold]authsift demo[/]: scanning the {twin} at {base_url}")
         try:
-            config = load_config(lab_config_path(), env=dict(os.environ)).override(
+            env = {**os.environ, **demo_environment(settings)}
+            config = load_config(lab_config_path(), env=env).override(
                 {"target": base_url, "report.dir": str(output), "report.formats": DEMO_FORMATS}
             )
         except ConfigError as exc:

@@ -24,6 +24,7 @@ from authsift.plan import representative_operations
 log = logging.getLogger(__name__)
 
 _SAME = 0.98  # answers this similar are "the same answer"
+PROBE_CANDIDATES = 5  # identity-bearing operations tried, in order, until an identity is proven
 
 
 class PreflightError(Exception):
@@ -60,40 +61,53 @@ async def run_preflight(
     if identities:
         calibration_exchanges.append(await session.send(unknown, identity=identities[0]))
 
-    probes = representative_operations(operations, limit=1)
+    candidates = representative_operations(operations, limit=PROBE_CANDIDATES)
     result = PreflightResult(calibration=Calibration(), exchanges=list(calibration_exchanges))
-    if not probes:
+    if not candidates:
         result.warnings.append(
-            "no identity-bearing GET operation without parameters (such as /me) to prove the identities work"
+            "no identity-bearing GET operation without parameters (such as /me) "
+            "to prove the identities work"
         )
         result.calibration = calibrate(unknown_path=_responses(calibration_exchanges))
         return result
-    probe = probes[0]
-    result.probe = probe
-    answers: dict[str, Exchange] = {}
+    result.probe = candidates[0]
+    anonymous: dict[str, Exchange] = {}
+    proven: dict[str, tuple[Operation, Exchange]] = {}
+    problems: list[str] = []
     for name in identities:
-        request = build_request(target, probe, resources.get(name, {}))
-        answers[name] = await session.send(request, identity=name)
-    anonymous = await session.send(strip_credentials(build_request(target, probe)))
-    result.exchanges += [*answers.values(), anonymous]
+        attempts: list[str] = []
+        for probe in candidates:
+            exchange = await session.send(
+                build_request(target, probe, resources.get(name, {})), identity=name
+            )
+            result.exchanges.append(exchange)
+            if probe.key not in anonymous:
+                anonymous[probe.key] = await session.send(
+                    strip_credentials(build_request(target, probe))
+                )
+                result.exchanges.append(anonymous[probe.key])
+            problem = _identity_problem(name, exchange, anonymous[probe.key], probe)
+            if problem is None:
+                proven[name] = (probe, exchange)
+                break
+            attempts.append(problem.removeprefix(f"{name}: "))
+            if "exactly like anonymous" in problem:
+                break  # the credential changes nothing: trying elsewhere would hide that
+        if name not in proven:
+            problems.append(f"{name}: " + "; ".join(attempts))
     pairs = [
-        (answer.response, anonymous.response)
-        for answer in answers.values()
-        if answer.response is not None and anonymous.response is not None
+        (exchange.response, anonymous[probe.key].response)
+        for probe, exchange in proven.values()
+        if exchange.response is not None and anonymous[probe.key].response is not None
     ]
     result.calibration = calibrate(
         unknown_path=_responses(calibration_exchanges), unauthenticated=pairs
     )
-
-    problems: list[str] = []
-    for name, exchange in answers.items():
-        problem = _identity_problem(name, exchange, anonymous, probe)
-        if problem:
-            problems.append(problem)
-            continue
-        for other, other_exchange in answers.items():
-            if other >= name or other_exchange.response is None or exchange.response is None:
+    for name, (probe, exchange) in proven.items():
+        for other, (other_probe, other_exchange) in proven.items():
+            if other >= name or other_probe.key != probe.key:
                 continue
+            assert exchange.response is not None and other_exchange.response is not None
             if similarity(exchange.response, other_exchange.response) >= _SAME:
                 kinds = (auth.states[name].spec.auth_type, auth.states[other].spec.auth_type)
                 message = f"{name}: answers {probe.key} exactly like {other}"

@@ -12,7 +12,7 @@ import logging
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from authsift.checks.base import Check, Inconclusive
 from authsift.engine.context import ScanState, TaskContext
@@ -57,7 +57,9 @@ async def run_plan(
                 outcome.stopped = outcome.stopped or result.reason
                 stop.set()
             for finding in findings:
-                outcome.findings.append(finding)
+                if _merge_api_wide(outcome.findings, finding, task):
+                    continue
+                outcome.findings.append(_with_probe(finding, task))
                 emit(FindingMade(finding))
             outcome.tasks.append(result)
             emit(TaskFinished(result, state.session.recorder.count))
@@ -119,3 +121,22 @@ def _result(task: Task, outcome: Outcome, reason: str) -> TaskResult:
         outcome=outcome,
         reason=reason,
     )
+
+
+def _with_probe(finding: Finding, task: Task) -> Finding:
+    """API-wide findings list the operations where they were confirmed (issue #4 §6)."""
+    if finding.operation is not None or task.operation is None:
+        return finding
+    return replace(finding, details={**finding.details, "confirmed_on": [task.operation.key]})
+
+
+def _merge_api_wide(findings: list[Finding], finding: Finding, task: Task) -> bool:
+    """One finding per API: a later confirmation on another operation joins the first one."""
+    if finding.operation is not None or task.operation is None:
+        return False
+    for index, existing in enumerate(findings):
+        if existing.fingerprint == finding.fingerprint:
+            confirmed = [*existing.details.get("confirmed_on", []), task.operation.key]
+            findings[index] = replace(existing, details={**existing.details, "confirmed_on": confirmed})
+            return True
+    return False

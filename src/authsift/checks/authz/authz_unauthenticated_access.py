@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from authsift.analysis import Baseline, markers_present, similarity
+from authsift.analysis import Baseline, is_strong_marker, markers_present, similarity
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -84,7 +84,9 @@ class UnauthenticatedAccess(Check):
             if not _answers_like(exchange, base):
                 continue
             assert exchange.response is not None
-            carried = markers_present(exchange.response, base.markers)
+            carried = frozenset(
+                m for m in markers_present(exchange.response, base.markers) if is_strong_marker(m)
+            )
             reason = await self._why_protected(ctx, exchange.request, identity, carried)
             if reason is None:
                 raise Inconclusive(
