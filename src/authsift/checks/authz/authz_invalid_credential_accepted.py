@@ -1,32 +1,4 @@
-"""Fail-open on malformed or unknown credentials.
-
-## What it checks
-Sends the identity's request with its credential replaced by values that must never work:
-`Bearer` with no token, `Bearer null`, `Bearer undefined`, `Bearer [object Object]`, 32 random
-bytes, a random JWT-shaped `h.p.s`, `Basic Og==` (empty user and password), other schemes
-(`Token x`, `JWT x`), a random session cookie and a random API-key header.
-
-## Why it matters
-A verifier that throws on garbage and an error handler that lets the request through anyway
-("fail open") accept anyone as someone: authentication is decorative (CWE-636).
-
-## Example
-`GET /me` with `Authorization: Bearer null` → `200 OK` with alice's profile.
-
-## Remediation
-Fail closed: any exception while parsing or verifying a credential must end in 401. Never fall
-back to a default or guest principal on a protected route.
-
-## References
-RFC 6750 §3.1 (invalid_token → 401) · ASVS 4.0.3 V4.1.5 · ASVS 5.0 V7.2.1 · WSTG-ATHN-04 · CWE-287, CWE-636
-
-## Decision rule
-CHECKS.md #20: vulnerable only when a value is *accepted* by the shared judge (2xx, status equal
-to the valid answer, ≥ 90 % similar to it and not to the no-credential answer, and the identity's
-markers present), confirmed by two re-sends interleaved with fresh junk controls. A 2xx that
-is not the identity's answer is reported inconclusive, not vulnerable. Runs on a few
-representative identity-bearing operations and reports once per API.
-"""
+"""authz-invalid-credential-accepted (CHECKS.md #20); the user-facing doc is the class docstring."""
 
 from __future__ import annotations
 
@@ -63,6 +35,36 @@ def invalid_credentials() -> list[tuple[str, str, str]]:
 
 
 class InvalidCredentialAccepted(Check):
+    """Fail-open on malformed or unknown credentials.
+
+    ## What it checks
+    Sends the identity's request with its credential replaced by values that must never work:
+    `Bearer` with no token, `Bearer null`, `Bearer undefined`, `Bearer [object Object]`, 32 random
+    bytes, a random JWT-shaped `h.p.s`, `Basic Og==` (empty user and password), other schemes
+    (`Token x`, `JWT x`), a random session cookie and a random API-key header.
+
+    ## Why it matters
+    A verifier that throws on garbage and an error handler that lets the request through anyway
+    ("fail open") accept anyone as someone: authentication is decorative (CWE-636).
+
+    ## Example
+    `GET /me` with `Authorization: Bearer null` → `200 OK` with alice's profile.
+
+    ## Remediation
+    Fail closed: any exception while parsing or verifying a credential must end in 401. Never fall
+    back to a default or guest principal on a protected route.
+
+    ## References
+    RFC 6750 §3.1 (invalid_token → 401) · ASVS 4.0.3 V4.1.5 · ASVS 5.0 V7.2.1 · WSTG-ATHN-04 · CWE-287, CWE-636
+
+    ## Decision rule
+    CHECKS.md #20: vulnerable only when a value is *accepted* by the shared judge (2xx, status equal
+    to the valid answer, ≥ 90 % similar to it and not to the no-credential answer, and the identity's
+    markers present), confirmed by two re-sends interleaved with fresh junk controls. A 2xx that
+    is not the identity's answer is reported inconclusive, not vulnerable. Runs on a few
+    representative identity-bearing operations and reports once per API.
+    """
+
     id = "authz-invalid-credential-accepted"
     title = "Invalid credential accepted (fail-open authentication)"
     family = Family.AUTHZ

@@ -1,33 +1,4 @@
-"""Protected endpoint works without credentials.
-
-## What it checks
-Replays each operation's valid request with every credential removed (no Authorization, Cookie
-or API-key header or query parameter), and again with a bare `Authorization: Bearer` header.
-
-## Why it matters
-An endpoint that answers anonymous callers like logged-in ones has no authentication at all:
-anyone on the network reads what the identity reads (OWASP API2:2023 "Other microservices can
-access it without authentication", API5:2023).
-
-## Example
-`GET /orders/1` with no credential → `200 OK` with alice's order, the same answer alice gets.
-
-## Remediation
-Require authentication by default (deny unless a route is explicitly public) and declare the
-public operations in the OpenAPI document with `security: []`.
-
-## References
-OWASP API2:2023, API5:2023 · ASVS 5.0 V8.2.1, V8.3.1 · WSTG-ATHN-04, WSTG-ATHZ-02 · CWE-306, CWE-862
-
-## Decision rule
-CHECKS.md #19, in its fewer-false-positives reading. The anonymous answer must be 2xx, equal in
-status and at least 90 % similar to the identity's valid answer (volatile fields masked), and
-reproduce on two re-sends, on an operation not declared public. It is reported only with a reason
-to believe the resource is protected: the answer carries the identity's own markers, the
-operation is an admin function, or another identity is refused the same request. An answer that
-is the same for everyone and carries nothing of the caller looks public: inconclusive, never
-vulnerable.
-"""
+"""authz-unauthenticated-access (CHECKS.md #19); the user-facing doc is the class docstring."""
 
 from __future__ import annotations
 
@@ -52,6 +23,37 @@ _SIMILAR = 0.90
 
 
 class UnauthenticatedAccess(Check):
+    """Protected endpoint works without credentials.
+
+    ## What it checks
+    Replays each operation's valid request with every credential removed (no Authorization, Cookie
+    or API-key header or query parameter), and again with a bare `Authorization: Bearer` header.
+
+    ## Why it matters
+    An endpoint that answers anonymous callers like logged-in ones has no authentication at all:
+    anyone on the network reads what the identity reads (OWASP API2:2023 "Other microservices can
+    access it without authentication", API5:2023).
+
+    ## Example
+    `GET /orders/1` with no credential → `200 OK` with alice's order, the same answer alice gets.
+
+    ## Remediation
+    Require authentication by default (deny unless a route is explicitly public) and declare the
+    public operations in the OpenAPI document with `security: []`.
+
+    ## References
+    OWASP API2:2023, API5:2023 · ASVS 5.0 V8.2.1, V8.3.1 · WSTG-ATHN-04, WSTG-ATHZ-02 · CWE-306, CWE-862
+
+    ## Decision rule
+    CHECKS.md #19, in its fewer-false-positives reading. The anonymous answer must be 2xx, equal in
+    status and at least 90 % similar to the identity's valid answer (volatile fields masked), and
+    reproduce on two re-sends, on an operation not declared public. It is reported only with a reason
+    to believe the resource is protected: the answer carries the identity's own markers, the
+    operation is an admin function, or another identity is refused the same request. An answer that
+    is the same for everyone and carries nothing of the caller looks public: inconclusive, never
+    vulnerable.
+    """
+
     id = "authz-unauthenticated-access"
     title = "Protected endpoint answers without credentials"
     family = Family.AUTHZ
