@@ -7,6 +7,7 @@ the twin that does everything right, which must come back clean.
 
 from __future__ import annotations
 
+import logging
 import os
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ from authsift.config import ConfigError, load_config
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from authsift.workflow import EXIT_CLEAN, EXIT_FINDINGS, ScanJob, execute
+from authsift.workflow import EXIT_CLEAN, EXIT_FINDINGS, JobOutcome, ScanJob, execute
 
 DEMO_FORMATS = ["console", "html", "json", "sarif"]
 
@@ -26,26 +27,48 @@ def lab_config_path() -> Path:
     return Path(str(resources.files("authsift.lab").joinpath("authsift.yaml")))
 
 
-def run_demo(*, hardened: bool, output: Path, out: Console, err: Console) -> int:
-    settings = LabSettings.hardened_twin() if hardened else LabSettings.vulnerable()
-    twin = "hardened twin" if hardened else "vulnerable lab (every flaw on)"
+def scan_lab(
+    settings: LabSettings,
+    *,
+    output: Path,
+    out: Console,
+    err: Console,
+    formats: list[str] | None = None,
+    quiet: bool = False,
+) -> JobOutcome:
+    """Start the lab with `settings`, scan it with the bundled config, stop it."""
+    for noisy in ("authsift.lab", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)  # the target's own logs are not the report
     with run_in_thread(settings) as base_url:
-        out.print(f"[bold]authsift demo[/]: scanning the {twin} at {base_url}")
         try:
             env = {**os.environ, **demo_environment(settings)}
             config = load_config(lab_config_path(), env=env).override(
-                {"target": base_url, "report.dir": str(output), "report.formats": DEMO_FORMATS}
+                {
+                    "target": base_url,
+                    "report.dir": str(output),
+                    "report.formats": formats or DEMO_FORMATS,
+                }
             )
         except ConfigError as exc:
             err.print(f"[bold red]error:[/] bundled lab config: {exc}")
-            return 2
+            return JobOutcome(2, error=str(exc))
+        if not quiet:
+            out.print(f"[bold]authsift demo[/]: scanning the lab at {base_url}")
         job = ScanJob(
             config=config,
             config_dir=lab_config_path().parent,
             output=output,
-            progress=err.is_terminal,
+            quiet=quiet,
+            progress=err.is_terminal and not quiet,
         )
-        outcome = execute(job, out, err)
+        return execute(job, out, err)
+
+
+def run_demo(*, hardened: bool, output: Path, out: Console, err: Console) -> int:
+    settings = LabSettings.hardened_twin() if hardened else LabSettings.vulnerable()
+    twin = "hardened twin" if hardened else "vulnerable lab (every flaw on)"
+    out.print(f"[bold]authsift demo[/]: the {twin}")
+    outcome = scan_lab(settings, output=output, out=out, err=err)
     if outcome.exit_code not in (EXIT_CLEAN, EXIT_FINDINGS):
         return outcome.exit_code
     findings = len(outcome.result.findings) if outcome.result else 0
