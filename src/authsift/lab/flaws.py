@@ -11,62 +11,181 @@ from dataclasses import dataclass
 
 # id -> one-line description of what the lab does wrong when the flaw is on
 FLAWS: dict[str, str] = {
-    "apikey-sole-user-auth": "Static API key is the only credential for user-context operations",
-    "apikey-mutation-accepted": "Altered key still accepted (prefix, case-insensitive or absent comparison)",
-    "apikey-low-entropy": "API key is guessable",
-    "apikey-over-privileged": "Key exceeds its declared scope or tenant",
-    "apikey-revocation-ineffective": "Revoked or rotated key still works",
-    "jwt-signature-not-verified": "Signature not checked at all",
-    "jwt-alg-none": "Unsecured JWS accepted, including case-variant bypass",
-    "jwt-alg-confusion-hmac": "Public key used as an HMAC secret (RS/ES/PS → HS)",
-    "jwt-weak-hmac-secret": "HS\* key is guessable",
-    "jwt-header-key-injection": "Key embedded in `jwk` or `x5c` is trusted",
-    "jwt-remote-key-url-injection": "`jku` or `x5u` followed to an attacker URL",
-    "jwt-kid-injection": "`kid` drives key lookup unsafely (path traversal, SQL, missing-key fallback)",
-    "jwt-ecdsa-psychic-signature": "ECDSA r = s = 0 accepted",
-    "jwt-serialization-confusion": "Signature checked on one serialization, claims read from another",
-    "jwt-audience-not-validated": "Token minted for another audience accepted",
-    "jwt-issuer-not-validated": "Token from another issuer or tenant accepted",
-    "jwt-token-type-confusion": "Non-access JWT accepted as an access token",
-    "jwt-jwks-key-hygiene": "JWKS exposes private or symmetric keys, or weak keys",
-    "authz-unauthenticated-access": "Protected endpoint works without credentials",
-    "authz-invalid-credential-accepted": "Fail-open on malformed or unknown credentials",
-    "authz-bola-read": "Reading another user's or tenant's object",
-    "authz-bola-write": "Modifying or deleting another user's object",
-    "authz-bfla-privileged-function": "Low-privilege or anonymous caller reaches admin functions",
-    "authz-bfla-method-override": "Forbidden verb reachable by switching or overriding the method",
-    "authz-bopla-mass-assignment": "Client can write privileged properties",
-    "authz-bopla-excessive-exposure": "Responses return properties the caller must not see",
-    "authz-path-variant-bypass": "Access control bound to one path spelling, API version or host",
-    "authz-trusted-header-spoofing": "Identity or origin taken from client-supplied proxy headers",
-    "authz-scope-not-enforced": "OAuth scope ignored by the RS",
-    "token-access-lifetime-excessive": "Access token lives too long or never expires",
-    "token-expired-accepted": "Expiry not enforced",
-    "token-not-revoked-on-logout": "Tokens survive logout",
-    "token-not-revoked-on-password-change": "Other sessions survive a password change",
-    "token-revocation-ineffective": "RFC 7009 revocation does not take effect",
-    "token-privilege-change-not-reflected": "Role downgrade or account disable not enforced on existing tokens",
-    "token-refresh-not-rotated": "Public-client RT is neither rotated nor sender-constrained",
-    "token-refresh-reuse-not-detected": "Replay of a rotated RT not detected and the family not revoked",
-    "token-refresh-lifetime-excessive": "RT has no absolute expiry, or an overly long one",
-    "rl-login-bruteforce-account": "Unlimited password guessing on one account",
-    "rl-credential-stuffing-spray": "No client-level velocity control across many accounts",
-    "rl-bypass-forwarded-headers": "Limit keyed on a spoofable client-IP header",
-    "rl-bypass-request-variants": "Limit evaded by request normalization or batching",
-    "rl-captcha-not-enforced": "CAPTCHA present but not validated server-side",
-    "rl-otp-bruteforce": "OTP, MFA or reset codes guessable or reusable",
-    "rl-user-enum-response": "Account existence revealed by status, body, headers or side effects",
-    "rl-user-enum-timing": "Account existence revealed by response time",
-    "rl-token-guessing": "Guessable tokens or an unthrottled token oracle",
-    "rl-resource-consumption": "Unbounded page size, bursts or costly flows",
-    "rl-ratelimit-headers": "Rate-limit signalling missing, malformed or not enforced",
-    "transport-credentials-in-query-accepted": "Token or API key accepted in the URL query",
-    "transport-credential-exposure": "Credentials or sensitive claims in server-generated URLs, bodies, errors or JWT payloads",
-    "transport-debug-log-exposure": "Tokens retrievable via logs, traces or debug endpoints",
-    "transport-cors-credentialed-reflection": "CORS reflects arbitrary origins with credentials",
-    "transport-token-response-cacheable": "Credential-bearing responses lack no-store",
-    "transport-www-authenticate-conformance": "Authentication errors not signalled per RFC 6750 / RFC 9110",
-    "transport-cleartext-credentials": "Credentials accepted, or redirected, over plain HTTP",
+    "apikey-sole-user-auth": (
+        "An X-API-Key alone acts as the user on /me, /orders, /documents, /api-keys (hardened: 403)"
+    ),
+    "apikey-mutation-accepted": (
+        "Keys are matched on their first 12 characters, case-insensitively; the rest is ignored"
+    ),
+    "apikey-low-entropy": (
+        "Keys are lab_<owner><serial>: 8 digits (~27 bits), sequential across users"
+    ),
+    "apikey-over-privileged": (
+        "A read-scoped key can write (e.g. POST /orgs/{org}/projects): key scopes not checked"
+    ),
+    "apikey-revocation-ineffective": (
+        "DELETE /api-keys/{key_id} leaves the key in the validated-key cache, so it keeps working"
+    ),
+    "jwt-signature-not-verified": (
+        "GET /auth/session decodes the bearer JWT without verifying its signature (other routes "
+        "verify)"
+    ),
+    "jwt-alg-none": (
+        "The access-token verifier accepts `alg: none` in any letter case, or no `alg`, unsigned"
+    ),
+    "jwt-alg-confusion-hmac": (
+        "The verifier takes `alg` from the header: HS256 is checked with the RSA public key PEM "
+        "as secret"
+    ),
+    "jwt-weak-hmac-secret": (
+        "POST /oauth/token (reporting-bot, client_credentials) issues HS256 tokens signed with "
+        "`secret123`"
+    ),
+    "jwt-header-key-injection": (
+        "The verifier trusts a public key embedded in the token's `jwk` header"
+    ),
+    "jwt-remote-key-url-injection": (
+        "The verifier fetches keys from the token's `jku` URL (loopback URLs only, 2 s timeout)"
+    ),
+    "jwt-kid-injection": (
+        "An unknown `kid` is read as an HS256 key file path: `../../../../dev/null` gives the "
+        "empty key"
+    ),
+    "jwt-ecdsa-psychic-signature": (
+        "ES256 tokens (POST /auth/mobile/login) go through a hand-rolled verify that accepts r = "
+        "s = 0"
+    ),
+    "jwt-serialization-confusion": (
+        "A JSON-serialized JWS is verified, then claims are read from the raw string's 2nd dot "
+        "segment"
+    ),
+    "jwt-audience-not-validated": (
+        "`aud` unchecked: a token from /auth/login with audience=reports-service works on this API"
+    ),
+    "jwt-issuer-not-validated": (
+        "`iss` unchecked: a /auth/login tenant=partner token works; foreign loopback issuers' "
+        "JWKS fetched"
+    ),
+    "jwt-token-type-confusion": (
+        "`typ: at+jwt` unchecked: the refresh token JWT is accepted as an access token"
+    ),
+    "jwt-jwks-key-hygiene": (
+        "/.well-known/jwks.json still publishes a retired 1024-bit RSA key, private exponent `d` "
+        "included"
+    ),
+    "authz-unauthenticated-access": (
+        "GET /orgs/{org}/projects/{slug} answers anonymous callers, skipping the membership check"
+    ),
+    "authz-invalid-credential-accepted": (
+        "A non-JWT bearer value (`null`, `undefined`, garbage) fails open as the fallback account"
+        " alice"
+    ),
+    "authz-bola-read": (
+        "GET /orders/{order_id} forgets the ownership check that the other order handlers make"
+    ),
+    "authz-bola-write": (
+        "PATCH /documents/{document_id} checks the document exists, never who owns it"
+    ),
+    "authz-bfla-privileged-function": (
+        "GET /admin/users only requires a signed-in caller, not the admin role"
+    ),
+    "authz-bfla-method-override": (
+        "GET /documents/{id} + X-HTTP-Method-Override: DELETE deletes after only the read check"
+    ),
+    "authz-bopla-mass-assignment": (
+        "PATCH /me assigns every property of the body to the account, role included"
+    ),
+    "authz-bopla-excessive-exposure": (
+        "GET /orgs/{org}/projects returns raw records: internal budget and the creator's account"
+    ),
+    "authz-path-variant-bypass": (
+        "The admin rule matches the raw path /admin/*; /Admin/... or /%61dmin/... skip it"
+    ),
+    "authz-trusted-header-spoofing": (
+        "A request without credentials is trusted as the user named in X-User-Id"
+    ),
+    "authz-scope-not-enforced": (
+        "Bearer token scopes are ignored: a scope=read token can POST /orders, PATCH /documents"
+    ),
+    "token-access-lifetime-excessive": "Access tokens live 30 days (hardened: 5 minutes)",
+    "token-expired-accepted": (
+        "The access-token verifier skips `exp` (mint an expired one at POST /_lab/tokens, "
+        "lifetime < 0)"
+    ),
+    "token-not-revoked-on-logout": (
+        "POST /auth/logout answers 204 and revokes nothing: access and refresh tokens keep working"
+    ),
+    "token-not-revoked-on-password-change": (
+        "POST /auth/password and the reset confirm leave the account's other sessions alive"
+    ),
+    "token-revocation-ineffective": "POST /oauth/revoke (RFC 7009) answers 200 and revokes nothing",
+    "token-privilege-change-not-reflected": (
+        "Role read from the token, disabled accounts not checked, admin changes revoke no session"
+    ),
+    "token-refresh-not-rotated": (
+        "POST /auth/refresh returns the same refresh token, usable forever"
+    ),
+    "token-refresh-reuse-not-detected": (
+        "Replaying a rotated refresh token is refused but the token family is not revoked"
+    ),
+    "token-refresh-lifetime-excessive": (
+        "Refresh tokens have no `exp` and no refresh_expires_in (hardened: 24 h absolute)"
+    ),
+    "rl-login-bruteforce-account": (
+        "POST /auth/login has no per-account failure limit (hardened: 429 after 5 per minute)"
+    ),
+    "rl-credential-stuffing-spray": (
+        "POST /auth/login has no per-client limit across accounts (hardened: 429 after 20 per "
+        "minute)"
+    ),
+    "rl-bypass-forwarded-headers": (
+        "POST /auth/mobile/login keys its limiter on X-Forwarded-For / X-Real-IP when present"
+    ),
+    "rl-bypass-request-variants": (
+        "POST /auth/mobile/login counts failures per username as typed; the lookup ignores "
+        "case/spaces"
+    ),
+    "rl-captcha-not-enforced": (
+        "POST /auth/password-reset validates captcha_token only when the field is sent"
+    ),
+    "rl-otp-bruteforce": (
+        "POST /auth/password-reset/confirm: 6-digit code, no failure limit, reusable, never expires"
+    ),
+    "rl-user-enum-response": (
+        "Login answers 404 'No account with that username' for unknown users, 401 for a wrong "
+        "password"
+    ),
+    "rl-user-enum-timing": "Login skips the password hash (~25 ms) for unknown usernames",
+    "rl-token-guessing": (
+        "POST /oauth/introspect needs no client authentication: an unthrottled token oracle"
+    ),
+    "rl-resource-consumption": (
+        "GET /orders?limit= is not clamped (hardened: 100), so limit=10000 returns every order"
+    ),
+    "rl-ratelimit-headers": (
+        "Login RateLimit fields use draft-03 syntax under the new names; 429s lack Retry-After"
+    ),
+    "transport-credentials-in-query-accepted": (
+        "?access_token= (bearer JWT) and ?api_key= are honoured in the URL query"
+    ),
+    "transport-credential-exposure": (
+        "404/403/422 error bodies echo the request headers, Authorization and X-API-Key included"
+    ),
+    "transport-debug-log-exposure": (
+        "Open /actuator/httptrace shows recent request headers; /actuator/env dumps config"
+    ),
+    "transport-cors-credentialed-reflection": (
+        "CORS reflects any Origin (null included) with Access-Control-Allow-Credentials: true"
+    ),
+    "transport-token-response-cacheable": (
+        "Token responses (login, refresh, /oauth/token, userinfo) lack Cache-Control: no-store"
+    ),
+    "transport-www-authenticate-conformance": (
+        "A rejected bearer token gets 401 without a WWW-Authenticate challenge"
+    ),
+    "transport-cleartext-credentials": (
+        "Credentialed requests with X-Forwarded-Proto: http are processed, and no HSTS is sent"
+    ),
 }
 
 
