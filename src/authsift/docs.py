@@ -19,7 +19,7 @@ README_END = "<!-- config-reference:end -->"
 def check_page(check: type[Check]) -> str:
     meta = [
         f"- **id**: `{check.id}`",
-        f"- **family**: {check.family.value} ({check.family.title})",
+        f"- **family**: {check.family.value} ({check.family.label})",
         f"- **severity**: {check.severity.value}",
         f"- **safety**: {check.safety.value}",
         f"- **needs**: {', '.join(sorted(check.needs)) or 'nothing'}",
@@ -35,8 +35,12 @@ def index_page(checks: dict[str, type[Check]]) -> str:
         f"{c.safety.value} | {', '.join(f'CWE-{n}' for n in c.cwe)} | {c.owasp} |"
         for cid, c in checks.items()
     ]
-    header = "| id | title | family | severity | safety | CWE | OWASP |\n|---|---|---|---|---|---|---|\n"
-    return "# Checks\n\nGenerated from the checks' docstrings.\n\n" + header + "\n".join(rows) + "\n"
+    header = (
+        "| id | title | family | severity | safety | CWE | OWASP |\n|---|---|---|---|---|---|---|\n"
+    )
+    return (
+        "# Checks\n\nGenerated from the checks' docstrings.\n\n" + header + "\n".join(rows) + "\n"
+    )
 
 
 def expected_files(root: Path) -> dict[Path, str]:

@@ -82,7 +82,8 @@ class Family(enum.StrEnum):
         return _MISTAKES.get(self)
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """The mistake's name for humans ("Improper JWT validation")."""
         return _FAMILY_TITLES[self]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from authsift.model import (
@@ -71,6 +72,9 @@ class Check:
     granularity: ClassVar[Literal["operation", "api"]] = "operation"
     remediation: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]] = ()
+    # Root-cause grouping (CHECKS.md §1.2): when this check fires, findings of these checks on the
+    # same operation (or API-wide) are folded into this one as "subsumed", not reported apart.
+    subsumes: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -134,6 +138,19 @@ def _import_all() -> None:
             importlib.import_module(module.name)
 
 
+@dataclass(frozen=True, slots=True)
+class ScanFacts:
+    """What the scan knows that checks may read: the config's intent, in the engine's words."""
+
+    target: str
+    intrusive: bool = False
+    policy: Mapping[str, Any] = field(default_factory=dict)  # config `policy` section, as a dict
+    endpoints: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # login/refresh/logout
+    identity_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    identity_auth: Mapping[str, str] = field(default_factory=dict)  # name → auth type
+    settings: Mapping[str, Any] = field(default_factory=dict)  # other config sections checks read
+
+
 class Inconclusive(Exception):
     """Raised by a check that cannot decide; the task is reported inconclusive with this reason."""
 
@@ -144,6 +161,25 @@ class Context(Protocol):
     operation: Operation | None
     identity: str | None  # the identity the task runs as (the "attacker" for authz checks)
     identities: tuple[str, ...]  # all logged-in identities, in config order
+    operations: tuple[Operation, ...]  # every operation of the spec in scope (after filters)
+    facts: ScanFacts
+    shared: dict[str, Any]  # a scan-wide blackboard for checks that build on each other
+
+    def url(self, path: str) -> str:
+        """Absolute URL of `path` on the target."""
+        ...
+
+    def with_credential(
+        self, request: HttpRequest, token: str | None, identity: str | None = None
+    ) -> HttpRequest:
+        """`request` carrying `token` where the identity's credential goes (same header, format,
+        query parameter or cookie); None removes every credential. For forged or mutated
+        credentials: send the result anonymously (`ctx.send(request)`)."""
+        ...
+
+    def report_extra(self, name: str, value: Any) -> None:
+        """Attach a structured section to every report (e.g. the access matrix)."""
+        ...
 
     def build(
         self, operation: Operation | None = None, *, as_identity: str | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from authsift.analysis import Baseline, Calibration, Judgement, Verdict, judge
-from authsift.checks.base import Check, Inconclusive
+from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.redact import Redactor
@@ -48,6 +48,10 @@ class ScanState:
     baseline_exchanges: dict[tuple[str, str], tuple[Exchange, Exchange, Exchange]] = field(
         default_factory=dict
     )
+    operations: tuple[Operation, ...] = ()
+    facts: ScanFacts | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def identities(self) -> tuple[str, ...]:
@@ -72,7 +76,27 @@ class TaskContext:
         self.operation = operation
         self.identity = identity
         self.identities = state.identities
+        self.operations = state.operations
+        self.facts = state.facts or ScanFacts(target=state.target)
+        self.shared = state.shared
         self.requests = 0
+
+    def url(self, path: str) -> str:
+        return self._state.target.rstrip("/") + "/" + path.lstrip("/")
+
+    def with_credential(
+        self, request: HttpRequest, token: str | None, identity: str | None = None
+    ) -> HttpRequest:
+        credential = self.credential(identity)
+        stripped = strip_credentials(request, credential)
+        if token is None:
+            return stripped
+        if credential is None:
+            credential = Credential("header", "Authorization", "", template="Bearer {token}")
+        return apply_credential(stripped, credential.with_token(token))
+
+    def report_extra(self, name: str, value: Any) -> None:
+        self._state.extras[name] = value
 
     # -------------------------------------------------------------- requests
 

@@ -95,11 +95,11 @@ async def run_preflight(
                 break  # the credential changes nothing: trying elsewhere would hide that
         if name not in proven:
             problems.append(f"{name}: " + "; ".join(attempts))
-    pairs = [
-        (exchange.response, anonymous[probe.key].response)
-        for probe, exchange in proven.values()
-        if exchange.response is not None and anonymous[probe.key].response is not None
-    ]
+    pairs: list[tuple[HttpResponse, HttpResponse]] = []
+    for probe, exchange in proven.values():
+        refused = anonymous[probe.key].response
+        if exchange.response is not None and refused is not None:
+            pairs.append((exchange.response, refused))
     result.calibration = calibrate(
         unknown_path=_responses(calibration_exchanges), unauthenticated=pairs
     )

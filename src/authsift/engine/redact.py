@@ -9,10 +9,14 @@ HAR, logs — goes through `Redactor.text()` or `Redactor.exchange()`.
 from __future__ import annotations
 
 import base64
+import contextlib
+import logging
 import re
 import threading
 import urllib.parse
 from dataclasses import replace
+
+from collections.abc import Iterator
 
 from authsift.model import Exchange, Headers, HttpRequest, HttpResponse
 
@@ -108,3 +112,31 @@ def placeholder_for(identity: str, field: str) -> str:
     """`$ALICE_TOKEN`: the name a reader substitutes to replay a curl command."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", f"{identity}_{field}").strip("_").upper()
     return f"${name}"
+
+
+class RedactingFilter(logging.Filter):
+    """Log records pass through the redactor too: a URL with `?api_key=` or an error that echoes
+    a header must not put a credential in a log file."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor.text(record.getMessage())
+        record.args = ()
+        return True
+
+
+@contextlib.contextmanager
+def redacted_logging(redactor: Redactor) -> Iterator[None]:
+    """Install the filter on every handler of the root logger for the scan's duration."""
+    log_filter = RedactingFilter(redactor)
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(log_filter)

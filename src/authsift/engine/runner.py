@@ -76,8 +76,41 @@ async def run_plan(
         for task in plan.tasks:
             if (task.check_id, task.operation.key if task.operation else None) not in done:
                 outcome.tasks.append(_result(task, Outcome.NOT_RUN, "interrupted"))
+    outcome.findings = fold_subsumed(outcome.findings, checks)
     emit(ScanStopped(outcome.stopped))
     return outcome
+
+
+def fold_subsumed(findings: list[Finding], checks: Mapping[str, Check]) -> list[Finding]:
+    """Root cause, not noise (CHECKS.md §1.2): a finding of a check that another finding's check
+    `subsumes`, on the same operation or API-wide, is listed in that finding's evidence details
+    instead of being reported on its own."""
+    kept: list[Finding] = []
+    folded: dict[int, list[str]] = {}
+    for finding in findings:
+        root = next(
+            (
+                index
+                for index, other in enumerate(findings)
+                if other is not finding
+                and other.check_id in checks
+                and finding.check_id in checks[other.check_id].subsumes
+                and (other.operation is None or other.operation == finding.operation)
+            ),
+            None,
+        )
+        if root is None:
+            kept.append(finding)
+        else:
+            label = finding.operation.key if finding.operation else "API-wide"
+            folded.setdefault(root, []).append(f"{finding.check_id} ({label})")
+    for index, names in folded.items():
+        root_finding = findings[index]
+        position = kept.index(root_finding)
+        kept[position] = replace(
+            root_finding, details={**root_finding.details, "subsumes": sorted(set(names))}
+        )
+    return kept
 
 
 async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskResult, list[Finding]]:
@@ -137,6 +170,8 @@ def _merge_api_wide(findings: list[Finding], finding: Finding, task: Task) -> bo
     for index, existing in enumerate(findings):
         if existing.fingerprint == finding.fingerprint:
             confirmed = [*existing.details.get("confirmed_on", []), task.operation.key]
-            findings[index] = replace(existing, details={**existing.details, "confirmed_on": confirmed})
+            findings[index] = replace(
+                existing, details={**existing.details, "confirmed_on": confirmed}
+            )
             return True
     return False

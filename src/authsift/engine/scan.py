@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from authsift import __version__
-from authsift.checks.base import Check, registry
+from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
 from authsift.engine.context import ScanState
@@ -22,7 +22,7 @@ from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
-from authsift.engine.redact import Redactor
+from authsift.engine.redact import Redactor, redacted_logging
 from authsift.engine.runner import run_plan
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
@@ -33,6 +33,7 @@ from authsift.plan import (
     Plan,
     make_plan,
     operation_matches,
+    select_operations,
     representative_operations,
 )
 
@@ -122,6 +123,23 @@ async def run_scan(options: ScanOptions) -> ScanResult:
     result = ScanResult(
         tool_version=__version__, target=config.target, started_at=_iso(started), finished_at=""
     )
+    with redacted_logging(redactor):
+        return await _scan(
+            options, config, redactor, recorder, auth, checks, result, started, clock
+        )
+
+
+async def _scan(
+    options: ScanOptions,
+    config: Config,
+    redactor: Redactor,
+    recorder: Recorder,
+    auth: AuthManager,
+    checks: dict[str, Check],
+    result: ScanResult,
+    started: datetime,
+    clock: float,
+) -> ScanResult:
     async with HttpSession(
         Scope(config.target, config.scope),
         session_settings(config),
@@ -143,6 +161,9 @@ async def run_scan(options: ScanOptions) -> ScanResult:
             for warning in preflight.warnings:
                 log.warning("%s", redactor.text(warning))
             plan = build_plan(config, spec, checks)
+            in_scope, _ = select_operations(
+                spec.operations, config.operations.include, config.operations.exclude
+            )
             state = ScanState(
                 target=config.target,
                 session=session,
@@ -153,6 +174,8 @@ async def run_scan(options: ScanOptions) -> ScanResult:
                 resources=_resources(config),
                 calibration=preflight.calibration,
                 markers=preflight.markers,
+                operations=tuple(in_scope),
+                facts=scan_facts(config),
             )
             result.spec_source = spec.source
             outcome = await run_plan(
@@ -173,6 +196,7 @@ async def run_scan(options: ScanOptions) -> ScanResult:
             result.stats.operations = len(spec.operations)
             result.stats.checks_run = len({t.check_id for t in plan.tasks})
             result.stats.tasks = len(plan.tasks)
+            result.extras.update(state.extras)
             result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
         finally:
             if options.har is not None:
@@ -194,6 +218,24 @@ async def run_scan(options: ScanOptions) -> ScanResult:
         for i in config.identities
     ]
     return result
+
+
+def scan_facts(config: Config) -> ScanFacts:
+    endpoints = config.endpoints
+    named = {"login": endpoints.login, "refresh": endpoints.refresh, "logout": endpoints.logout}
+    return ScanFacts(
+        target=config.target,
+        intrusive=config.checks.intrusive,
+        policy=config.policy.model_dump(),
+        endpoints={k: (v.method, v.path) for k, v in named.items() if v is not None}
+        | (
+            {"oidc_discovery": ("GET", endpoints.oidc_discovery)}
+            if endpoints.oidc_discovery
+            else {}
+        ),
+        identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
+        identity_auth={i.name: i.auth.type for i in config.identities},
+    )
 
 
 def _resources(config: Config) -> dict[str, dict[str, list[object]]]:

@@ -52,7 +52,7 @@ FAMILY_ORDER: tuple[Family, ...] = (
 def family_heading(family: Family) -> str:
     """`3 · Missing or broken authorization`; the extras carry no number."""
     number = family.mistake
-    return f"{number} · {family.title}" if number is not None else family.title
+    return f"{number} · {family.label}" if number is not None else family.label
 
 
 def family_anchor(family: Family) -> str:
