@@ -13,7 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 
-from authsift.analysis import Calibration, calibrate, identity_markers, similarity
+from authsift.analysis import Calibration, calibrate, identity_markers, similarity, unique_markers
 from authsift.engine.auth import AuthManager
 from authsift.engine.credentials import strip_credentials
 from authsift.engine.requests import build_request
@@ -116,6 +116,8 @@ async def run_preflight(
                 else:
                     result.warnings.append(message + " (two credentials of one account)")
         result.markers[name] = identity_markers(_json(exchange))
+    # A value two identities share (a tenant id, a shared canary) proves nobody's ownership.
+    result.markers = unique_markers(result.markers)
     if problems:
         raise PreflightError("; ".join(problems))
     return result

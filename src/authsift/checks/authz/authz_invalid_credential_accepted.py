@@ -6,7 +6,7 @@ import base64
 import secrets
 from collections.abc import AsyncIterator
 
-from authsift.analysis import Verdict
+from authsift.analysis import CONFIRMATION_RESENDS, Baseline, Verdict
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Family, Finding, HttpRequest, Severity
 
@@ -83,8 +83,10 @@ class InvalidCredentialAccepted(Check):
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         base = await ctx.baseline()
-        if not base.depends_on_auth:
+        if base.is_public:
             raise Inconclusive("the operation answers the same without a credential")
+        # Our probes are junk credentials: judge them against valid vs no-credential only.
+        reference = base.without_junk()
         identity = ctx.identity
         assert identity is not None and ctx.operation is not None
         valid_exchange, none_exchange, _ = ctx.baseline_exchanges()
@@ -101,19 +103,21 @@ class InvalidCredentialAccepted(Check):
                 anonymous.body,
             )
             exchange = await ctx.send(probe)
-            judgement = ctx.judge(exchange, base)
+            judgement = ctx.judge(exchange, reference)
             if judgement.verdict is Verdict.ACCEPTED:
-                if not await ctx.confirm(probe, base):
+                if not await _reproduces(ctx, probe, anonymous, reference):
                     odd_2xx.append(f"{label} (did not reproduce)")
                     continue
                 yield ctx.finding(
                     self,
                     description=(
                         f"{ctx.operation.key} accepted `{header}: {value}` as {identity}: "
-                        f"{judgement.reason}. Confirmed twice, with junk controls rejected."
+                        f"{judgement.reason}. Confirmed twice, with the no-credential control "
+                        "rejected each time."
                     ),
                     evidence=[
                         Evidence(f"valid request as {identity}", valid_exchange),
+                        Evidence("no credential (rejected)", none_exchange),
                         Evidence(f"request with {label}", exchange, judgement.reason),
                     ],
                     confidence=Confidence.CERTAIN,
@@ -126,3 +130,16 @@ class InvalidCredentialAccepted(Check):
                 odd_2xx.append(label)
         if odd_2xx:
             raise Inconclusive("2xx, but not the identity's answer, for: " + ", ".join(odd_2xx))
+
+
+async def _reproduces(
+    ctx: Context, probe: HttpRequest, anonymous: HttpRequest, base: Baseline
+) -> bool:
+    """CHECKS.md §1.2 confirmation, with the no-credential request as the interleaved control:
+    a fresh junk control cannot serve here, since junk is exactly what this check sends."""
+    for _ in range(CONFIRMATION_RESENDS):
+        if ctx.judge(await ctx.send(probe), base).verdict is not Verdict.ACCEPTED:
+            return False
+        if ctx.judge(await ctx.send(anonymous), base).verdict is not Verdict.REJECTED:
+            return False
+    return True
