@@ -68,7 +68,9 @@ async def bare(url: str, total: int, concurrency: int) -> float:
 
         async def worker() -> None:
             for _ in queue:
-                async with client.get(url, headers={"Authorization": f"Bearer {TOKEN}"}) as response:
+                async with client.get(
+                    url, headers={"Authorization": f"Bearer {TOKEN}"}
+                ) as response:
                     await response.read()
 
         started = time.perf_counter()
@@ -79,9 +81,16 @@ async def bare(url: str, total: int, concurrency: int) -> float:
 async def engine(url: str, total: int, concurrency: int) -> float:
     redactor = Redactor()
     redactor.add(TOKEN, "$ALICE_TOKEN")
-    spec = IdentitySpec("alice", "user", "bearer", static=Credential("header", "Authorization", TOKEN, "Bearer {token}"))
+    spec = IdentitySpec(
+        "alice",
+        "user",
+        "bearer",
+        static=Credential("header", "Authorization", TOKEN, "Bearer {token}"),
+    )
     auth = AuthManager([spec], url, redactor)
-    settings = SessionSettings(rate=0, concurrency=concurrency, max_requests=total + 10, max_time=600)
+    settings = SessionSettings(
+        rate=0, concurrency=concurrency, max_requests=total + 10, max_time=600
+    )
     recorder = Recorder()
     async with HttpSession(Scope(url), settings, recorder=recorder, credentials=auth) as session:
         auth.bind(session)
@@ -98,6 +107,10 @@ async def engine(url: str, total: int, concurrency: int) -> float:
         rate = total / (time.perf_counter() - started)
     assert recorder.count == total
     return rate
+
+
+def _rounds(rates: list[float]) -> str:
+    return ", ".join(f"{rate:.0f}" for rate in rates)
 
 
 def main() -> None:
@@ -120,9 +133,11 @@ def main() -> None:
         server.terminate()
         server.join(5)
     best_bare, best_engine = max(bare_rates), max(engine_rates)
-    print(f"requests per round: {args.requests}, concurrency {args.concurrency}, rounds {args.rounds}")
-    print(f"bare aiohttp : {best_bare:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in bare_rates)})")
-    print(f"authsift     : {best_engine:8.0f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in engine_rates)})")
+    print(
+        f"requests per round: {args.requests}, concurrency {args.concurrency}, rounds {args.rounds}"
+    )
+    print(f"bare aiohttp : {best_bare:8.0f} req/s  (rounds: {_rounds(bare_rates)})")
+    print(f"authsift     : {best_engine:8.0f} req/s  (rounds: {_rounds(engine_rates)})")
     ratio = best_engine / best_bare
     print(f"ratio        : {ratio:.2f}  (target >= 0.75: {'met' if ratio >= 0.75 else 'NOT met'})")
 

@@ -27,20 +27,35 @@ FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "transport")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Scan the lab and its hardened twin; score per family.")
+    parser = argparse.ArgumentParser(
+        description="Scan the lab and its hardened twin; score per family."
+    )
     parser.add_argument("--family", choices=FAMILIES, help="Only this family's flaws and checks.")
     args = parser.parse_args()
     console = Console()
     quiet = Console(quiet=True)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, settings in (("vulnerable", LabSettings.vulnerable()), ("hardened", LabSettings.hardened_twin())):
+        for name, settings in (
+            ("vulnerable", LabSettings.vulnerable()),
+            ("hardened", LabSettings.hardened_twin()),
+        ):
             started = time.perf_counter()
-            outcome = scan_lab(settings, output=Path(tmp) / name, out=quiet, err=console, formats=["json"], quiet=True)
+            outcome = scan_lab(
+                settings,
+                output=Path(tmp) / name,
+                out=quiet,
+                err=console,
+                formats=["json"],
+                quiet=True,
+            )
             if outcome.result is None:
                 raise SystemExit(f"{name} scan failed: {outcome.error}")
             results[name] = outcome.result
-            console.print(f"{name}: {outcome.result.stats.requests} requests in {time.perf_counter() - started:.1f}s")
+            console.print(
+                f"{name}: {outcome.result.stats.requests} requests "
+                f"in {time.perf_counter() - started:.1f}s"
+            )
     found = {f.check_id for f in results["vulnerable"].findings}
     unexplained = [f for f in results["vulnerable"].findings if f.check_id not in FLAWS]
     implemented = set(registry())
@@ -55,19 +70,25 @@ def main() -> None:
             "checks": sum(1 for f in flaws if f in implemented),
             "found": sum(1 for f in flaws if f in found),
             "missed": sum(1 for f in flaws if f not in found),
-            "fp": sum(1 for f in results["hardened"].findings if f.check_id.startswith(family + "-"))
+            "fp": sum(
+                1 for f in results["hardened"].findings if f.check_id.startswith(family + "-")
+            )
             + sum(1 for f in unexplained if f.check_id.startswith(family + "-")),
         }
         for key, value in row.items():
             totals[key] += value
         table.add_row(family, *(str(row[k]) for k in ("flaws", "checks", "found", "missed", "fp")))
-    table.add_row("all", *(str(totals[k]) for k in ("flaws", "checks", "found", "missed", "fp")), style="bold")
+    table.add_row(
+        "all", *(str(totals[k]) for k in ("flaws", "checks", "found", "missed", "fp")), style="bold"
+    )
     console.print(table)
     missed_with_checks = sorted(f for f in FLAWS if f in implemented and f not in found)
     if missed_with_checks:
         console.print("implemented but missed: " + ", ".join(missed_with_checks))
     for finding in results["hardened"].findings:
-        console.print(f"[red]false positive on the hardened twin:[/] {finding.check_id} {finding.operation}")
+        console.print(
+            f"[red]false positive on the hardened twin:[/] {finding.check_id} {finding.operation}"
+        )
 
 
 if __name__ == "__main__":

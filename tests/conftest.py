@@ -9,8 +9,14 @@ from typing import Any
 
 import pytest
 import yaml
-
-from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, ToyState, make_app, serve_in_thread, toy_spec
+from tests.apps.toy_api import (
+    PASSWORD_ENV,
+    ToyOptions,
+    ToyState,
+    make_app,
+    serve_in_thread,
+    toy_spec,
+)
 
 
 @pytest.fixture
@@ -36,7 +42,9 @@ def write_yaml(path: Path, data: Any) -> Path:
     return path
 
 
-def write_spec(path: Path, servers: list[str] | None = None, extra_paths: dict[str, Any] | None = None) -> Path:
+def write_spec(
+    path: Path, servers: list[str] | None = None, extra_paths: dict[str, Any] | None = None
+) -> Path:
     import json
 
     path.write_text(json.dumps(toy_spec(servers, extra_paths=extra_paths)), encoding="utf-8")

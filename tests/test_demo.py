@@ -25,7 +25,11 @@ def test_demo_on_the_hardened_twin_reports_nothing(tmp_path: Path) -> None:
 def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in tmp_path.iterdir()} >= {"authsift.html", "authsift.json", "authsift.sarif"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "authsift.html",
+        "authsift.json",
+        "authsift.sarif",
+    }
     report = json.loads((tmp_path / "authsift.json").read_text())
     found = {f["check"] for f in report["findings"]}
     assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= found

@@ -8,7 +8,13 @@ from authsift.checks.base import registry
 from authsift.docs import expected_files
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTIONS = ("## What it checks", "## Why it matters", "## Example", "## Remediation", "## References")
+SECTIONS = (
+    "## What it checks",
+    "## Why it matters",
+    "## Example",
+    "## Remediation",
+    "## References",
+)
 
 
 def test_generated_docs_are_current() -> None:
@@ -26,5 +32,9 @@ def test_every_check_is_documented_and_tested() -> None:
         missing = [s for s in SECTIONS if s not in doc]
         assert not missing, f"{check_id} lacks {missing}"
         module_file = Path(__import__(check.__module__, fromlist=["x"]).__file__ or "")
-        assert module_file.stem == check_id.replace("-", "_"), f"{check_id} lives in {module_file.name}"
-        assert (ROOT / "tests" / "checks" / f"test_{module_file.stem}.py").is_file(), f"{check_id} has no test"
+        assert module_file.stem == check_id.replace("-", "_"), (
+            f"{check_id} lives in {module_file.name}"
+        )
+        assert (ROOT / "tests" / "checks" / f"test_{module_file.stem}.py").is_file(), (
+            f"{check_id} has no test"
+        )

@@ -15,7 +15,7 @@ from authsift import __version__
 
 app = typer.Typer(
     name="authsift",
-    help="Find the authentication and authorization mistakes that lead to API breaches, with proof.",
+    help="Find the auth mistakes that lead to API breaches, and prove each finding.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -63,16 +63,15 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
         f"{len(spec.operations)} operations · {len(plan.tasks)} tasks · "
         f"~{plan.estimated_requests} requests (preflight {plan.preflight_requests}, "
         f"baselines {len(plan.baseline_operations) * 4}, checks {plan.check_requests}) · "
-        f"~{seconds:.0f}s at {limits.rate:g} req/s (budget {limits.max_requests}, max_time {limits.max_time:g}s)"
+        f"~{seconds:.0f}s at {limits.rate:g} req/s "
+        f"(budget {limits.max_requests}, max_time {limits.max_time:g}s)"
     )
     if plan.estimated_requests > limits.max_requests:
         out.print(
-            "[yellow]the estimate exceeds max_requests: the tail of the plan will be reported as not run[/]"
+            "[yellow]the estimate exceeds max_requests: "
+            "the tail of the plan will be reported as not run[/]"
         )
-    reasons = Counter(
-        f"{s.check_id}: {s.reason}" if s.operation is None else f"{s.check_id}: {s.reason}"
-        for s in plan.skipped
-    )
+    reasons = Counter(f"{s.check_id}: {s.reason}" for s in plan.skipped)
     if reasons:
         out.print("[bold]skipped[/]")
         for reason, count in sorted(reasons.items()):

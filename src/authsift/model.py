@@ -203,7 +203,7 @@ Headers = tuple[tuple[str, str], ...]
 
 
 def header_value(headers: Headers, name: str) -> str | None:
-    """First value of a header, case-insensitively (RFC 9110 §5.1: field names are case-insensitive)."""
+    """First value of a header, case-insensitively (RFC 9110 §5.1)."""
     lowered = name.lower()
     for key, value in headers:
         if key.lower() == lowered:
@@ -273,7 +273,7 @@ class OperationRef:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One exchange in a finding's proof, labelled for the reader ("baseline as alice", "attack")."""
+    """One exchange in a finding's proof, labelled for the reader ("valid request as alice")."""
 
     label: str
     exchange: Exchange

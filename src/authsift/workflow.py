@@ -85,7 +85,8 @@ def execute(job: ScanJob, out: Console, err: Console) -> JobOutcome:
     today = dt.datetime.now(dt.UTC).date()
     for expired in expired_suppressions(suppressions, today):
         err.print(
-            f"[yellow]suppression expired, finding counts again:[/] {expired.label} ({expired.reason})"
+            f"[yellow]suppression expired, finding counts again:[/] "
+            f"{expired.label} ({expired.reason})"
         )
     result.findings, result.suppressed = apply_suppressions(result.findings, suppressions, today)
     if baseline is not None:

@@ -24,7 +24,12 @@ SECRET = "toy-signing-secret-that-is-long-enough-0123456789"
 USERS = {
     "alice": {"id": 101, "email": "alice@toy.example", "password": "alice-pw-9f3b", "role": "user"},
     "bob": {"id": 202, "email": "bob@toy.example", "password": "bob-pw-71ce", "role": "user"},
-    "carol": {"id": 303, "email": "carol@toy.example", "password": "carol-pw-5d2a", "role": "admin"},
+    "carol": {
+        "id": 303,
+        "email": "carol@toy.example",
+        "password": "carol-pw-5d2a",
+        "role": "admin",
+    },
 }
 ORDERS = {1: "alice", 2: "alice", 3: "bob"}
 
@@ -73,7 +78,9 @@ def _authenticate(request: web.Request, state: ToyState) -> str | None:
 
 def _denied() -> web.Response:
     return web.json_response(
-        {"detail": "not authenticated"}, status=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        {"detail": "not authenticated"},
+        status=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
 
@@ -96,16 +103,22 @@ def make_app(options: ToyOptions) -> tuple[web.Application, ToyState]:
             return web.json_response({"detail": "invalid credentials"}, status=401)
         state.logins += 1
         token = _token(body["username"], options.token_lifetime)
-        return web.json_response({"access_token": token, "token_type": "Bearer", "expires_in": options.token_lifetime})
+        return web.json_response(
+            {"access_token": token, "token_type": "Bearer", "expires_in": options.token_lifetime}
+        )
 
     async def me(request: web.Request) -> web.Response:
         if state.hits["/me"] <= options.limit_first:
-            return web.json_response({"detail": "slow down"}, status=429, headers={"Retry-After": "1"})
+            return web.json_response(
+                {"detail": "slow down"}, status=429, headers={"Retry-After": "1"}
+            )
         user = _authenticate(request, state)
         if user is None:
             return _denied()
         info = USERS[user]
-        return web.json_response({"id": info["id"], "username": user, "email": info["email"], "role": info["role"]})
+        return web.json_response(
+            {"id": info["id"], "username": user, "email": info["email"], "role": info["role"]}
+        )
 
     async def order(request: web.Request) -> web.Response:
         order_id = int(request.match_info["order_id"])
@@ -115,7 +128,9 @@ def make_app(options: ToyOptions) -> tuple[web.Application, ToyState]:
         owner = ORDERS.get(order_id)
         if owner is None or (user is not None and owner != user):
             return web.json_response({"detail": "not found"}, status=404)
-        return web.json_response({"id": order_id, "owner": USERS[owner]["email"], "item": f"widget-{order_id}"})
+        return web.json_response(
+            {"id": order_id, "owner": USERS[owner]["email"], "item": f"widget-{order_id}"}
+        )
 
     async def admin_users(request: web.Request) -> web.Response:
         user = _authenticate(request, state)
@@ -159,18 +174,33 @@ def make_app(options: ToyOptions) -> tuple[web.Application, ToyState]:
     return app, state
 
 
-def toy_spec(servers: list[str] | None = None, *, extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
+def toy_spec(
+    servers: list[str] | None = None, *, extra_paths: dict[str, Any] | None = None
+) -> dict[str, Any]:
     bearer = [{"bearer": []}]
     paths: dict[str, Any] = {
         "/me": {"get": {"security": bearer, "responses": {"200": {"description": "me"}}}},
         "/orders/{order_id}": {
             "get": {
                 "security": bearer,
-                "parameters": [{"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [
+                    {
+                        "name": "order_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
                 "responses": {"200": {"description": "order"}},
             }
         },
-        "/admin/users": {"get": {"tags": ["admin"], "security": bearer, "responses": {"200": {"description": "users"}}}},
+        "/admin/users": {
+            "get": {
+                "tags": ["admin"],
+                "security": bearer,
+                "responses": {"200": {"description": "users"}},
+            }
+        },
         "/health": {"get": {"security": [], "responses": {"200": {"description": "ok"}}}},
     }
     paths.update(extra_paths or {})
@@ -218,7 +248,11 @@ def login_identity(name: str, password_env: str) -> dict[str, Any]:
         "role": USERS[name]["role"],
         "auth": {
             "type": "login",
-            "request": {"method": "POST", "path": "/auth/login", "json": {"username": name, "password": "${" + password_env + "}"}},
+            "request": {
+                "method": "POST",
+                "path": "/auth/login",
+                "json": {"username": name, "password": "${" + password_env + "}"},
+            },
             "token": {"from": "body", "path": "$.access_token"},
         },
     }

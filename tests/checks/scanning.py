@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import write_yaml
 from typer.testing import CliRunner
 
 from authsift.cli import app
-from tests.conftest import write_yaml
 
 
 def scan_with(tmp_path: Path, config: dict[str, Any], check_id: str) -> dict[str, Any]:
@@ -25,6 +25,9 @@ def scan_with(tmp_path: Path, config: dict[str, Any], check_id: str) -> dict[str
 def fired(report: dict[str, Any]) -> list[tuple[str, str | None]]:
     """(check, "METHOD /path" or None) of every finding."""
     return [
-        (f["check"], f"{f['operation']['method']} {f['operation']['path']}" if f["operation"] else None)
+        (
+            f["check"],
+            f"{f['operation']['method']} {f['operation']['path']}" if f["operation"] else None,
+        )
         for f in report["findings"]
     ]

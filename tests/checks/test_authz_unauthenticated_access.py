@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.apps.toy_api import ToyOptions, toy_config
 from tests.checks.scanning import fired, scan_with
 from tests.conftest import write_spec
@@ -13,7 +12,9 @@ CHECK = "authz-unauthenticated-access"
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_fires_on_the_operation_that_forgets_authentication(tmp_path: Path, toy_server: Any) -> None:
+def test_fires_on_the_operation_that_forgets_authentication(
+    tmp_path: Path, toy_server: Any
+) -> None:
     url, _ = toy_server(ToyOptions(unauthenticated_orders=True))
     report = scan_with(tmp_path, toy_config(url, str(write_spec(tmp_path / "s.json"))), CHECK)
     assert fired(report) == [(CHECK, "GET /orders/{order_id}")]
@@ -32,10 +33,24 @@ def test_silent_when_every_operation_authenticates(tmp_path: Path, toy_server: A
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_public_but_undeclared_endpoint_is_inconclusive_not_vulnerable(tmp_path: Path, toy_server: Any) -> None:
+def test_public_but_undeclared_endpoint_is_inconclusive_not_vulnerable(
+    tmp_path: Path, toy_server: Any
+) -> None:
     url, _ = toy_server(ToyOptions())
-    undeclared = {"/health": {"get": {"security": [{"bearer": []}], "responses": {"200": {"description": "ok"}}}}}
-    report = scan_with(tmp_path, toy_config(url, str(write_spec(tmp_path / "s.json", extra_paths=undeclared))), CHECK)
+    undeclared = {
+        "/health": {
+            "get": {"security": [{"bearer": []}], "responses": {"200": {"description": "ok"}}}
+        }
+    }
+    report = scan_with(
+        tmp_path,
+        toy_config(url, str(write_spec(tmp_path / "s.json", extra_paths=undeclared))),
+        CHECK,
+    )
     assert fired(report) == []
-    reasons = [t["reason"] for t in report["inconclusive"] if t["operation"] == {"method": "GET", "path": "/health"}]
+    reasons = [
+        t["reason"]
+        for t in report["inconclusive"]
+        if t["operation"] == {"method": "GET", "path": "/health"}
+    ]
     assert reasons and "looks public" in reasons[0]

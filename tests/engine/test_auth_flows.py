@@ -13,7 +13,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from authsift.engine.auth import AuthError, AuthManager, IdentitySpec, Locator, LoginRecipe, OAuth2Recipe
+from authsift.engine.auth import (
+    AuthError,
+    AuthManager,
+    IdentitySpec,
+    Locator,
+    LoginRecipe,
+    OAuth2Recipe,
+)
 from authsift.engine.credentials import Credential
 from authsift.engine.redact import Redactor
 from authsift.engine.scope import Scope
@@ -74,23 +81,35 @@ class Server:
             body = await request.json()
             if body.get("refresh_token") != "rt-1":
                 return web.json_response({"error": "invalid_grant"}, status=400)
-            return web.json_response({"data": {"token": self.issue()}, "refresh": "rt-1", "ttl": 300})
+            return web.json_response(
+                {"data": {"token": self.issue()}, "refresh": "rt-1", "ttl": 300}
+            )
 
         async def token(request: web.Request) -> web.Response:
             form = await request.post()
-            self.seen.append({"path": "token", "form": dict(form), "headers": dict(request.headers)})
+            self.seen.append(
+                {"path": "token", "form": dict(form), "headers": dict(request.headers)}
+            )
             expected = "Basic " + base64.b64encode(b"svc:svc-secret").decode()
             grant = form.get("grant_type")
             if grant == "client_credentials" and request.headers.get("Authorization") == expected:
                 return web.json_response({"access_token": self.issue(), "expires_in": 300})
-            if grant == "password" and form.get("username") == "dave" and form.get("password") == "pw-dave":
+            if (
+                grant == "password"
+                and form.get("username") == "dave"
+                and form.get("password") == "pw-dave"
+            ):
                 return web.json_response({"access_token": self.issue(), "refresh_token": "ort"})
             return web.json_response({"error": "invalid_client"}, status=401)
 
         async def me(request: web.Request) -> web.Response:
             header = request.headers.get("Authorization", "")
             cookie = request.cookies.get("sid")
-            token = header.split(" ", 1)[-1] if header else cookie or request.headers.get("X-Auth-Token")
+            token = (
+                header.split(" ", 1)[-1]
+                if header
+                else cookie or request.headers.get("X-Auth-Token")
+            )
             if token not in self.valid:
                 return web.json_response({"error": "unauthorized"}, status=401)
             return web.json_response({"me": "ok"})
@@ -121,7 +140,9 @@ async def live() -> AsyncIterator[tuple[str, Server]]:
         await test_server.close()
 
 
-async def _manager(url: str, specs: list[IdentitySpec]) -> tuple[AuthManager, HttpSession, Redactor]:
+async def _manager(
+    url: str, specs: list[IdentitySpec]
+) -> tuple[AuthManager, HttpSession, Redactor]:
     redactor = Redactor()
     auth = AuthManager(specs, url, redactor)
     session = HttpSession(Scope(url), SessionSettings(rate=0), credentials=auth)
@@ -148,24 +169,41 @@ async def test_json_login_with_csrf_jsonpath_refresh_and_expiry(live: tuple[str,
         csrf_token=Locator("body", "$.csrf"),
         csrf_apply_field="csrf",
     )
-    auth, session, redactor = await _manager(url, [IdentitySpec("alice", "user", "login", login=recipe, refresh_endpoint=("POST", "/refresh"))])
+    auth, session, redactor = await _manager(
+        url,
+        [
+            IdentitySpec(
+                "alice", "user", "login", login=recipe, refresh_endpoint=("POST", "/refresh")
+            )
+        ],
+    )
     try:
         assert await auth.login_all() == {}
-        assert server.seen[0]["body"]["csrf"] == "c-123" and "csrf_cookie=cc" in server.seen[0]["headers"]["Cookie"]
+        assert (
+            server.seen[0]["body"]["csrf"] == "c-123"
+            and "csrf_cookie=cc" in server.seen[0]["headers"]["Cookie"]
+        )
         first = auth.credential("alice")
         assert first is not None and first.expires_at is not None
         time.sleep(1.1)  # ttl 1 s: the next request must refresh proactively
         assert await _me(session, url, "alice") == 200
         assert server.refreshes == 1 and auth.credential("alice") != first
-        assert redactor.text(first.token) == "$ALICE_TOKEN" and redactor.text("rt-1") == "$ALICE_REFRESH_TOKEN"
+        assert (
+            redactor.text(first.token) == "$ALICE_TOKEN"
+            and redactor.text("rt-1") == "$ALICE_REFRESH_TOKEN"
+        )
     finally:
         await session.__aexit__(None, None, None)
 
 
 async def test_form_login_token_from_header_and_reactive_renewal(live: tuple[str, Server]) -> None:
-    url, server = live
+    url, _ = live
     recipe = LoginRecipe(
-        "POST", "/login/form", token=Locator("header", name="X-Auth-Token"), apply=BEARER, form_body={"user": "bob", "pass": "pw-bob"}
+        "POST",
+        "/login/form",
+        token=Locator("header", name="X-Auth-Token"),
+        apply=BEARER,
+        form_body={"user": "bob", "pass": "pw-bob"},
     )
     auth, session, _ = await _manager(url, [IdentitySpec("bob", "user", "login", login=recipe)])
     try:
@@ -181,7 +219,11 @@ async def test_form_login_token_from_header_and_reactive_renewal(live: tuple[str
 async def test_basic_login_session_cookie(live: tuple[str, Server]) -> None:
     url, _ = live
     recipe = LoginRecipe(
-        "POST", "/login/basic", token=Locator("cookie", name="sid"), apply=Credential("cookie", "sid", ""), basic=("carol", "pw-carol")
+        "POST",
+        "/login/basic",
+        token=Locator("cookie", name="sid"),
+        apply=Credential("cookie", "sid", ""),
+        basic=("carol", "pw-carol"),
     )
     auth, session, _ = await _manager(url, [IdentitySpec("carol", "admin", "login", login=recipe)])
     try:
@@ -194,10 +236,25 @@ async def test_basic_login_session_cookie(live: tuple[str, Server]) -> None:
 async def test_oauth2_client_credentials_and_password_grants(live: tuple[str, Server]) -> None:
     url, server = live
     specs = [
-        IdentitySpec("svc", "service", "oauth2", oauth2=OAuth2Recipe("client_credentials", "/token", "svc", "svc-secret", scope="read")),
         IdentitySpec(
-            "dave", "user", "oauth2",
-            oauth2=OAuth2Recipe("password", url + "/token", "web", None, username="dave", password="pw-dave", auth_method="none"),
+            "svc",
+            "service",
+            "oauth2",
+            oauth2=OAuth2Recipe("client_credentials", "/token", "svc", "svc-secret", scope="read"),
+        ),
+        IdentitySpec(
+            "dave",
+            "user",
+            "oauth2",
+            oauth2=OAuth2Recipe(
+                "password",
+                url + "/token",
+                "web",
+                None,
+                username="dave",
+                password="pw-dave",
+                auth_method="none",
+            ),
         ),
     ]
     auth, session, redactor = await _manager(url, specs)
@@ -214,7 +271,13 @@ async def test_oauth2_client_credentials_and_password_grants(live: tuple[str, Se
 
 async def test_failed_login_names_the_identity(live: tuple[str, Server]) -> None:
     url, _ = live
-    recipe = LoginRecipe("POST", "/login/json", token=Locator("body", "$.data.token"), apply=BEARER, json_body={"username": "alice", "password": "wrong"})
+    recipe = LoginRecipe(
+        "POST",
+        "/login/json",
+        token=Locator("body", "$.data.token"),
+        apply=BEARER,
+        json_body={"username": "alice", "password": "wrong"},
+    )
     auth, session, _ = await _manager(url, [IdentitySpec("alice", "user", "login", login=recipe)])
     try:
         assert await auth.login_all() == {"alice": "alice: login returned 401"}
@@ -222,4 +285,3 @@ async def test_failed_login_names_the_identity(live: tuple[str, Server]) -> None
             await auth.apply("alice", HttpRequest("GET", url + "/me"))
     finally:
         await session.__aexit__(None, None, None)
-

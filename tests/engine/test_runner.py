@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, toy_config
+from tests.conftest import write_spec, write_yaml
 from typer.testing import CliRunner
 
 from authsift.checks import base as checks_base
@@ -17,8 +19,6 @@ from authsift.cli import app
 from authsift.config import parse_config
 from authsift.engine.scan import ScanOptions, run_scan
 from authsift.model import Family, Finding, Outcome, Severity
-from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, toy_config
-from tests.conftest import write_spec, write_yaml
 
 
 @pytest.fixture
@@ -46,12 +46,16 @@ def crashing_check() -> Iterator[str]:
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_a_crashing_check_is_recorded_and_the_scan_goes_on(tmp_path: Path, toy_server: Any, crashing_check: str) -> None:
+def test_a_crashing_check_is_recorded_and_the_scan_goes_on(
+    tmp_path: Path, toy_server: Any, crashing_check: str
+) -> None:
     url, _ = toy_server(ToyOptions(unauthenticated_orders=True))
     config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
     config["checks"] = {"include": [crashing_check, "authz-unauthenticated-access"]}
     path = write_yaml(tmp_path / "a.yaml", config)
-    result = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json"), "-q"])
+    result = CliRunner().invoke(
+        app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json"), "-q"]
+    )
     assert result.exit_code == 1, result.output
     report = json.loads((tmp_path / "r.json").read_text())
     assert {e["check"] for e in report["errors"]} == {crashing_check}
@@ -65,11 +69,15 @@ def test_a_spent_budget_reports_not_run_never_passed(tmp_path: Path, toy_server:
     config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
     config["limits"] = {"rate": 200, "max_requests": 14}
     path = write_yaml(tmp_path / "a.yaml", config)
-    result = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json"), "-q"])
+    result = CliRunner().invoke(
+        app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json"), "-q"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["partial"] is True and "budget" in report["partial_reason"]
-    assert report["not_run"] and all(t["reason"].startswith(("budget", "request budget")) for t in report["not_run"])
+    assert report["not_run"] and all(
+        t["reason"].startswith(("budget", "request budget")) for t in report["not_run"]
+    )
     assert sum(state.hits.values()) <= 14
 
 

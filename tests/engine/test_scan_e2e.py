@@ -12,11 +12,11 @@ from typing import Any
 import jsonschema
 import jwt
 import pytest
+from tests.apps.toy_api import PASSWORD_ENV, SECRET, ToyOptions, toy_config
+from tests.conftest import write_spec, write_yaml
 from typer.testing import CliRunner
 
 from authsift.cli import app
-from tests.apps.toy_api import PASSWORD_ENV, SECRET, ToyOptions, toy_config
-from tests.conftest import write_spec, write_yaml
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -34,16 +34,24 @@ def har_entries(path: Path) -> list[dict[str, Any]]:
 @pytest.mark.usefixtures("toy_env")
 def test_servers_and_redirects_never_leave_scope(tmp_path: Path, toy_server: Any) -> None:
     bystander_url, bystander = toy_server(ToyOptions())
-    url, _ = toy_server(ToyOptions(redirect_to=bystander_url + "/health", spec_servers=[bystander_url]))
+    url, _ = toy_server(
+        ToyOptions(redirect_to=bystander_url + "/health", spec_servers=[bystander_url])
+    )
     spec = write_spec(
         tmp_path / "spec.json",
         servers=[bystander_url],
-        extra_paths={"/go": {"get": {"security": [{"bearer": []}], "responses": {"200": {"description": "x"}}}}},
+        extra_paths={
+            "/go": {
+                "get": {"security": [{"bearer": []}], "responses": {"200": {"description": "x"}}}
+            }
+        },
     )
     result = scan(tmp_path, toy_config(url, str(spec)), "--har", str(tmp_path / "scan.har"))
     assert result.exit_code in (0, 1), result.output
     assert sum(bystander.hits.values()) == 0
-    redirects = [e for e in har_entries(tmp_path / "scan.har") if e["request"]["url"].endswith("/go")]
+    redirects = [
+        e for e in har_entries(tmp_path / "scan.har") if e["request"]["url"].endswith("/go")
+    ]
     assert redirects and all(e["response"]["status"] == 302 for e in redirects)
 
 
@@ -51,7 +59,9 @@ def test_servers_and_redirects_never_leave_scope(tmp_path: Path, toy_server: Any
 def test_two_second_tokens_never_reach_a_check_stale(tmp_path: Path, toy_server: Any) -> None:
     url, state = toy_server(ToyOptions(token_lifetime=2.0))
     spec = write_spec(tmp_path / "spec.json")
-    config = toy_config(url, str(spec), limits={"rate": 6, "concurrency": 2, "timeout": 2, "max_time": 60})
+    config = toy_config(
+        url, str(spec), limits={"rate": 6, "concurrency": 2, "timeout": 2, "max_time": 60}
+    )
     result = scan(tmp_path, config, "--har", str(tmp_path / "scan.har"))
     assert result.exit_code in (0, 1), result.output
     entries = har_entries(tmp_path / "scan.har")
@@ -60,19 +70,29 @@ def test_two_second_tokens_never_reach_a_check_stale(tmp_path: Path, toy_server:
     assert state.logins > 3  # tokens were renewed during the scan
     report = json.loads((tmp_path / "out" / "authsift.json").read_text())
     # a stale token would make a baseline fail with 401 and its task inconclusive
-    assert not [t for t in report["inconclusive"] if "401" in t.get("reason", "")], report["inconclusive"]
+    assert not [t for t in report["inconclusive"] if "401" in t.get("reason", "")], report[
+        "inconclusive"
+    ]
     # every 401 to an identity's request was renewed and replayed with a non-401 answer
     for index, entry in enumerate(entries):
         if entry["response"]["status"] == 401 and entry["comment"].startswith("as "):
-            later = [e for e in entries[index + 1 :] if e["request"]["url"] == entry["request"]["url"] and e["comment"] == entry["comment"]]
+            later = [
+                e
+                for e in entries[index + 1 :]
+                if e["request"]["url"] == entry["request"]["url"]
+                and e["comment"] == entry["comment"]
+            ]
             assert later and later[0]["response"]["status"] != 401
 
 
 @pytest.mark.usefixtures("toy_env")
 def test_429_is_honoured_and_failures_are_recorded(tmp_path: Path, toy_server: Any) -> None:
-    url, state = toy_server(ToyOptions(limit_first=2))
+    url, _ = toy_server(ToyOptions(limit_first=2))
     bearer = [{"bearer": []}]
-    extra = {p: {"get": {"security": bearer, "responses": {"200": {"description": "x"}}}} for p in ("/boom", "/reset", "/slow")}
+    extra = {
+        p: {"get": {"security": bearer, "responses": {"200": {"description": "x"}}}}
+        for p in ("/boom", "/reset", "/slow")
+    }
     spec = write_spec(tmp_path / "spec.json", extra_paths=extra)
     result = scan(tmp_path, toy_config(url, str(spec)), "--har", str(tmp_path / "scan.har"))
     assert result.exit_code in (0, 1), result.output
@@ -82,7 +102,9 @@ def test_429_is_honoured_and_failures_are_recorded(tmp_path: Path, toy_server: A
     assert me[2]["startedDateTime"] > me[0]["startedDateTime"]
     statuses = {e["request"]["url"].rsplit("/", 1)[-1]: e for e in entries}
     assert statuses["boom"]["response"]["status"] == 500
-    assert "connection" in statuses["reset"]["comment"] or statuses["reset"]["response"]["status"] == 0
+    assert (
+        "connection" in statuses["reset"]["comment"] or statuses["reset"]["response"]["status"] == 0
+    )
     assert "timeout" in statuses["slow"]["comment"]
     report = json.loads((tmp_path / "out" / "authsift.json").read_text())
     reasons = " ".join(t.get("reason", "") for t in report["inconclusive"])
@@ -101,17 +123,23 @@ def _real_tokens(text: str) -> list[str]:
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_no_secret_in_any_output(tmp_path: Path, toy_server: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_in_any_output(
+    tmp_path: Path, toy_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     url, _ = toy_server(ToyOptions(unauthenticated_orders=True, fail_open=True))
     spec = write_spec(tmp_path / "spec.json")
     caplog.set_level("DEBUG")
-    result = scan(tmp_path, toy_config(url, str(spec)), "--har", str(tmp_path / "scan.har"), "--verbose")
+    result = scan(
+        tmp_path, toy_config(url, str(spec)), "--har", str(tmp_path / "scan.har"), "--verbose"
+    )
     assert result.exit_code == 1, result.output  # the two flaws are found
     outputs = {p.name: p.read_text() for p in (tmp_path / "out").iterdir()}
     outputs["scan.har"] = (tmp_path / "scan.har").read_text()
     outputs["console"] = result.output
     outputs["logs"] = caplog.text
-    assert {"authsift.json", "authsift.sarif", "authsift-junit.xml", "authsift.html"} <= set(outputs)
+    assert {"authsift.json", "authsift.sarif", "authsift-junit.xml", "authsift.html"} <= set(
+        outputs
+    )
     secrets = list(PASSWORD_ENV.values())
     secrets += [base64.b64encode(s.encode()).decode() for s in secrets]
     for name, text in outputs.items():
@@ -119,7 +147,10 @@ def test_no_secret_in_any_output(tmp_path: Path, toy_server: Any, caplog: pytest
             assert secret not in text, f"{secret!r} leaked into {name}"
         assert _real_tokens(text) == [], f"a live token leaked into {name}"
     report = json.loads(outputs["authsift.json"])
-    assert {f["check"] for f in report["findings"]} == {"authz-unauthenticated-access", "authz-invalid-credential-accepted"}
+    assert {f["check"] for f in report["findings"]} == {
+        "authz-unauthenticated-access",
+        "authz-invalid-credential-accepted",
+    }
     assert "$ALICE_TOKEN" in outputs["authsift.json"]  # placeholders stand in for the token
 
 
@@ -131,7 +162,9 @@ def test_reports_validate_against_their_schemas(tmp_path: Path, toy_server: Any)
     assert result.exit_code == 1, result.output
     sarif_schema = json.loads((REPO / "tests/reports/data/sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(json.loads((tmp_path / "out/authsift.sarif").read_text()), sarif_schema)
-    report_schema = json.loads((REPO / "src/authsift/reports/schema/report.schema.json").read_text())
+    report_schema = json.loads(
+        (REPO / "src/authsift/reports/schema/report.schema.json").read_text()
+    )
     jsonschema.validate(json.loads((tmp_path / "out/authsift.json").read_text()), report_schema)
 
 
@@ -151,7 +184,10 @@ def test_dry_run_estimate_is_within_20_percent(tmp_path: Path, toy_server: Any) 
 
 
 def test_broken_config_exits_2_with_one_line(tmp_path: Path) -> None:
-    config = {"target": "http://127.0.0.1:9", "identities": [{"name": "a", "auth": {"type": "beare", "token": "x"}}]}
+    config = {
+        "target": "http://127.0.0.1:9",
+        "identities": [{"name": "a", "auth": {"type": "beare", "token": "x"}}],
+    }
     result = scan(tmp_path, config)
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -159,7 +195,9 @@ def test_broken_config_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_failing_identity_exits_2_naming_it(tmp_path: Path, toy_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_identity_exits_2_naming_it(
+    tmp_path: Path, toy_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, _ = toy_server(ToyOptions())
     monkeypatch.setenv("TOY_BOB_PASSWORD", "wrong")
     result = scan(tmp_path, toy_config(url, str(write_spec(tmp_path / "spec.json"))))

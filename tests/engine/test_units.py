@@ -35,7 +35,9 @@ def test_redactor_replaces_secrets_and_their_encodings() -> None:
     redactor.add("abc", "$TOO_SHORT")  # shorter than 4: never redacted (would destroy evidence)
     text = "pw=s3cr3t/with+chars q=s3cr3t%2Fwith%2Bchars abc"
     assert redactor.text(text) == "pw=$ALICE_PASSWORD q=$ALICE_PASSWORD abc"
-    request = HttpRequest("GET", "http://h/?k=s3cr3t%2Fwith%2Bchars", (("Authorization", "Bearer s3cr3t/with+chars"),))
+    request = HttpRequest(
+        "GET", "http://h/?k=s3cr3t%2Fwith%2Bchars", (("Authorization", "Bearer s3cr3t/with+chars"),)
+    )
     redacted = redactor.exchange(Exchange(1, request, None, error="boom s3cr3t/with+chars"))
     assert "s3cr3t" not in repr(redacted)
     assert placeholder_for("alice-ro", "token") == "$ALICE_RO_TOKEN"
@@ -123,13 +125,18 @@ def test_plan_respects_safety_needs_and_representatives() -> None:
     ops = [
         Operation("GET", "/me", security=({"b": ()},)),
         Operation("GET", "/orders/{id}", parameters=(Parameter("id", ParamLocation.PATH, True),)),
-        Operation("DELETE", "/orders/{id}", parameters=(Parameter("id", ParamLocation.PATH, True),)),
+        Operation(
+            "DELETE", "/orders/{id}", parameters=(Parameter("id", ParamLocation.PATH, True),)
+        ),
         Operation("GET", "/health", security=()),
         Operation("GET", "/admin/users", tags=("admin",)),
     ]
     assert [op.path for op in representative_operations(ops)] == ["/me"]
     checks = {cid: cls() for cid, cls in registry().items() if cid.startswith("authz-")}
-    identities = [IdentityInfo("alice", "user", False, "login"), IdentityInfo("carol", "admin", True, "login")]
+    identities = [
+        IdentityInfo("alice", "user", False, "login"),
+        IdentityInfo("carol", "admin", True, "login"),
+    ]
     plan = make_plan(checks, ops, identities, exclude_ops=["GET /admin/*"], preflight_requests=5)
     keys = {(t.check_id, t.operation.key if t.operation else None) for t in plan.tasks}
     assert ("authz-unauthenticated-access", "GET /me") in keys
@@ -142,4 +149,6 @@ def test_plan_respects_safety_needs_and_representatives() -> None:
     assert "excluded by operations.exclude" in reasons
     assert "state-changing operation; intrusive off" in reasons
     nobody = make_plan(checks, ops, [])
-    assert not nobody.tasks and all(s.reason == "needs credential" for s in nobody.skipped if s.check_id != "*")
+    assert not nobody.tasks and all(
+        s.reason == "needs credential" for s in nobody.skipped if s.check_id != "*"
+    )

@@ -68,7 +68,8 @@ class Check:
     needs: ClassVar[frozenset[str]] = frozenset()
     max_requests: ClassVar[int] = 10  # per task; feeds the plan's budget and the dry-run estimate
     expected_requests: ClassVar[int | None] = None  # typical per task, when below max_requests
-    # "operation": one task per operation; "api": a few representative operations, one finding per API
+    # "operation": one task per operation;
+    # "api": a few representative operations, one finding per API
     granularity: ClassVar[Literal["operation", "api"]] = "operation"
     remediation: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]] = ()

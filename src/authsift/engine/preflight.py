@@ -1,7 +1,8 @@
 """Preflight: prove every identity works, and learn how this API says "no".
 
-Identities are logged in before this runs (`AuthManager.login_all`). A scan that silently ran logged out finds nothing and reports "clean": the most dangerous false
-negative a scanner can produce. So before any check runs, each identity must log in and answer an
+Identities are logged in before this runs (`AuthManager.login_all`). A scan that silently ran
+logged out finds nothing and reports "clean": the most dangerous false negative a scanner can
+produce. So before any check runs, each identity must log in and answer an
 identity-bearing endpoint differently from anonymous and from the other identities, or the scan
 stops with exit 2 and the reason per identity.
 """
@@ -133,10 +134,13 @@ def _identity_problem(
         return f"{name}: {probe.key} returned {response.status} with its credentials"
     if response.status >= 400:
         return f"{name}: {probe.key} returned {response.status}"
-    if anonymous.response is not None and anonymous.response.status == response.status:
-        if similarity(response, anonymous.response) >= _SAME:
-            return f"{name}: answers {probe.key} exactly like anonymous"
-    return None
+    refused = anonymous.response
+    same_as_anonymous = (
+        refused is not None
+        and refused.status == response.status
+        and similarity(response, refused) >= _SAME
+    )
+    return f"{name}: answers {probe.key} exactly like anonymous" if same_as_anonymous else None
 
 
 def _json(exchange: Exchange) -> object:

@@ -14,9 +14,8 @@ import logging
 import re
 import threading
 import urllib.parse
-from dataclasses import replace
-
 from collections.abc import Iterator
+from dataclasses import replace
 
 from authsift.model import Exchange, Headers, HttpRequest, HttpResponse
 

@@ -33,8 +33,8 @@ from authsift.plan import (
     Plan,
     make_plan,
     operation_matches,
-    select_operations,
     representative_operations,
+    select_operations,
 )
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 
 class BudgetExhausted(Exception):
-    """The request budget or the scan's max_time is spent; what did not run is reported as not run."""
+    """The request budget or max_time is spent; what did not run is reported as not run."""
 
 
 @dataclass(slots=True)
@@ -75,7 +75,7 @@ class TokenBucket:
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After value: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    """Seconds to wait from Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
     if not value:
         return None
     value = value.strip()

@@ -55,11 +55,13 @@ class InvalidCredentialAccepted(Check):
     back to a default or guest principal on a protected route.
 
     ## References
-    RFC 6750 §3.1 (invalid_token → 401) · ASVS 4.0.3 V4.1.5 · ASVS 5.0 V7.2.1 · WSTG-ATHN-04 · CWE-287, CWE-636
+    RFC 6750 §3.1 (invalid_token → 401) · ASVS 4.0.3 V4.1.5 · ASVS 5.0 V7.2.1 · WSTG-ATHN-04 ·
+    CWE-287, CWE-636
 
     ## Decision rule
     CHECKS.md #20: vulnerable only when a value is *accepted* by the shared judge (2xx, status equal
-    to the valid answer, ≥ 90 % similar to it and not to the no-credential answer, and the identity's
+    to the valid answer, ≥ 90 % similar to it and not to the no-credential answer, and the
+    identity's
     markers present), confirmed by two re-sends interleaved with fresh junk controls. A 2xx that
     is not the identity's answer is reported inconclusive, not vulnerable. Runs on a few
     representative identity-bearing operations and reports once per API.

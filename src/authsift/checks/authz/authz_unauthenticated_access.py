@@ -42,12 +42,14 @@ class UnauthenticatedAccess(Check):
     public operations in the OpenAPI document with `security: []`.
 
     ## References
-    OWASP API2:2023, API5:2023 · ASVS 5.0 V8.2.1, V8.3.1 · WSTG-ATHN-04, WSTG-ATHZ-02 · CWE-306, CWE-862
+    OWASP API2:2023, API5:2023 · ASVS 5.0 V8.2.1, V8.3.1 · WSTG-ATHN-04, WSTG-ATHZ-02 ·
+    CWE-306, CWE-862
 
     ## Decision rule
     CHECKS.md #19, in its fewer-false-positives reading. The anonymous answer must be 2xx, equal in
     status and at least 90 % similar to the identity's valid answer (volatile fields masked), and
-    reproduce on two re-sends, on an operation not declared public. It is reported only with a reason
+    reproduce on two re-sends, on an operation not declared public. It is reported only with a
+    reason
     to believe the resource is protected: the answer carries the identity's own markers, the
     operation is an admin function, or another identity is refused the same request. An answer that
     is the same for everyone and carries nothing of the caller looks public: inconclusive, never
@@ -126,14 +128,18 @@ class UnauthenticatedAccess(Check):
     ) -> str | None:
         assert ctx.operation is not None
         if carried:
-            return f"the anonymous answer carries {identity}'s own data ({', '.join(sorted(carried)[:3])})"
+            shown = ", ".join(sorted(carried)[:3])
+            return f"the anonymous answer carries {identity}'s own data ({shown})"
         if looks_privileged(ctx.operation):
             return "the operation is an administrative function"
         for other in ctx.identities:
             if other != identity:
                 probe = await ctx.send(ctx.build(as_identity=identity), identity=other)
                 if probe.status in (401, 403, 404):
-                    return f"{other} is refused the same request ({probe.status}), so it is access-controlled"
+                    return (
+                        f"{other} is refused the same request ({probe.status}), "
+                        "so it is access-controlled"
+                    )
                 return None
         return None
 
