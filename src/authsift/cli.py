@@ -27,7 +27,9 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="authsift
 
 
 def _die(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from authsift.workflow import print_error
+
+    print_error(err, message)
     return typer.Exit(code)
 
 

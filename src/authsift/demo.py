@@ -18,7 +18,14 @@ from authsift.config import ConfigError, load_config
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from authsift.workflow import EXIT_CLEAN, EXIT_FINDINGS, JobOutcome, ScanJob, execute
+from authsift.workflow import (
+    EXIT_CLEAN,
+    EXIT_FINDINGS,
+    JobOutcome,
+    ScanJob,
+    execute,
+    print_error,
+)
 
 DEMO_FORMATS = ["console", "html", "json", "sarif"]
 
@@ -50,7 +57,7 @@ def scan_lab(
                 }
             )
         except ConfigError as exc:
-            err.print(f"[bold red]error:[/] bundled lab config: {exc}")
+            print_error(err, f"bundled lab config: {exc}")
             return JobOutcome(2, error=str(exc))
         if not quiet:
             out.print(f"[bold]authsift demo[/]: scanning the lab at {base_url}")

@@ -18,6 +18,7 @@ from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession
 from authsift.engine.specs import SpecUnavailable, load_local_spec, obtain_spec
 from authsift.model import ApiSpec
+from authsift.workflow import print_error
 
 
 def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:
@@ -44,7 +45,7 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     try:
         spec = load_spec_for_plan(config, base_dir)
     except (SpecUnavailable, OSError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(err, str(exc))
         return 2
     checks = select_checks(config)
     plan = build_plan(config, spec, checks)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from authsift.config import Config
@@ -117,8 +118,13 @@ def _default_suppressions(config_dir: Path) -> list:  # type: ignore[type-arg]
     return load_suppressions(candidate) if candidate.is_file() else []
 
 
+def print_error(err: Console, message: str) -> None:
+    """One line, never wrapped: scripts grep it and users read it whole."""
+    err.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True)
+
+
 def _fail(err: Console, message: str) -> JobOutcome:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(err, message)
     return JobOutcome(EXIT_SETUP, error=message)
 
 

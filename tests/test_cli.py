@@ -1,0 +1,205 @@
+"""The command line as a user meets it: every command, and every kind of bad input ending in a
+clear line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from authsift.cli import app
+from tests.apps.toy_api import ToyOptions, toy_config
+from tests.conftest import write_spec, write_yaml
+
+runner = CliRunner()
+
+
+def test_version_checks_and_explain() -> None:
+    assert "authsift" in runner.invoke(app, ["version"]).output
+    listed = runner.invoke(app, ["checks", "--json"])
+    rows = json.loads(listed.output)
+    assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= {
+        r["id"] for r in rows
+    }
+    explained = runner.invoke(app, ["explain", "authz-unauthenticated-access"])
+    assert explained.exit_code == 0 and "Remediation" in explained.output
+    unknown = runner.invoke(app, ["explain", "authz-unauthenticated-acess"])
+    assert unknown.exit_code == 2 and "did you mean authz-unauthenticated-access" in unknown.output
+
+
+def test_config_schema_is_json_schema() -> None:
+    result = runner.invoke(app, ["config-schema"])
+    schema = json.loads(result.output)
+    assert "identities" in schema["properties"] and "target" in schema["required"]
+
+
+def test_init_writes_a_starter_that_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = write_spec(
+        tmp_path / "spec.json",
+        extra_paths={
+            "/auth/login": {
+                "post": {
+                    "security": [],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "username": {"type": "string"},
+                                        "password": {"type": "string"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"200": {"description": "token"}},
+                }
+            }
+        },
+    )
+    out = tmp_path / "authsift.yaml"
+    result = runner.invoke(
+        app, ["init", "--spec", str(spec), "--target", "http://127.0.0.1:9", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "/auth/login" in out.read_text()
+    again = runner.invoke(app, ["init", "--spec", str(spec), "-o", str(out)])
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan"], "give a config file"),
+        (["scan", "-c", "/nonexistent/authsift.yaml"], "config file not found"),
+        (["scan", "http://127.0.0.1:9", "--identity", "alice:bearer:sekrit"], "error:"),
+        (["lab", "--flaws", "no-such-flaw"], "unknown flaw"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_broken_spec_names_the_pointer(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "x", "version": "1"},
+                "paths": {"/a": {"get": {"parameters": [{"in": "query"}]}}},
+            }
+        )
+    )
+    config = {
+        "target": "http://127.0.0.1:9",
+        "spec": str(spec),
+        "identities": [{"name": "a", "auth": {"type": "bearer", "token": "t0k3n-value"}}],
+    }
+    path = write_yaml(tmp_path / "a.yaml", config)
+    result = runner.invoke(app, ["scan", "-c", str(path), "--dry-run"])
+    assert result.exit_code == 2
+    assert "#/paths/~1a/get/parameters/0" in result.output and "Traceback" not in result.output
+
+
+def test_unreachable_target_is_a_setup_error(tmp_path: Path) -> None:
+    config = {
+        "target": "http://127.0.0.1:9",
+        "spec": str(write_spec(tmp_path / "s.json")),
+        "identities": [{"name": "a", "auth": {"type": "bearer", "token": "t0k3n-value"}}],
+    }
+    path = write_yaml(tmp_path / "a.yaml", config)
+    result = runner.invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert (
+        "a: GET /me failed: connection failed" in result.output and "Traceback" not in result.output
+    )
+
+
+@contextlib.contextmanager
+def forward_proxy() -> Iterator[tuple[str, list[str]]]:
+    """A minimal HTTP forward proxy on 127.0.0.1 that records absolute-form request lines."""
+    seen: list[str] = []
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    port: dict[str, int] = {}
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            line = await reader.readline()
+            if not line:
+                break
+            method, target, _ = line.decode().split(" ", 2)
+            headers: dict[str, str] = {}
+            while (header := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = header.decode().partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+            seen.append(f"{method} {target}")
+            forwarded = {
+                k: v
+                for k, v in headers.items()
+                if k not in ("host", "proxy-connection", "connection")
+            }
+            request = urllib.request.Request(
+                target, data=body or None, headers=forwarded, method=method
+            )
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            try:
+                with await loop.run_in_executor(None, opener.open, request) as response:
+                    status, reply, payload = response.status, response.headers, response.read()
+            except urllib.error.HTTPError as error:
+                status, reply, payload = error.code, error.headers, error.read()
+            writer.write(f"HTTP/1.1 {status} X\r\n".encode())
+            for name, value in reply.items():
+                if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    writer.write(f"{name}: {value}\r\n".encode())
+            writer.write(f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+            await writer.drain()
+        writer.close()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(asyncio.start_server(handle, "127.0.0.1", 0))
+        port["value"] = server.sockets[0].getsockname()[1]
+        ready.set()
+        loop.run_forever()
+        server.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        yield f"http://127.0.0.1:{port['value']}", seen
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_proxy_carries_the_scan_traffic(tmp_path: Path, toy_server: Any) -> None:
+    url, state = toy_server(ToyOptions())
+    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
+    config["checks"] = {"include": ["authz-invalid-credential-accepted"]}
+    path = write_yaml(tmp_path / "a.yaml", config)
+    with forward_proxy() as (proxy, seen):
+        result = runner.invoke(
+            app, ["scan", "-c", str(path), "--proxy", proxy, "-o", str(tmp_path / "r.json"), "-q"]
+        )
+    assert result.exit_code == 0, result.output
+    assert f"POST {url}/auth/login" in seen
+    assert len(seen) == sum(state.hits.values())  # every request went through the proxy
+    assert yaml.safe_load(path.read_text())["target"] == url
