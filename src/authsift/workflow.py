@@ -80,6 +80,8 @@ def execute(job: ScanJob, out: Console, err: Console) -> JobOutcome:
             result = asyncio.run(run_scan(options))
     except SetupError as exc:
         return _fail(err, str(exc))
+    except KeyboardInterrupt:  # Ctrl-C during logins or preflight: nothing was scanned yet
+        return _fail(err, "interrupted before the first check ran; no report written")
     except OSError as exc:
         return _fail(err, f"cannot reach {config.target}: {exc}")
 

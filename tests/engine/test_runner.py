@@ -91,3 +91,31 @@ async def test_cancellation_returns_a_partial_result(tmp_path: Path, toy_server:
     result = await scan
     assert result.partial and result.partial_reason == "interrupted"
     assert any(t.outcome is Outcome.NOT_RUN and t.reason == "interrupted" for t in result.tasks)
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url, _ = toy_server(ToyOptions())
+    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json", "html"]})
+    config["limits"] = {"rate": 4}
+    path = write_yaml(tmp_path / "a.yaml", config)
+    scan = subprocess.Popen(
+        [sys.executable, "-m", "authsift", "scan", "-c", str(path), "-o", str(tmp_path / "out"), "-q"],
+        env={**os.environ, **PASSWORD_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(4)  # logins and preflight take about 2.5 s at 4 req/s
+    scan.send_signal(signal.SIGINT)
+    output, _ = scan.communicate(timeout=30)
+    assert scan.returncode in (0, 1), output.decode()
+    assert b"Traceback" not in output
+    report = json.loads((tmp_path / "out" / "authsift.json").read_text())
+    assert report["partial"] is True and report["partial_reason"] == "interrupted"
+    assert (tmp_path / "out" / "authsift.html").is_file()
