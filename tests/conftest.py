@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from tests.apps.toy_api import (
     PASSWORD_ENV,
     ToyOptions,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.analysis.analysis_factories import ALICE, HTML_HEADERS, json_response, text_response
 
 from authsift.analysis import Calibration, calibrate
 from authsift.analysis.rejection_shapes import error_body_reason, is_login_location
 from authsift.model import HttpResponse
+from tests.analysis.analysis_factories import ALICE, HTML_HEADERS, json_response, text_response
 
 SPA_INDEX = (
     '<!doctype html><html><head><title>Shop</title><script src="/static/app.3f9a.js"></script>'

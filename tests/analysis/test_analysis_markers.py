@@ -6,9 +6,9 @@ import string
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from tests.analysis.analysis_factories import ALICE, BOB, json_response, text_response
 
 from authsift.analysis import identity_markers, is_strong_marker, markers_present, unique_markers
+from tests.analysis.analysis_factories import ALICE, BOB, json_response, text_response
 
 ALNUM = string.ascii_letters + string.digits
 markers = st.text(alphabet=ALNUM + "@.-_", min_size=1, max_size=16).filter(lambda m: m.strip())

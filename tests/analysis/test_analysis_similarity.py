@@ -8,7 +8,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.analysis.analysis_factories import ALICE, json_response, text_response, with_changes
 
 from authsift.analysis import (
     json_body,
@@ -20,6 +19,7 @@ from authsift.analysis import (
 )
 from authsift.analysis.similarity import text_similarity
 from authsift.model import HttpResponse
+from tests.analysis.analysis_factories import ALICE, json_response, text_response, with_changes
 
 json_scalars = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.text(max_size=12)
 json_values = st.recursive(

@@ -4,17 +4,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.analysis.analysis_factories import (
-    ALICE,
-    BOB,
-    HTML_HEADERS,
-    NO_CALIBRATION,
-    NOT_AUTHENTICATED,
-    json_response,
-    profile_baseline,
-    text_response,
-    with_changes,
-)
 
 from authsift.analysis import (
     Baseline,
@@ -27,6 +16,17 @@ from authsift.analysis import (
     judge,
 )
 from authsift.model import HttpResponse
+from tests.analysis.analysis_factories import (
+    ALICE,
+    BOB,
+    HTML_HEADERS,
+    NO_CALIBRATION,
+    NOT_AUTHENTICATED,
+    json_response,
+    profile_baseline,
+    text_response,
+    with_changes,
+)
 
 BASELINE = profile_baseline()
 VALID = BASELINE.reference

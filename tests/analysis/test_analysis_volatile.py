@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.analysis.analysis_factories import ALICE, json_response, with_changes
-
 from authsift.analysis import learn_volatile, masked_headers
 from authsift.analysis.volatile import MASK, is_volatile_leaf, masked_pairs
 from authsift.model import HttpResponse
+from tests.analysis.analysis_factories import ALICE, json_response, with_changes
 
 
 def test_learns_changed_paths_and_headers() -> None:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import write_yaml
 from typer.testing import CliRunner
 
 from authsift.cli import app
+from tests.conftest import write_yaml
 
 
 def scan_with(tmp_path: Path, config: dict[str, Any], check_id: str) -> dict[str, Any]:

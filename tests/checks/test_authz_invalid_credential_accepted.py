@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.apps.toy_api import ToyOptions, toy_config
 from tests.checks.scanning import fired, scan_with
 from tests.conftest import write_spec

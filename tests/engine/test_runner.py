@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, toy_config
-from tests.conftest import write_spec, write_yaml
 from typer.testing import CliRunner
 
 from authsift.checks import base as checks_base
@@ -19,6 +17,8 @@ from authsift.cli import app
 from authsift.config import parse_config
 from authsift.engine.scan import ScanOptions, run_scan
 from authsift.model import Family, Finding, Outcome, Severity
+from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, toy_config
+from tests.conftest import write_spec, write_yaml
 
 
 @pytest.fixture
@@ -102,11 +102,12 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
     import time
 
     url, _ = toy_server(ToyOptions())
-    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json", "html"]})
-    config["limits"] = {"rate": 4}
+    spec = str(write_spec(tmp_path / "s.json"))
+    config = toy_config(url, spec, report={"formats": ["json", "html"]}, limits={"rate": 4})
     path = write_yaml(tmp_path / "a.yaml", config)
     scan = subprocess.Popen(
-        [sys.executable, "-m", "authsift", "scan", "-c", str(path), "-o", str(tmp_path / "out"), "-q"],
+        [sys.executable, "-m", "authsift", "scan", "-c", str(path), "-o", str(tmp_path / "out")]
+        + ["-q"],
         env={**os.environ, **PASSWORD_ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -12,11 +12,11 @@ from typing import Any
 import jsonschema
 import jwt
 import pytest
-from tests.apps.toy_api import PASSWORD_ENV, SECRET, ToyOptions, toy_config
-from tests.conftest import write_spec, write_yaml
 from typer.testing import CliRunner
 
 from authsift.cli import app
+from tests.apps.toy_api import PASSWORD_ENV, SECRET, ToyOptions, toy_config
+from tests.conftest import write_spec, write_yaml
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

@@ -19,6 +19,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from authsift.lab.key_fetch import is_loopback_http_url
 from tests.lab._token_helpers import (
     ALL_ON,
     OFF,
@@ -35,8 +37,6 @@ from tests.lab._token_helpers import (
     segments,
     whoami,
 )
-
-from authsift.lab.key_fetch import is_loopback_http_url
 
 __all__ = ["pool"]  # the module-scoped LabPool fixture
 
