@@ -106,8 +106,7 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
     config = toy_config(url, spec, report={"formats": ["json", "html"]}, limits={"rate": 4})
     path = write_yaml(tmp_path / "a.yaml", config)
     scan = subprocess.Popen(
-        [sys.executable, "-m", "authsift", "scan", "-c", str(path), "-o", str(tmp_path / "out")]
-        + ["-q"],
+        [sys.executable, "-m", "authsift", "scan", "-qc", str(path), "-o", str(tmp_path / "out")],
         env={**os.environ, **PASSWORD_ENV},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
