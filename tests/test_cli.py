@@ -203,3 +203,73 @@ def test_proxy_carries_the_scan_traffic(tmp_path: Path, toy_server: Any) -> None
     assert f"POST {url}/auth/login" in seen
     assert len(seen) == sum(state.hits.values())  # every request went through the proxy
     assert yaml.safe_load(path.read_text())["target"] == url
+
+
+# CHECKS.md ids of the six families the lab covers (apikey, jwt, authz, token, rl, transport)
+CATALOG_IDS = frozenset(
+    {
+        "apikey-sole-user-auth",
+        "apikey-mutation-accepted",
+        "apikey-low-entropy",
+        "apikey-over-privileged",
+        "apikey-revocation-ineffective",
+        "jwt-signature-not-verified",
+        "jwt-alg-none",
+        "jwt-alg-confusion-hmac",
+        "jwt-weak-hmac-secret",
+        "jwt-header-key-injection",
+        "jwt-remote-key-url-injection",
+        "jwt-kid-injection",
+        "jwt-ecdsa-psychic-signature",
+        "jwt-serialization-confusion",
+        "jwt-audience-not-validated",
+        "jwt-issuer-not-validated",
+        "jwt-token-type-confusion",
+        "jwt-jwks-key-hygiene",
+        "authz-unauthenticated-access",
+        "authz-invalid-credential-accepted",
+        "authz-bola-read",
+        "authz-bola-write",
+        "authz-bfla-privileged-function",
+        "authz-bfla-method-override",
+        "authz-bopla-mass-assignment",
+        "authz-bopla-excessive-exposure",
+        "authz-path-variant-bypass",
+        "authz-trusted-header-spoofing",
+        "authz-scope-not-enforced",
+        "token-access-lifetime-excessive",
+        "token-expired-accepted",
+        "token-not-revoked-on-logout",
+        "token-not-revoked-on-password-change",
+        "token-revocation-ineffective",
+        "token-privilege-change-not-reflected",
+        "token-refresh-not-rotated",
+        "token-refresh-reuse-not-detected",
+        "token-refresh-lifetime-excessive",
+        "rl-login-bruteforce-account",
+        "rl-credential-stuffing-spray",
+        "rl-bypass-forwarded-headers",
+        "rl-bypass-request-variants",
+        "rl-captcha-not-enforced",
+        "rl-otp-bruteforce",
+        "rl-user-enum-response",
+        "rl-user-enum-timing",
+        "rl-token-guessing",
+        "rl-resource-consumption",
+        "rl-ratelimit-headers",
+        "transport-credentials-in-query-accepted",
+        "transport-credential-exposure",
+        "transport-debug-log-exposure",
+        "transport-cors-credentialed-reflection",
+        "transport-token-response-cacheable",
+        "transport-www-authenticate-conformance",
+        "transport-cleartext-credentials",
+    }
+)
+
+
+def test_lab_lists_a_flaw_for_every_check_of_six_families() -> None:
+    result = runner.invoke(app, ["lab", "--list-flaws"])
+    assert result.exit_code == 0
+    listed = {line.split()[0] for line in result.output.splitlines() if line.strip()}
+    assert listed == CATALOG_IDS

@@ -34,3 +34,33 @@ def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path)
     found = {f["check"] for f in report["findings"]}
     assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= found
     assert report["tasks"]["error"] == 0
+
+
+def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(tmp_path: Path) -> None:
+    """Issue #2: the dry-run estimate is within 20 % of the requests actually sent — on the lab,
+    with every check that exists, so each check's `expected_requests` stays honest."""
+    import os
+
+    from rich.console import Console
+
+    from authsift.config import load_config
+    from authsift.demo import lab_config_path, scan_lab
+    from authsift.dryrun import load_spec_for_plan
+    from authsift.engine.scan import build_plan, select_checks
+    from authsift.lab.apikeys import demo_environment
+    from authsift.lab.flaws import LabSettings
+    from authsift.lab.server import run_in_thread
+
+    settings = LabSettings.vulnerable()
+    with run_in_thread(settings) as url:
+        env = {**os.environ, **demo_environment(settings)}
+        config = load_config(lab_config_path(), env=env).override({"target": url})
+        spec = load_spec_for_plan(config, lab_config_path().parent)
+        estimate = build_plan(config, spec, select_checks(config)).estimated_requests
+    quiet = Console(quiet=True)
+    outcome = scan_lab(
+        settings, output=tmp_path, out=quiet, err=quiet, formats=["json"], quiet=True
+    )
+    assert outcome.result is not None
+    sent = outcome.result.stats.requests
+    assert abs(sent - estimate) <= 0.2 * sent, f"estimated {estimate}, sent {sent}"
