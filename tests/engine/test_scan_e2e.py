@@ -203,3 +203,17 @@ def test_failing_identity_exits_2_naming_it(
     result = scan(tmp_path, toy_config(url, str(write_spec(tmp_path / "spec.json"))))
     assert result.exit_code == 2
     assert "bob: login returned 401" in result.output
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_spec_is_discovered_under_the_target_when_not_configured(
+    tmp_path: Path, toy_server: Any
+) -> None:
+    url, state = toy_server(ToyOptions())
+    config = toy_config(url, "unused")
+    del config["spec"]
+    result = scan(tmp_path, config)
+    assert result.exit_code == 0, result.output
+    assert state.hits["/openapi.json"] >= 1
+    report = json.loads((tmp_path / "out" / "authsift.json").read_text())
+    assert report["spec"] == f"{url}/openapi.json" and report["tasks"]["passed"] > 0
