@@ -20,6 +20,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+from authsift.jose.commands import app as jwt_app  # noqa: E402  (the offline JWT toolkit)
+
+app.add_typer(jwt_app, name="jwt", help="Offline JWT toolkit: inspect, crack, forge.")
+
 out = Console()
 err = Console(stderr=True)
 

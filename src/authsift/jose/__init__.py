@@ -4,6 +4,7 @@ Everything here works offline and never validates a token: the jwt checks and th
 ``authsift jwt`` commands decide what a token means.
 """
 
+from authsift.jose.crack import CrackResult, crack, export_hashcat, export_john
 from authsift.jose.errors import JoseError
 from authsift.jose.forge import (
     Forgery,
@@ -22,6 +23,7 @@ from authsift.jose.sign import hmac_verify, resign, sign, sign_over_segment
 
 __all__ = [
     "CompactJws",
+    "CrackResult",
     "Forgery",
     "JoseError",
     "JwkEntry",
@@ -29,7 +31,10 @@ __all__ = [
     "assemble",
     "b64url_decode",
     "b64url_encode",
+    "crack",
     "embedded_jwk",
+    "export_hashcat",
+    "export_john",
     "hmac_confusion",
     "hmac_verify",
     "is_asymmetric",
