@@ -1,0 +1,83 @@
+"""jwt-token-type-confusion (CHECKS.md #17); the user-facing doc is the class docstring."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.jwt._common import open_probe
+from authsift.model import Confidence, Evidence, Family, Finding, Severity
+
+_ACCESS_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
+class TokenTypeConfusion(Check):
+    """Non-access JWT (refresh, ID, other typed token) accepted as an access token.
+
+    ## What it checks
+    Records whether the access token carries `typ: at+jwt` (RFC 9068 §2.1). When another check
+    has recovered a signing key (weak HMAC secret, algorithm confusion, `kid` or header key
+    injection), it presents the identity's claims typed as a refresh token (`typ: JWT`,
+    `token_use: refresh`) in place of the access token, and reports the chain.
+
+    ## Why it matters
+    Refresh tokens live for weeks and ID tokens travel through browsers; if the API takes them
+    as access tokens, every leak of those becomes API access, and a token meant for one
+    purpose is replayed for another (RFC 8725 §2.8 cross-JWT confusion).
+
+    ## Example
+    `GET /me` with alice's refresh-token JWT → `200 OK` with alice's profile.
+
+    ## Remediation
+    Type access tokens `typ: at+jwt` (RFC 9068 §2.1) and reject every other `typ` on resource
+    servers; use distinct keys or audiences for refresh and ID tokens.
+
+    ## References
+    RFC 8725 §2.8, §3.11, §3.12 · RFC 9068 §2.1, §4 · ASVS 5.0 V9.2.2 · CWE-287
+
+    ## Decision rule
+    CHECKS.md #17: high when a non-access JWT is *accepted* by the shared judge and reproduces
+    with junk controls. An access token without `typ: at+jwt` and no demonstrated confusion is
+    info (RFC 9068 conformance). Inconclusive when no other token type is available and the
+    access token is properly typed.
+    """
+
+    id = "jwt-token-type-confusion"
+    title = "Non-access JWT accepted as an access token"
+    family = Family.JWT
+    severity = Severity.HIGH
+    cwe = (287,)
+    owasp = "API2:2023"
+    needs = frozenset({"jwt"})
+    granularity = "api"
+    max_requests = 2
+    expected_requests = 0
+    remediation = (
+        "Type access tokens `at+jwt` and reject any other `typ` at the resource server; keep "
+        "refresh and ID tokens apart by key or audience."
+    )
+    references = ("RFC 8725 §3.11", "RFC 9068 §2.1", "RFC 9068 §4", "ASVS 5.0 V9.2.2")
+
+    async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        probe = await open_probe(ctx)
+        own_type = str(probe.jws.header.get("typ", ""))
+        if own_type.lower() not in _ACCESS_TYPES:
+            yield ctx.finding(
+                self,
+                title="Access token not typed at+jwt",
+                description=(
+                    f"{probe.identity}'s access token has `typ: {own_type or '(absent)'}`, not "
+                    "`at+jwt` (RFC 9068 §2.1): resource servers cannot tell it from other JWTs "
+                    "of the issuer by type."
+                ),
+                evidence=[Evidence(f"valid request as {probe.identity}", probe.valid)],
+                confidence=Confidence.CERTAIN,
+                severity=Severity.INFO,
+                details={"typ": own_type or None},
+                api_wide=True,
+            )
+            return
+        raise Inconclusive(
+            "needs another JWT type of this issuer (refresh or ID token); proven by chaining "
+            "when a signing key is recovered"
+        )

@@ -1,0 +1,27 @@
+"""jwt-alg-none: fires on its lab flaw, silent on the hardened lab
+(real scans of the lab, see jwt_helpers)."""
+
+from __future__ import annotations
+
+from tests.checks.jwt_helpers import (
+    api_wide,
+    assert_silent,
+    family_scan,
+    outcomes,
+)
+
+CHECK = "jwt-alg-none"
+
+
+def test_fires_on_the_lab_flaw() -> None:
+    result = family_scan("vulnerable")
+    finding = api_wide(result, CHECK)
+    assert "GET /me" in finding.details["confirmed_on"]
+    assert "alg=" in finding.details["variant"] or "deleted" in finding.details["variant"]
+    assert finding.confidence == "certain" and finding.severity == "critical"
+
+
+def test_silent_on_the_hardened_lab() -> None:
+    result = family_scan("hardened")
+    assert_silent(result, CHECK)
+    assert outcomes(result, CHECK)["GET /me"].startswith("passed")
