@@ -63,7 +63,7 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     out.print(
         f"{len(spec.operations)} operations · {len(plan.tasks)} tasks · "
         f"~{plan.estimated_requests} requests (preflight {plan.preflight_requests}, "
-        f"baselines {len(plan.baseline_operations) * 4}, checks {plan.check_requests}) · "
+        f"baselines {plan.baseline_requests}, checks {plan.check_requests}) · "
         f"~{seconds:.0f}s at {limits.rate:g} req/s "
         f"(budget {limits.max_requests}, max_time {limits.max_time:g}s)"
     )

@@ -61,8 +61,16 @@ class Skip:
 class Plan:
     tasks: list[Task] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
-    baseline_operations: list[str] = field(default_factory=list)
+    baseline_identities: dict[str, int] = field(default_factory=dict)  # operation → identities
     preflight_requests: int = 0
+
+    @property
+    def baseline_operations(self) -> list[str]:
+        return [key for key, count in self.baseline_identities.items() if count]
+
+    @property
+    def baseline_requests(self) -> int:
+        return BASELINE_REQUESTS * sum(self.baseline_identities.values())
 
     @property
     def check_requests(self) -> int:
@@ -70,11 +78,7 @@ class Plan:
 
     @property
     def estimated_requests(self) -> int:
-        return (
-            self.preflight_requests
-            + BASELINE_REQUESTS * len(self.baseline_operations)
-            + self.check_requests
-        )
+        return self.preflight_requests + self.baseline_requests + self.check_requests
 
     def estimated_seconds(self, rate: float, concurrency: int, latency: float = 0.02) -> float:
         """Rate-bound when throttled; otherwise bound by round trips over the concurrency cap."""
@@ -183,7 +187,7 @@ def make_plan(
     plan = Plan(preflight_requests=preflight_requests)
     kept, skipped_ops = select_operations(operations, include_ops, exclude_ops)
     plan.skipped.extend(skipped_ops)
-    baseline_keys: dict[str, None] = {}
+    wanted = {"one": 1, "all": len(identities), "none": 0}
     for check_id, check in checks.items():
         unmet = needs_met(check, identities, caps)
         if unmet is not None:
@@ -210,6 +214,9 @@ def make_plan(
                 plan.skipped.append(Skip(check_id, op.key, reason))
                 continue
             plan.tasks.append(Task(check_id, op, None, check.estimate(op)))
-            baseline_keys.setdefault(op.key, None)
-    plan.baseline_operations = list(baseline_keys)
+            if op.is_read_only:  # the engine baselines read-only operations only
+                needed = wanted[check.baselines]
+                plan.baseline_identities[op.key] = max(
+                    plan.baseline_identities.get(op.key, 0), needed
+                )
     return plan

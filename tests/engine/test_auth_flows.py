@@ -285,3 +285,27 @@ async def test_failed_login_names_the_identity(live: tuple[str, Server]) -> None
             await auth.apply("alice", HttpRequest("GET", url + "/me"))
     finally:
         await session.__aexit__(None, None, None)
+
+
+async def test_bodies_are_read_whole_up_to_the_cap() -> None:
+    """`StreamReader.read(n)` returns what is buffered; the session must read to the end."""
+    payload = b'{"items": "' + b"x" * 300_000 + b'"}'
+
+    async def big(request: web.Request) -> web.Response:
+        return web.Response(body=payload, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/big", big)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    url = str(server.make_url("/big"))
+    try:
+        async with HttpSession(Scope(url), SessionSettings(rate=0)) as session:
+            whole = await session.send(HttpRequest("GET", url))
+        assert whole.response is not None and whole.response.body == payload
+        assert not whole.response.truncated
+        async with HttpSession(Scope(url), SessionSettings(rate=0, max_body=1000)) as session:
+            cut = await session.send(HttpRequest("GET", url))
+        assert cut.response is not None and len(cut.response.body) == 1000 and cut.response.truncated
+    finally:
+        await server.close()

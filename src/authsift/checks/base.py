@@ -7,6 +7,7 @@ budget and gate it, and it talks to the target only through `ctx` — never thro
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from authsift.engine.credentials import Credential
 
 _REGISTRY: dict[str, type[Check]] = {}
+_BROKEN: dict[str, str] = {}  # check modules that failed to import → why
 
 # Preconditions a check may declare (CHECKS.md §1.5, in the engine's words).
 KNOWN_NEEDS = frozenset(
@@ -71,6 +73,9 @@ class Check:
     # "operation": one task per operation;
     # "api": a few representative operations, one finding per API
     granularity: ClassVar[Literal["operation", "api"]] = "operation"
+    # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
+    # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
+    baselines: ClassVar[Literal["one", "all", "none"]] = "one"
     remediation: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]] = ()
     # Root-cause grouping (CHECKS.md §1.2): when this check fires, findings of these checks on the
@@ -132,11 +137,14 @@ def _import_all() -> None:
     import authsift.checks as package
 
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if (
-            not module.name.rsplit(".", 1)[-1].startswith("_")
-            and module.name != "authsift.checks.base"
-        ):
-            importlib.import_module(module.name)
+        name = module.name
+        if name.rsplit(".", 1)[-1].startswith("_") or name == "authsift.checks.base":
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # one broken check must not take every scan down with it
+            _BROKEN[name] = f"{type(exc).__name__}: {exc}"
+            logging.getLogger(__name__).error("check module %s failed to import: %s", name, exc)
 
 
 @dataclass(frozen=True, slots=True)

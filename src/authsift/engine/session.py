@@ -230,7 +230,7 @@ class HttpSession:
             allow_redirects=False,
             proxy=self.settings.proxy,
         ) as raw:
-            body = await raw.content.read(self.settings.max_body + 1)
+            body = await _read_capped(raw.content, self.settings.max_body)
             truncated = len(body) > self.settings.max_body
             return HttpResponse(
                 status=raw.status,
@@ -239,6 +239,20 @@ class HttpSession:
                 elapsed=time.perf_counter() - clock,
                 truncated=truncated,
             )
+
+
+async def _read_capped(stream: aiohttp.StreamReader, cap: int) -> bytes:
+    """The body up to `cap` + 1 bytes (one more tells "truncated"). `read(n)` returns what is
+    buffered, not n bytes, so read until the end or the cap."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= cap:
+        chunk = await stream.read(cap + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def yarl_url(url: str) -> yarl.URL:

@@ -72,7 +72,11 @@ class UnauthenticatedAccess(Check):
     references = ("OWASP API2:2023", "OWASP API5:2023", "ASVS 5.0 V8.2.1", "WSTG-ATHN-04")
 
     def applies_to(self, operation: Operation) -> str | None:
-        return "declared public (security: [])" if operation.declared_public else None
+        if operation.declared_public:
+            return "declared public (security: [])"
+        if not operation.is_read_only:
+            return "state-changing: replaying it would change data the scanner does not own"
+        return None
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         base = await ctx.baseline()

@@ -1,0 +1,304 @@
+"""The resource inventory: which objects each identity owns, computed once per scan.
+
+BOLA is decided by ownership (DESIGN.md §4), so the object-level checks need, per identity, ids
+of objects that are *its own* and nobody else's. Sources, in order:
+1. config seeds (`resources:`), read back from `ctx.build(op, as_identity=...)`;
+2. collection endpoints (`GET /orders` as alice → her order ids), matched to the operations
+   that consume them by path shape and parameter name (`_producers`);
+3. the identity endpoint (`/me`): the caller's own user id fills `{user_id}`-style parameters.
+
+Ownership is exclusive: an object that two accounts both see (a public handbook, a document
+shared on purpose) belongs to neither, so it can never become "B read A's object". Identities
+that are two credentials of one account (a login and an API key of the same user) are one
+*principal*: they never play owner and intruder against each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from authsift.analysis import identity_markers, is_strong_marker, similarity, unique_markers
+from authsift.checks.authz._producers import (
+    consumers,
+    fill,
+    id_of,
+    last_param,
+    listed_items,
+    match_template,
+    path_params,
+    producers_of,
+)
+from authsift.checks.base import Context
+from authsift.model import Exchange, HttpRequest, Operation
+from authsift.plan import representative_operations
+
+_SHARED_KEY = "authz.inventory"
+_LOCK_KEY = "authz.inventory.lock"
+_NOBODY = "authsift-inventory-nobody"  # an identity with no seeds: builds from spec examples
+_SAME_ACCOUNT = 0.98
+_USER_PARAMS = frozenset({"userid", "user", "uid", "accountid", "account", "memberid", "username"})
+_USER_COLLECTIONS = ("/users", "/accounts", "/members", "/profiles", "/people")
+
+Params = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownObject:
+    """One object an identity can reach: the path parameters that address it, and where from."""
+
+    template: str  # the consumer path template, e.g. /orders/{order_id}
+    params: Params
+    source: str  # "seed" | "listing" | "identity" | "created"
+    listed: Mapping[str, Any] | None = None  # the item as its collection listed it
+
+    @property
+    def values(self) -> dict[str, str]:
+        return dict(self.params)
+
+    @property
+    def object_id(self) -> str:
+        name = last_param(self.template)
+        return self.values.get(name or "", "")
+
+
+@dataclass(slots=True)
+class Inventory:
+    principal_of: dict[str, str] = field(default_factory=dict)  # identity → principal
+    markers: dict[str, frozenset[str]] = field(default_factory=dict)  # principal → unique markers
+    seen: dict[str, dict[str, list[KnownObject]]] = field(default_factory=dict)  # principal → …
+    owned: dict[str, dict[str, list[KnownObject]]] = field(default_factory=dict)
+    requests: list[Exchange] = field(default_factory=list)
+    known: set[str] = field(default_factory=set)  # identities whose account was established
+
+    def principal(self, identity: str) -> str:
+        return self.principal_of.get(identity, identity)
+
+    def same_principal(self, a: str, b: str) -> bool:
+        return self.principal(a) == self.principal(b)
+
+    def representatives(self) -> list[str]:
+        """One identity per account, in config order. Identities whose account could not be
+        established (their identity-endpoint request failed) are left out: they may be another
+        credential of an account already listed, and must never play intruder against it."""
+        return [p for p in dict.fromkeys(self.principal_of.values()) if p in self.known]
+
+    def owned_by(self, identity: str, template: str) -> list[KnownObject]:
+        return list(self.owned.get(self.principal(identity), {}).get(template, []))
+
+    def visible_to(self, identity: str, template: str) -> list[KnownObject]:
+        """Every object the identity reached, owned or shared."""
+        return list(self.seen.get(self.principal(identity), {}).get(template, []))
+
+    def sees(self, identity: str, template: str, params: Params) -> bool:
+        return any(
+            o.params == params
+            for o in self.seen.get(self.principal(identity), {}).get(template, [])
+        )
+
+    def markers_of(self, identity: str) -> frozenset[str]:
+        return self.markers.get(self.principal(identity), frozenset())
+
+
+async def inventory(ctx: Context) -> Inventory:
+    """The scan's inventory, computed by the first task that asks (the others wait for it)."""
+    lock = ctx.shared.setdefault(_LOCK_KEY, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    async with lock:
+        cached = ctx.shared.get(_SHARED_KEY)
+        if isinstance(cached, Inventory):
+            return cached
+        built = await _build(ctx)
+        ctx.shared[_SHARED_KEY] = built
+        return built
+
+
+def request_for(
+    ctx: Context, operation: Operation, params: Mapping[str, str], as_identity: str
+) -> HttpRequest:
+    """A valid request for `operation` addressing the object `params`, other values as
+    `ctx.build` fills them for `as_identity` (query, body)."""
+    built = ctx.build(operation, as_identity=as_identity)
+    query = urllib.parse.urlsplit(built.url).query
+    merged = {**(match_template(operation.path, built.url) or {}), **params}
+    url = ctx.url(fill(operation.path, merged)) + (f"?{query}" if query else "")
+    return HttpRequest(built.method, url, built.headers, built.body)
+
+
+async def _build(ctx: Context) -> Inventory:
+    result = Inventory()
+    await _identify(ctx, result)
+    templates = consumers(ctx.operations)
+    for template in templates:
+        consumer_op = next(op for op in ctx.operations if op.path == template)
+        for identity in result.representatives():
+            found = _seeded(ctx, consumer_op, identity)
+            found += await _listed(ctx, result, template, identity)
+            found += _from_identity(result, template, identity)
+            bucket = result.seen.setdefault(result.principal(identity), {}).setdefault(template, [])
+            for obj in found:
+                if all(o.params != obj.params for o in bucket):
+                    bucket.append(obj)
+    _assign_exclusive(ctx, result)
+    return result
+
+
+async def _identify(ctx: Context, result: Inventory) -> None:
+    """Group identities into accounts and learn each account's unique markers from `/me`.
+
+    The engine's markers are made unique per *identity*, so two credentials of one account
+    cancel each other's markers out; here they are grouped first, then made unique per account.
+    """
+    probes = representative_operations(ctx.operations, limit=1)
+    answers: dict[str, Exchange] = {}
+    if probes:
+        for identity in ctx.identities:
+            exchange = await ctx.send(ctx.build(probes[0], as_identity=identity), identity=identity)
+            result.requests.append(exchange)
+            if exchange.response is not None and 200 <= exchange.response.status < 300:
+                answers[identity] = exchange
+    raw: dict[str, frozenset[str]] = {}
+    for identity in ctx.identities:
+        mine = answers.get(identity)
+        # No identity-endpoint answer: the account is unknown (it may be another credential of
+        # an account listed already), so it stays out of `known`. Without any identity endpoint
+        # in the spec, the engine's preflight markers are all there is to go by.
+        if mine is not None:
+            markers = identity_markers(_json(mine)) or ctx.markers(identity)
+            result.known.add(identity)
+        elif not probes:
+            markers = ctx.markers(identity)
+            result.known.add(identity)
+        else:
+            markers = frozenset()
+        principal = identity
+        for earlier, earlier_markers in raw.items():
+            if earlier != result.principal(earlier):
+                continue
+            theirs = answers.get(earlier)
+            alike = (
+                mine is not None
+                and theirs is not None
+                and mine.response is not None
+                and theirs.response is not None
+                and similarity(mine.response, theirs.response) >= _SAME_ACCOUNT
+            )
+            if alike or any(is_strong_marker(m) for m in markers & earlier_markers):
+                principal = earlier
+                break
+        result.principal_of[identity] = principal
+        raw[identity] = markers
+    per_principal: dict[str, frozenset[str]] = {}
+    for identity, markers in raw.items():
+        principal = result.principal(identity)
+        per_principal[principal] = per_principal.get(principal, frozenset()) | markers
+    result.markers = unique_markers(per_principal)
+
+
+def _seeded(ctx: Context, operation: Operation, identity: str) -> list[KnownObject]:
+    """Config seeds, as `ctx.build` applies them: values that differ from a seedless build."""
+    mine = match_template(operation.path, ctx.build(operation, as_identity=identity).url) or {}
+    nobody = match_template(operation.path, ctx.build(operation, as_identity=_NOBODY).url) or {}
+    name = last_param(operation.path)
+    if not name or mine.get(name) in (None, nobody.get(name)):
+        return []
+    return [KnownObject(operation.path, tuple(sorted(mine.items())), "seed")]
+
+
+async def _listed(
+    ctx: Context, result: Inventory, template: str, identity: str
+) -> list[KnownObject]:
+    """Ids from the collection endpoint(s) of `template`, listed as `identity`."""
+    name = last_param(template)
+    assert name is not None
+    found: list[KnownObject] = []
+    for producer in producers_of(template, ctx.operations):
+        request = ctx.build(producer, as_identity=identity)
+        parent = match_template(producer.path, request.url)
+        if parent is None:
+            continue
+        exchange = await ctx.send(request, identity=identity)
+        result.requests.append(exchange)
+        if exchange.response is None or not 200 <= exchange.response.status < 300:
+            continue
+        for item in listed_items(_json(exchange)):
+            value = id_of(item, name)
+            if value is not None:
+                params = tuple(sorted({**parent, name: value}.items()))
+                found.append(KnownObject(template, params, "listing", item))
+    return found
+
+
+def _from_identity(result: Inventory, template: str, identity: str) -> list[KnownObject]:
+    """The caller's own user id fills `{user_id}`, or `{id}` under `/users`."""
+    name = last_param(template)
+    if name is None or len(path_params(template)) != 1:
+        return []
+    normal = "".join(ch for ch in name.lower() if ch.isalnum())
+    parent = template.rstrip("/").rsplit("/", 1)[0].lower()
+    if normal not in _USER_PARAMS and not (normal == "id" and parent.endswith(_USER_COLLECTIONS)):
+        return []
+    own = [m for m in result.markers_of(identity) if m.isdigit() or "-" in m]
+    return [KnownObject(template, ((name, own[0]),), "identity")] if len(own) == 1 else []
+
+
+def _assign_exclusive(ctx: Context, result: Inventory) -> None:
+    """An object is owned by the one account that sees it; objects seen by two non-admin
+    accounts (shared on purpose, or public) are owned by nobody. An admin seeing everything
+    is by design and does not make a user's object shared. A listed item that carries another
+    account's unique values (its author's e-mail in a feed) is that account's, not the lister's.
+    Objects that carry the owner's own values come first: the strongest proof of ownership."""
+    regular = [p for p in result.representatives() if not ctx.is_privileged(p)]
+    strong = {
+        p: frozenset(m for m in markers if is_strong_marker(m))
+        for p, markers in result.markers.items()
+    }
+    for principal, per_template in result.seen.items():
+        owned: dict[str, list[KnownObject]] = {}
+        others = [p for p in regular if p != principal]
+        foreign = frozenset().union(
+            *(strong.get(p, frozenset()) for p in result.markers if p != principal)
+        )
+        for template, objects in per_template.items():
+            for obj in objects:
+                seen_by_other = any(
+                    o.params == obj.params
+                    for p in others
+                    for o in result.seen.get(p, {}).get(template, [])
+                )
+                values = _strings(obj.listed)
+                if not seen_by_other and not values & foreign:
+                    owned.setdefault(template, []).append(obj)
+            mine = strong.get(principal, frozenset())
+            owned.get(template, []).sort(
+                key=lambda o: (o.source != "seed", not (_strings(o.listed) & mine))
+            )
+        result.owned[principal] = owned
+
+
+def _strings(item: Mapping[str, Any] | None) -> frozenset[str]:
+    """Every string and integer value of a listed item, nested ones included."""
+    found: set[str] = set()
+    stack: list[Any] = [item]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str | int) and not isinstance(node, bool):
+            found.add(str(node))
+    return frozenset(found)
+
+
+def _json(exchange: Exchange | None) -> Any:
+    if exchange is None or exchange.response is None:
+        return None
+    try:
+        return json.loads(exchange.response.body)
+    except ValueError:
+        return None

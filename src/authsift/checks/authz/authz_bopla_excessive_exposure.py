@@ -1,0 +1,239 @@
+"""authz-bopla-excessive-exposure (CHECKS.md #26); the user-facing doc is the class docstring."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from authsift.analysis import JsonBody, is_strong_marker, json_body
+from authsift.checks.authz._exposure import (
+    Exposed,
+    credential_material,
+    declared_keys,
+    looks_sensitive,
+    undeclared,
+    walk,
+)
+from authsift.checks.authz._inventory import Inventory, inventory, request_for
+from authsift.checks.base import Check, Context, Inconclusive
+from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Severity
+from authsift.plan import looks_privileged
+
+_SHOWN = 6
+
+
+class BoplaExcessiveExposure(Check):
+    """Responses return properties the caller must not see (excessive data exposure).
+
+    ## What it checks
+    Reads the answers the scan already has for each read operation (no extra probe) and looks for
+    credential material (password hashes, secrets, API keys, tokens, OTP or MFA secrets, private
+    keys), properties the OpenAPI response schema does not declare, other accounts' personal data
+    inside those undeclared properties, and properties that only admin operations declare.
+
+    ## Why it matters
+    APIs often return whole database records and leave filtering to the client (OWASP API3:2023,
+    "Broken Object Property Level Authorization"). Anyone reading the raw JSON gets the password
+    hashes, internal fields and other users' e-mail addresses the UI never shows.
+
+    ## Example
+    `GET /orgs/acme/projects` as alice → each project embeds `created_by_user` with another
+    user's e-mail, role and account flags, plus an `internal_budget_cents` field, none of them in
+    the documented `Project` schema.
+
+    ## Remediation
+    Serialize responses through an explicit allow-list (response models / DTOs) per role, never
+    the storage record; never return credential material, even hashed.
+
+    ## References
+    OWASP API3:2023 · ASVS 5.0 V8.2.3, V14.2.6 · WSTG-APIT-03 · CWE-213
+
+    ## Decision rule
+    CHECKS.md #26, passive. Credential material needs a credential-like key *and* a value shaped
+    like a secret (bcrypt/argon2/crypt hash, hex digest, JWT, PEM private key, high-entropy
+    string); the caller's own current credential echoed back does not count; `token_type`,
+    `password_version` and the like never do. Credential material or another account's e-mail
+    or other unique identifier inside undeclared properties → high; undeclared properties with
+    sensitive names (internal, budget, role, disabled…) or that only admin operations declare →
+    medium. Undeclared properties with ordinary names are not reported. Values must appear in both
+    copies of the baseline answer. Admin operations are not examined: admins see more by design.
+    """
+
+    id = "authz-bopla-excessive-exposure"
+    title = "Response exposes properties the caller must not see"
+    family = Family.AUTHZ
+    severity = Severity.HIGH
+    cwe = (213,)
+    owasp = "API3:2023"
+    needs = frozenset({"credential"})
+    max_requests = 24
+    expected_requests = 4
+    remediation = (
+        "Serialize every response through an explicit per-role allow-list (response model), "
+        "never the storage record, and never return credential material."
+    )
+    references = ("OWASP API3:2023", "ASVS 5.0 V8.2.3", "ASVS 5.0 V14.2.6", "WSTG-APIT-03")
+
+    def applies_to(self, operation: Operation) -> str | None:
+        if operation.method != "GET":
+            return "passive check of read answers"
+        if looks_privileged(operation):
+            return "administrative function: admins see more by design"
+        return None
+
+    async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        op = ctx.operation
+        assert op is not None
+        inv = await inventory(ctx)
+        readers = [p for p in inv.representatives() if not ctx.is_privileged(p)]
+        if not readers:
+            raise Inconclusive("no non-admin identity with a known account to read as")
+        admin_only = _admin_only_keys(ctx)
+        examined = 0
+        for identity in readers:
+            answers = await _answers(ctx, inv, op, identity)
+            if answers is None:
+                continue
+            valid, first, second = answers
+            examined += 1
+            credential = ctx.credential(identity)
+            own = frozenset({credential.token}) if credential is not None else frozenset()
+            stable = {(e.path, str(e.value)) for e in _all(second.value)}
+            secrets = [
+                e for e in credential_material(first.value, own) if (e.path, str(e.value)) in stable
+            ]
+            status = str(valid.status)
+            schema = op.responses.get(status) or op.responses.get("default")
+            extra = [e for e in undeclared(first.value, schema) if e.key in _keys(second.value)]
+            classes = _classify(inv, identity, secrets, extra, admin_only)
+            if not classes:
+                continue
+            ctx.identity = identity
+            yield ctx.finding(
+                self,
+                description=f"{op.key} as {identity} returns "
+                + "; ".join(c.text for c in classes)
+                + ".",
+                evidence=[Evidence(f"answer to {identity}", valid, classes[0].text)],
+                confidence=Confidence.FIRM,
+                severity=max(c.severity for c in classes),
+                details={c.kind: c.items for c in classes},
+            )
+            return
+        if not examined:
+            raise Inconclusive("no usable JSON answer to examine as a non-admin identity")
+
+
+@dataclass(frozen=True, slots=True)
+class _DataClass:
+    severity: Severity
+    kind: str  # key in the finding's details
+    text: str
+    items: list[str]
+
+
+def _classify(
+    inv: Inventory,
+    identity: str,
+    secrets: list[Exposed],
+    extra: list[Exposed],
+    admin_only: set[str],
+) -> list[_DataClass]:
+    classes: list[_DataClass] = []
+    if secrets:
+        listed = [f"{e.path} ({e.why})" for e in secrets[:_SHOWN]]
+        text = f"credential material: {', '.join(listed)}"
+        classes.append(_DataClass(Severity.HIGH, "credential_material", text, listed))
+    others = {
+        marker
+        for principal, markers in inv.markers.items()
+        if principal != inv.principal(identity)
+        for marker in markers
+        if is_strong_marker(marker)
+    }
+    leaked = sorted(
+        {
+            f"{path} ({value})"
+            for e in extra
+            for path, _, value in walk(e.value, e.path)
+            if isinstance(value, str) and value in others
+        }
+    )
+    if leaked:
+        text = (
+            f"other accounts' personal data in undeclared properties: {', '.join(leaked[:_SHOWN])}"
+        )
+        classes.append(_DataClass(Severity.HIGH, "other_accounts_data", text, leaked[:_SHOWN]))
+    flagged = sorted(
+        {
+            path
+            for e in extra
+            for path, key, _ in walk(e.value, e.path)
+            if looks_sensitive(e.key)
+            or (key is not None and (looks_sensitive(key) or key in admin_only))
+        }
+    )
+    if flagged:
+        text = f"undeclared internal or admin-only properties: {', '.join(flagged[:_SHOWN])}"
+        classes.append(_DataClass(Severity.MEDIUM, "undeclared_sensitive", text, flagged[:_SHOWN]))
+    return classes
+
+
+async def _answers(
+    ctx: Context, inv: Inventory, op: Operation, identity: str
+) -> tuple[Exchange, JsonBody, JsonBody] | None:
+    """Two copies of the identity's JSON answer: the cached baseline, or — when the baseline's
+    example id names no real object — two reads of an object the identity can see."""
+    try:
+        base = await ctx.baseline(op, identity)
+        valid, _, _ = ctx.baseline_exchanges(op, identity)
+        first, second = (json_body(r) for r in base.valid)
+    except Inconclusive:
+        visible = inv.visible_to(identity, op.path)
+        if not visible:
+            return None
+        request = request_for(ctx, op, visible[0].values, identity)
+        valid = await ctx.send(request, identity=identity)
+        again = await ctx.send(request, identity=identity)
+        if (
+            valid.response is None
+            or again.response is None
+            or not 200 <= valid.response.status < 300
+        ):
+            return None
+        first, second = json_body(valid.response), json_body(again.response)
+    if first is None or second is None:
+        return None
+    return valid, first, second
+
+
+def _admin_only_keys(ctx: Context) -> set[str]:
+    """Properties that only admin operations' response schemas declare."""
+    admin: set[str] = set()
+    regular: set[str] = set()
+    for op in ctx.operations:
+        keys = (
+            set().union(*(declared_keys(s) for s in op.responses.values()))
+            if op.responses
+            else set()
+        )
+        (admin if looks_privileged(op) else regular).update(keys)
+    return admin - regular
+
+
+def _all(body: Any) -> list[Exposed]:
+    return [Exposed(path, key or "", value, "") for path, key, value in walk(body)]
+
+
+def _keys(body: Any) -> set[str]:
+    keys: set[str] = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            keys.update(str(k) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return keys

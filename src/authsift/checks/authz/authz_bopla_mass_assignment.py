@@ -1,0 +1,346 @@
+"""authz-bopla-mass-assignment (CHECKS.md #25); the user-facing doc is the class docstring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from authsift.checks.authz._inventory import inventory, request_for
+from authsift.checks.authz._objects import (
+    create,
+    creator_of,
+    delete,
+    operation,
+    read_back,
+    remember_leftover,
+)
+from authsift.checks.authz._privilege_props import (
+    candidates,
+    is_critical,
+    is_role,
+    marker_value,
+    persisted,
+)
+from authsift.checks.authz._producers import last_param
+from authsift.checks.authz._role_effect import RoleEffect, try_role
+from authsift.checks.base import Check, Context, Inconclusive
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Operation,
+    Safety,
+    Severity,
+)
+from authsift.plan import looks_privileged
+
+_ACCOUNT_STATE = frozenset({"status", "state", "plan", "balance", "credit"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    name: str
+    value: Any
+    attempt: Exchange
+    after: Exchange
+    restored: bool | None  # None: nothing to restore (a scanner-created object, deleted)
+    effect: RoleEffect | None = None
+
+
+class BoplaMassAssignment(Check):
+    """Client can write privileged properties (mass assignment).
+
+    ## What it checks
+    On updates of the caller's own profile (`PATCH /me`) and on creates and updates of objects
+    the scanner creates itself, adds one property the request schema does not accept at a time:
+    properties the response shows (such as `role`) and the usual privilege fields (`role`,
+    `is_admin`, `permissions`, `groups`, `tenant_id`, `owner_id`, `plan`, `status`…). The value is
+    a harmless marker (a canary string, `false`), never a privilege; the object is then read back.
+    Changed profile properties are restored; created objects are deleted.
+
+    ## Why it matters
+    Frameworks that bind a request body straight onto a storage record let a client set fields
+    it was never meant to touch: its own role, its tenant, its account balance (OWASP API3:2023,
+    CWE-915).
+
+    ## Example
+    alice sends `PATCH /me` `{"role": "authsift-canary-…"}` → `GET /me` now shows that role:
+    alice can make herself `admin` the same way.
+
+    ## Remediation
+    Bind request bodies to explicit input models that list the client-writable fields, and
+    reject (400) or ignore everything else; never update records with `**body`.
+
+    ## References
+    OWASP API3:2023 · ASVS 5.0 V15.3.3, V8.2.3 · ASVS 4.0.3 V5.1.2 · CWE-915
+
+    ## Decision rule
+    CHECKS.md #25; intrusive. Vulnerable only when the owner's read-back shows the injected
+    marker value; a 400 "unknown property" or a value silently ignored is safe; no read-back
+    (no `GET` on the same object) is inconclusive. Critical when a role, permission or tenant
+    property is writable, high otherwise. Numbers and flags that already have a value are not
+    touched: no value of theirs is harmless.
+    """
+
+    id = "authz-bopla-mass-assignment"
+    title = "Client can write privileged properties (mass assignment)"
+    family = Family.AUTHZ
+    severity = Severity.HIGH
+    cwe = (915,)
+    owasp = "API3:2023"
+    safety = Safety.STATE_CHANGING
+    needs = frozenset({"credential"})
+    max_requests = 48
+    expected_requests = 20
+    remediation = (
+        "Bind request bodies to explicit input models listing the client-writable fields; "
+        "reject or ignore every other property, and never update a record with the raw body."
+    )
+    references = ("OWASP API3:2023", "ASVS 5.0 V15.3.3", "ASVS 4.0.3 V5.1.2", "CWE-915")
+
+    def applies_to(self, operation: Operation) -> str | None:
+        body = operation.request_body
+        if body is None or "json" not in body.content_type:
+            return "no JSON request body"
+        if looks_privileged(operation):
+            return "administrative function"
+        if operation.method in ("PUT", "PATCH"):
+            return None
+        if operation.method == "POST" and not operation.path.rstrip("/").endswith("}"):
+            return None
+        return "not a create or update"
+
+    async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        op = ctx.operation
+        assert op is not None
+        inv = await inventory(ctx)
+        users = [p for p in inv.representatives() if not ctx.is_privileged(p)]
+        if not users:
+            raise Inconclusive("no non-admin identity with a known account")
+        identity = users[0]
+        ctx.identity = identity
+        if op.method == "POST":
+            hits = await self._on_create(ctx, op, identity)
+        elif last_param(op.path) is None:
+            hits = await self._on_profile(ctx, op, identity)
+        else:
+            hits = await self._on_update(ctx, op, identity)
+        if hits:
+            yield self._finding(ctx, op, identity, hits)
+
+    async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+        reader = operation(ctx, "GET", op.path)
+        if reader is None:
+            raise Inconclusive("no GET on the same path to read the profile back")
+        return await self._probe_updates(ctx, op, reader, {}, identity)
+
+    async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+        reader = operation(ctx, "GET", op.path)
+        if reader is None or creator_of(ctx, op.path) is None:
+            raise Inconclusive("no scanner-created object to update and read back here")
+        obj = await create(ctx, op.path, identity)
+        if obj is None:
+            raise Inconclusive(f"could not create a sacrificial object as {identity}")
+        try:
+            return await self._probe_updates(ctx, op, reader, obj.params, identity, restore=False)
+        finally:
+            await delete(ctx, obj)
+
+    async def _on_create(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+        collection = op.path.rstrip("/")
+        template = next(
+            (
+                t.path
+                for t in ctx.operations
+                if t.path.rsplit("/", 1)[0] == collection and last_param(t.path) is not None
+            ),
+            None,
+        )
+        if template is None:
+            return []  # not an object collection (a login, a search): nothing to assign
+        if creator_of(ctx, template) is None:
+            raise Inconclusive("no test object can be both created and deleted here: not probed")
+        assert op.request_body is not None
+        response_schema = next(iter(_success_schemas(op)), None)
+        hits: list[_Hit] = []
+        for name in candidates(op.request_body.schema, response_schema):
+            value = marker_value(name, None, present=False)
+            if value is None:
+                continue
+            obj = await create(ctx, template, identity, extra={name: value})
+            if obj is None:
+                continue
+            try:
+                after = await read_back(ctx, obj)
+                if after is not None and persisted(_json(after), name, value):
+                    hits.append(_Hit(name, value, obj.creation, after, None))
+            finally:
+                await delete(ctx, obj)
+        return hits
+
+    async def _probe_updates(
+        self,
+        ctx: Context,
+        op: Operation,
+        reader: Operation,
+        params: Mapping[str, str],
+        identity: str,
+        *,
+        restore: bool = True,
+    ) -> list[_Hit]:
+        read = request_for(ctx, reader, params, identity)
+        before = await ctx.send(read, identity=identity)
+        record = _json(before)
+        if not isinstance(record, dict) or before.status is None or before.status >= 300:
+            raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
+        assert op.request_body is not None
+        hits: list[_Hit] = []
+        for name in candidates(op.request_body.schema, next(iter(_success_schemas(reader)), None)):
+            if restore and name in _ACCOUNT_STATE:
+                continue  # a canary account status could lock the identity out before restore
+            present = name in record
+            value = marker_value(name, record.get(name), present)
+            if value is None:
+                continue
+            attempt = await ctx.send(
+                self._write(ctx, op, params, identity, record, {name: value}), identity=identity
+            )
+            after = await ctx.send(read, identity=identity)
+            if not persisted(_json(after), name, value):
+                continue
+            restored: bool | None = None
+            if restore:
+                restored = present and await self._restore(
+                    ctx, op, read, params, identity, record, name
+                )
+                if not restored:
+                    remember_leftover(
+                        ctx, f"{op.path} as {identity}: property {name!r} left at {value!r}"
+                    )
+            effect = None
+            if restored and is_role(name) and isinstance(record[name], str):
+                effect = await try_role(
+                    ctx,
+                    identity,
+                    self._setter(ctx, op, read, params, identity, record, name),
+                    record[name],
+                )
+            hits.append(_Hit(name, value, attempt, after, restored, effect))
+        return hits
+
+    def _setter(
+        self,
+        ctx: Context,
+        op: Operation,
+        read: HttpRequest,
+        params: Mapping[str, str],
+        identity: str,
+        record: dict[str, Any],
+        name: str,
+    ) -> Callable[[str], Awaitable[bool]]:
+        async def set_value(value: str) -> bool:
+            write = self._write(ctx, op, params, identity, record, {name: value})
+            await ctx.send(write, identity=identity)
+            return persisted(_json(await ctx.send(read, identity=identity)), name, value)
+
+        return set_value
+
+    async def _restore(
+        self,
+        ctx: Context,
+        op: Operation,
+        read: HttpRequest,
+        params: Mapping[str, str],
+        identity: str,
+        record: dict[str, Any],
+        name: str,
+    ) -> bool:
+        await ctx.send(
+            self._write(ctx, op, params, identity, record, {name: record[name]}), identity=identity
+        )
+        return persisted(_json(await ctx.send(read, identity=identity)), name, record[name])
+
+    def _write(
+        self,
+        ctx: Context,
+        op: Operation,
+        params: Mapping[str, str],
+        identity: str,
+        record: Mapping[str, Any],
+        change: Mapping[str, Any],
+    ) -> HttpRequest:
+        """PATCH carries only the change; PUT the declared writable fields plus the change."""
+        assert op.request_body is not None
+        body: dict[str, Any] = dict(change)
+        if op.method == "PUT":
+            declared = (op.request_body.schema.get("properties") or {}).keys()
+            body = {k: v for k, v in record.items() if k in declared} | body
+        built = request_for(ctx, op, params, identity)
+        headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
+        return HttpRequest(
+            op.method,
+            built.url,
+            (*headers, ("Content-Type", "application/json")),
+            json.dumps(body).encode(),
+        )
+
+    def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[_Hit]) -> Finding:
+        critical = any(is_critical(h.name) for h in hits)
+        names = ", ".join(f"{h.name}={h.value!r}" for h in hits)
+        evidence: list[Evidence] = []
+        for hit in hits[:3]:
+            evidence.append(
+                Evidence(f"{identity} sends the undeclared property {hit.name!r}", hit.attempt)
+            )
+            evidence.append(
+                Evidence(f"{identity} reads it back", hit.after, f"{hit.name} persisted")
+            )
+        restored = [h.name for h in hits if h.restored]
+        granted = [h.effect for h in hits if h.effect is not None and h.effect.granted]
+        for effect in granted[:1]:
+            evidence.append(Evidence("admin operation before the role change", effect.before))
+            evidence.append(
+                Evidence(f"the same request with role {effect.role!r}", effect.after, "granted")
+            )
+        return ctx.finding(
+            self,
+            description=(
+                f"{op.key} let {identity} set properties it must not control ({names}): "
+                "each value was read back afterwards."
+                + (f" Restored: {', '.join(restored)}." if restored else "")
+                + (" A role, permission or tenant property is writable." if critical else "")
+                + (
+                    f" Setting the role to {granted[0].role!r} granted an admin operation that "
+                    "was refused before (the original role was restored)."
+                    if granted
+                    else ""
+                )
+            ),
+            evidence=evidence,
+            confidence=Confidence.CERTAIN,
+            severity=Severity.CRITICAL if critical else Severity.HIGH,
+            reproduce=hits[0].attempt,
+            details={
+                "properties": [h.name for h in hits],
+                "restored": restored,
+                "privilege_granted": bool(granted),
+            },
+        )
+
+
+def _success_schemas(op: Operation) -> list[dict[str, Any]]:
+    return [s for status, s in sorted(op.responses.items()) if status.startswith("2") and s]
+
+
+def _json(exchange: Exchange) -> Any:
+    if exchange.response is None:
+        return None
+    try:
+        return json.loads(exchange.response.body)
+    except ValueError:
+        return None

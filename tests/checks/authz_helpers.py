@@ -1,0 +1,118 @@
+"""Shared by the authz check tests: scan a running lab with the bundled config, talk to the lab.
+
+`scan_lab_report(url, settings, checks, ...)` runs the real pipeline (config → preflight → plan →
+checks → JSON report) against a lab already started with `run_in_thread`, including only the
+checks under test, and returns the parsed JSON report. `LabClient` logs a lab user in and sends
+plain requests with urllib, so tests can read the lab's state after a scan (no leftovers).
+Append helpers at the end; do not change the signatures of existing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from authsift.config import load_config
+from authsift.demo import lab_config_path
+from authsift.lab.apikeys import demo_environment
+from authsift.lab.flaws import LabSettings
+from authsift.workflow import ScanJob, execute
+
+LAB_PASSWORDS = {"alice": "alice-lab-pass-1", "bob": "bob-lab-pass-2", "carol": "carol-lab-pass-3"}
+
+
+def scan_lab_report(
+    url: str,
+    settings: LabSettings,
+    checks: Iterable[str],
+    *,
+    intrusive: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Scan the lab at `url` (started with `settings`) with only `checks`; the JSON report."""
+    env = {**os.environ, **demo_environment(settings)}
+    changes: dict[str, Any] = {
+        "target": url,
+        "checks.include": list(checks),
+        "checks.intrusive": intrusive,
+        "report.formats": ["json"],
+        **(overrides or {}),
+    }
+    with tempfile.TemporaryDirectory(prefix="authsift-authz-") as tmp:
+        # report.dir also holds the scan's finding journal: keep it out of the working tree
+        config = load_config(lab_config_path(), env=env).override({**changes, "report.dir": tmp})
+        out = Path(tmp) / "report.json"
+        job = ScanJob(
+            config=config,
+            config_dir=lab_config_path().parent,
+            output=out,
+            quiet=True,
+            progress=False,
+        )
+        quiet = Console(file=open(os.devnull, "w"), force_terminal=False)  # noqa: SIM115
+        try:
+            outcome = execute(job, quiet, quiet)
+        finally:
+            quiet.file.close()
+        assert outcome.exit_code in (0, 1), outcome.error
+        report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def findings_of(report: Mapping[str, Any], check_id: str) -> list[dict[str, Any]]:
+    return [f for f in report["findings"] if f["check"] == check_id]
+
+
+def fired_on(report: Mapping[str, Any], check_id: str) -> set[str]:
+    """ "METHOD /path" (or "*" for API-wide) of every finding of `check_id`."""
+    return {
+        f"{f['operation']['method']} {f['operation']['path']}" if f["operation"] else "*"
+        for f in findings_of(report, check_id)
+    }
+
+
+class LabClient:
+    """A lab user logged in through `POST /auth/login`; `call` returns (status, parsed body)."""
+
+    def __init__(self, url: str, username: str) -> None:
+        self.url = url.rstrip("/")
+        status, body = self.call(
+            "POST",
+            "/auth/login",
+            {"username": username, "password": LAB_PASSWORDS[username]},
+            token=None,
+        )
+        assert status == 200, (status, body)
+        self.token: str | None = str(body["access_token"])
+
+    def call(
+        self, method: str, path: str, payload: Any = None, *, token: str | bool | None = True
+    ) -> tuple[int, Any]:
+        bearer = self.token if token is True else (token or None)
+        headers = {"Accept": "application/json"}
+        data = None
+        if payload is not None:
+            data = json.dumps(payload).encode()
+            headers["Content-Type"] = "application/json"
+        if isinstance(bearer, str):
+            headers["Authorization"] = f"Bearer {bearer}"
+        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as reply:
+                raw = reply.read()
+                status = reply.status
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            status = error.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")

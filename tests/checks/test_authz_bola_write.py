@@ -1,0 +1,80 @@
+"""authz-bola-write on the lab (intrusive): fires on the document update that never checks the
+owner, stays silent on the hardened twin, and leaves no scanner-created object behind."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from authsift.lab.flaws import LabSettings
+from authsift.lab.server import run_in_thread
+from tests.checks.authz_helpers import LabClient, findings_of, fired_on, scan_lab_report
+
+CHECK = "authz-bola-write"
+
+
+def _scan(settings: LabSettings) -> tuple[dict[str, Any], list[str]]:
+    """The report, and every canary still visible to alice or bob after the scan."""
+    with run_in_thread(settings) as url:
+        report = scan_lab_report(url, settings, [CHECK], intrusive=True)
+        left: list[str] = []
+        for user in ("alice", "bob"):
+            client = LabClient(url, user)
+            for path in ("/documents", "/orders?limit=100&offset=1100", "/api-keys"):
+                status, body = client.call("GET", path)
+                assert status == 200, (path, status)
+                if "authsift-canary-" in json.dumps(body):
+                    left.append(f"{user} {path}")
+    return report, left
+
+
+@pytest.fixture(scope="module")
+def vulnerable() -> tuple[dict[str, Any], list[str]]:
+    return _scan(LabSettings.vulnerable())
+
+
+def test_fires_on_the_document_update_without_ownership_check(
+    vulnerable: tuple[dict[str, Any], list[str]],
+) -> None:
+    report, _ = vulnerable
+    assert fired_on(report, CHECK) == {"PATCH /documents/{document_id}"}
+    finding = findings_of(report, CHECK)[0]
+    assert finding["severity"] == "critical" and finding["confidence"] == "certain"
+    assert finding["victim"] != finding["identity"]
+    assert "authsift-canary-" in finding["evidence"][-1]["response"]["body"]
+
+
+def test_other_writes_ran_and_were_refused(vulnerable: tuple[dict[str, Any], list[str]]) -> None:
+    report, _ = vulnerable
+    ran = {
+        f"{t['operation']['method']} {t['operation']['path']}"
+        for t in report["inconclusive"] + report["errors"]
+        if t["check"] == CHECK
+    }
+    for key in (
+        "PUT /orders/{order_id}",
+        "DELETE /orders/{order_id}",
+        "DELETE /documents/{document_id}",
+    ):
+        assert key not in ran, key
+
+
+def test_no_scanner_object_left_behind(vulnerable: tuple[dict[str, Any], list[str]]) -> None:
+    report, left = vulnerable
+    assert left == []
+    assert "leftovers" not in report.get("extras", {})
+
+
+def test_silent_and_clean_on_the_hardened_twin() -> None:
+    report, left = _scan(LabSettings.hardened_twin())
+    assert fired_on(report, CHECK) == set()
+    assert left == []
+
+
+def test_skipped_unless_intrusive() -> None:
+    settings = LabSettings.vulnerable()
+    with run_in_thread(settings) as url:
+        report = scan_lab_report(url, settings, [CHECK])
+    assert report["findings"] == []
