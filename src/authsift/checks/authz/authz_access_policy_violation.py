@@ -63,7 +63,8 @@ class AccessPolicyViolation(Check):
     owasp = "API5:2023"
     needs = frozenset({"credential"})
     max_requests = 24  # one baseline (4 requests) per identity; shared with other checks
-    expected_requests = 4
+    expected_requests = 0  # the matrix reuses the baselines of every identity
+    baselines = "all"
     remediation = (
         "Enforce the stated access policy in one place (deny by default, role or permission "
         "checks on every route), or correct the policy if the observed access is intended."

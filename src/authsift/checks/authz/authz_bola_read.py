@@ -90,7 +90,9 @@ class BolaRead(Check):
     owasp = "API1:2023"
     needs = frozenset({"two_identities"})
     max_requests = 60
-    expected_requests = 24
+    expected_requests = (
+        16  # owner ×2, intruder, anonymous, controls; measured on the lab and a test API
+    )
     remediation = (
         "Enforce ownership in every handler that takes an object id (scope the query by the "
         "caller, or check a sharing grant) and answer 404 for objects the caller may not see."

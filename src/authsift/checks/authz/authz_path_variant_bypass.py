@@ -114,6 +114,7 @@ class PathVariantBypass(Check):
     needs = frozenset({"two_identities"})
     max_requests = 32
     expected_requests = 6
+    baselines = "all"
     remediation = (
         "Authorize on the route the framework resolved, never on the raw path; reject ambiguous "
         "paths (encoded slashes, dot segments) at the edge; retire old API versions."

@@ -112,6 +112,15 @@ class ScopeNotEnforced(Check):
     needs = frozenset({"credential"})
     max_requests = 16
     expected_requests = 2
+    baselines = "none"  # only the limited identity's baseline, on operations that declare scopes
+
+    def estimate(self, operation: Operation | None) -> int:
+        """Reads cost a baseline only where the spec declares scopes; writes need intrusive."""
+        if operation is None or not operation.is_read_only:
+            return self.expected_requests
+        declares_scopes = any(scopes for alt in operation.security or () for scopes in alt.values())
+        return 4 + self.expected_requests if declares_scopes else 0
+
     remediation = (
         "Check the token's scopes on every operation against what it requires; answer 403 with "
         'WWW-Authenticate: Bearer error="insufficient_scope" when they fall short.'

@@ -127,6 +127,7 @@ class TrustedHeaderSpoofing(Check):
     granularity = "api"
     max_requests = 40
     expected_requests = 14
+    baselines = "all"
     remediation = (
         "Authenticate the caller from its credential; take identity, roles or client address from "
         "headers only when a trusted proxy sets them and strips every client-supplied copy."
