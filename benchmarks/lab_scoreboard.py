@@ -31,10 +31,18 @@ def main() -> None:
         description="Scan the lab and its hardened twin; score per family."
     )
     parser.add_argument("--family", choices=FAMILIES, help="Only this family's flaws and checks.")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="Scan as the demo does (checks.intrusive: false); by default the state-changing "
+        "checks run too: the lab is disposable and they clean up after themselves.",
+    )
     args = parser.parse_args()
     console = Console()
     quiet = Console(quiet=True)
     results = {}
+    mode = "read-only" if args.read_only else "intrusive (state-changing checks included)"
+    console.print(f"mode: {mode}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, settings in (
             ("vulnerable", LabSettings.vulnerable()),
@@ -48,6 +56,7 @@ def main() -> None:
                 err=console,
                 formats=["json"],
                 quiet=True,
+                overrides={"checks.intrusive": not args.read_only},
             )
             if outcome.result is None:
                 raise SystemExit(f"{name} scan failed: {outcome.error}")

@@ -42,6 +42,7 @@ def scan_lab(
     err: Console,
     formats: list[str] | None = None,
     quiet: bool = False,
+    overrides: dict[str, object] | None = None,
 ) -> JobOutcome:
     """Start the lab with `settings`, scan it with the bundled config, stop it."""
     for noisy in ("authsift.lab", "uvicorn", "uvicorn.error", "uvicorn.access"):
@@ -54,6 +55,7 @@ def scan_lab(
                     "target": base_url,
                     "report.dir": str(output),
                     "report.formats": formats or DEMO_FORMATS,
+                    **(overrides or {}),
                 }
             )
         except ConfigError as exc:

@@ -104,21 +104,25 @@ async def run_preflight(
     result.calibration = calibrate(
         unknown_path=_responses(calibration_exchanges), unauthenticated=pairs
     )
+    accounts = {name: name for name in proven}  # identity → the first identity of its account
     for name, (probe, exchange) in proven.items():
         for other, (other_probe, other_exchange) in proven.items():
             if other >= name or other_probe.key != probe.key:
                 continue
             assert exchange.response is not None and other_exchange.response is not None
-            if similarity(exchange.response, other_exchange.response) >= _SAME:
-                kinds = (auth.states[name].spec.auth_type, auth.states[other].spec.auth_type)
-                message = f"{name}: answers {probe.key} exactly like {other}"
-                if kinds[0] == kinds[1]:
-                    problems.append(message + " (same credentials twice?)")
-                else:
-                    result.warnings.append(message + " (two credentials of one account)")
-        result.markers[name] = identity_markers(_json(exchange))
-    # A value two identities share (a tenant id, a shared canary) proves nobody's ownership.
-    result.markers = unique_markers(result.markers)
+            if similarity(exchange.response, other_exchange.response) < _SAME:
+                continue
+            accounts[max(name, other)] = accounts[min(name, other)]
+            first, second = auth.states[name].spec, auth.states[other].spec
+            message = f"{name}: answers {probe.key} exactly like {other}"
+            if first.auth_type == second.auth_type and first.scopes == second.scopes:
+                problems.append(message + " (same credentials twice?)")
+            else:
+                result.warnings.append(message + " (two credentials of one account)")
+    result.markers = _account_markers(
+        {name: identity_markers(_json(exchange)) for name, (_, exchange) in proven.items()},
+        accounts,
+    )
     if problems:
         raise PreflightError("; ".join(problems))
     return result
@@ -154,3 +158,23 @@ def _json(exchange: Exchange) -> object:
 
 def _responses(exchanges: list[Exchange]) -> list[HttpResponse]:
     return [e.response for e in exchanges if e.response is not None]
+
+
+def _account_markers(
+    markers: dict[str, frozenset[str]], accounts: dict[str, str]
+) -> dict[str, frozenset[str]]:
+    """Markers unique to each account. Two credentials of one account (a login and an API key of
+    the same user) share their markers; a value two *accounts* share (a tenant id, a shared
+    canary) proves nobody's ownership and is dropped."""
+    by_account: dict[str, frozenset[str]] = {}
+    for name, found in markers.items():
+        root = _root(accounts, name)
+        by_account[root] = by_account.get(root, frozenset()) | found
+    unique = unique_markers(by_account)
+    return {name: unique[_root(accounts, name)] for name in markers}
+
+
+def _root(accounts: dict[str, str], name: str) -> str:
+    while accounts[name] != name:
+        name = accounts[name]
+    return name

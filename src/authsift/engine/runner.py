@@ -20,7 +20,7 @@ from authsift.engine.events import FindingMade, Listener, ScanStarted, ScanStopp
 from authsift.engine.scope import ScopeError
 from authsift.engine.session import SafetyError
 from authsift.engine.throttle import BudgetExhausted
-from authsift.model import Finding, OperationRef, Outcome, TaskResult
+from authsift.model import Finding, OperationRef, Outcome, Safety, TaskResult
 from authsift.plan import Plan, Task
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,29 @@ async def run_plan(
             outcome.tasks.append(result)
             emit(TaskFinished(result, state.session.recorder.count))
 
-    pending = [asyncio.ensure_future(one(task)) for task in plan.tasks]
+    # Read-only tasks first, then the state-changing ones: a write probe (a role changed and
+    # restored by mass assignment) must not skew what the read-only checks observe meanwhile.
+    phases = [
+        [t for t in plan.tasks if checks[t.check_id].safety is Safety.READ_ONLY],
+        [t for t in plan.tasks if checks[t.check_id].safety is not Safety.READ_ONLY],
+    ]
+    started: list[asyncio.Future[None]] = []
     try:
-        await asyncio.gather(*pending)
+        for phase in phases:
+            pending = [asyncio.ensure_future(one(task)) for task in phase]
+            started += pending
+            await asyncio.gather(*pending)
     except asyncio.CancelledError:
         outcome.stopped = outcome.stopped or "interrupted"
-        for future in pending:
+        for future in started:
             future.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*started, return_exceptions=True)
         done = {(t.check_id, t.operation.key if t.operation else None) for t in outcome.tasks}
         for task in plan.tasks:
             if (task.check_id, task.operation.key if task.operation else None) not in done:
                 outcome.tasks.append(_result(task, Outcome.NOT_RUN, "interrupted"))
+    # A check may report for another check (a chained proof); only selected checks are reported.
+    outcome.findings = [f for f in outcome.findings if f.check_id in checks]
     outcome.findings = fold_subsumed(outcome.findings, checks)
     emit(ScanStopped(outcome.stopped))
     return outcome
@@ -169,7 +180,9 @@ def _merge_api_wide(findings: list[Finding], finding: Finding, task: Task) -> bo
         return False
     for index, existing in enumerate(findings):
         if existing.fingerprint == finding.fingerprint:
-            confirmed = [*existing.details.get("confirmed_on", []), task.operation.key]
+            confirmed = list(
+                dict.fromkeys([*existing.details.get("confirmed_on", []), task.operation.key])
+            )
             findings[index] = replace(
                 existing, details={**existing.details, "confirmed_on": confirmed}
             )
