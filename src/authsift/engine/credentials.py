@@ -46,8 +46,15 @@ def apply_credential(request: HttpRequest, credential: Credential | None) -> Htt
     if credential is None:
         return request
     if credential.placement == "header":
-        headers = tuple(h for h in request.headers if h[0].lower() != credential.name.lower())
-        return replace(request, headers=(*headers, (credential.name, credential.value)))
+        name = credential.name.lower()
+        headers = tuple(h for h in request.headers if h[0].lower() != name)
+        # the constructor, not dataclasses.replace: this runs on every identity's request
+        return HttpRequest(
+            request.method,
+            request.url,
+            (*headers, (credential.name, credential.value)),
+            request.body,
+        )
     if credential.placement == "query":
         return replace(request, url=set_query_param(request.url, credential.name, credential.value))
     cookie = f"{credential.name}={credential.value}"

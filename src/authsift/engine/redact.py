@@ -65,9 +65,17 @@ class Redactor:
         return value if redacted == text else redacted.encode("utf-8", errors="surrogateescape")
 
     def headers(self, headers: Headers) -> Headers:
+        pattern = self._compiled()
+        if pattern is None or not any(pattern.search(value) for _, value in headers):
+            return headers
         return tuple((name, self.text(value)) for name, value in headers)
 
     def exchange(self, exchange: Exchange) -> Exchange:
+        """The exchange with every registered secret replaced; the same object when it holds none
+        (the common case for anonymous probes, and no copies on the hot path)."""
+        pattern = self._compiled()
+        if pattern is None or not self._mentions_secret(pattern, exchange):
+            return exchange
         request = exchange.request
         redacted_request = HttpRequest(
             method=request.method,
@@ -89,7 +97,24 @@ class Redactor:
             error=self.text(exchange.error) if exchange.error else exchange.error,
         )
 
+    @staticmethod
+    def _mentions_secret(pattern: re.Pattern[str], exchange: Exchange) -> bool:
+        request, response = exchange.request, exchange.response
+        texts = [request.url, exchange.error or ""]
+        texts += [value for _, value in request.headers]
+        if request.body:
+            texts.append(request.body.decode("utf-8", errors="surrogateescape"))
+        if response is not None:
+            texts += [value for _, value in response.headers]
+            texts.append(response.body.decode("utf-8", errors="surrogateescape"))
+        return any(pattern.search(text) for text in texts)
+
     def _compiled(self) -> re.Pattern[str] | None:
+        pattern = (
+            self._pattern
+        )  # read without the lock: rebuilt (under it) only when secrets change
+        if pattern is not None or not self._secrets:
+            return pattern
         with self._lock:
             if self._pattern is None and self._secrets:
                 # longest first, so a token is replaced whole before any secret it contains

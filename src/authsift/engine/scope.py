@@ -53,6 +53,7 @@ class Scope:
         self.target = origin_of(target)
         self._origins: set[Origin] = {self.target}
         self._host_ports: set[tuple[str, int]] = set()
+        self._decisions: dict[str, bool] = {}
         for entry in extra:
             self._add(entry)
 
@@ -67,6 +68,18 @@ class Scope:
         self._host_ports.add((host.strip("[]").lower(), int(port_text)))
 
     def allows(self, url: str) -> bool:
+        # Cached per "scheme://authority": every request is checked, most share an origin.
+        scheme, _, rest = url.partition("://")
+        authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        key = f"{scheme.lower()}://{authority}"
+        cached = self._decisions.get(key)
+        if cached is None:
+            cached = self._decide(url)
+            if len(self._decisions) < 1024:
+                self._decisions[key] = cached
+        return cached
+
+    def _decide(self, url: str) -> bool:
         try:
             origin = origin_of(url)
         except ScopeError:

@@ -76,7 +76,6 @@ class HttpSession:
         self.credentials = credentials
         self.budget = Budget(settings.max_requests, settings.max_time)
         self._bucket = TokenBucket(settings.rate)
-        self._slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._client: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> HttpSession:
@@ -89,7 +88,6 @@ class HttpSession:
             ),
             auto_decompress=True,
             headers={"User-Agent": self.settings.user_agent},
-            skip_auto_headers=("Accept-Encoding",),
         )
         return self
 
@@ -116,8 +114,13 @@ class HttpSession:
         prepared = request
         if identity is not None and self.credentials is not None and not auth_flow:
             prepared = await self.credentials.apply(identity, request)
-            self.scope.check(prepared.url)
-        exchange = await self._send_following(prepared, identity, follow_redirects, retry_on_limit)
+            if prepared.url is not request.url:  # a query-placed credential changed the URL
+                self.scope.check(prepared.url)
+        exchange = await (
+            self._send_following(prepared, identity, follow_redirects, retry_on_limit)
+            if follow_redirects
+            else self._send_with_retries(prepared, identity, retry_on_limit)
+        )
         if (
             exchange.status == 401
             and identity is not None
@@ -134,7 +137,7 @@ class HttpSession:
 
     def _guard(self, request: HttpRequest, *, auth_flow: bool) -> None:
         self.scope.check(request.url)
-        path = urllib.parse.urlsplit(request.url).path or "/"
+        path = path_of(request.url)
         if self.settings.excluded(request.method, path):
             raise SafetyError(f"{request.method} {path} is excluded by operations.exclude")
         if (
@@ -205,19 +208,19 @@ class HttpSession:
         await self._bucket.acquire()
         started = time.time()
         clock = time.perf_counter()
-        async with self._slots:
-            response: HttpResponse | None = None
-            error: str | None = None
-            try:
-                response = await self._wire(request, clock)
-            except TimeoutError:
-                error = f"timeout after {self.settings.timeout:g}s"
-            except aiohttp.ClientConnectorError as exc:
-                error = f"connection failed: {exc.os_error or exc}"
-            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-                error = f"connection reset: {exc}"
-            except aiohttp.ClientError as exc:
-                error = f"http error: {type(exc).__name__}: {exc}"
+        # The concurrency cap is the connector's connection limit (set in __aenter__).
+        response: HttpResponse | None = None
+        error: str | None = None
+        try:
+            response = await self._wire(request, clock)
+        except TimeoutError:
+            error = f"timeout after {self.settings.timeout:g}s"
+        except aiohttp.ClientConnectorError as exc:
+            error = f"connection failed: {exc.os_error or exc}"
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            error = f"connection reset: {exc}"
+        except aiohttp.ClientError as exc:
+            error = f"http error: {type(exc).__name__}: {exc}"
         return self.recorder.record(request, response, error, identity, started)
 
     async def _wire(self, request: HttpRequest, clock: float) -> HttpResponse:
@@ -230,7 +233,11 @@ class HttpSession:
             allow_redirects=False,
             proxy=self.settings.proxy,
         ) as raw:
-            body = await _read_capped(raw.content, self.settings.max_body)
+            length = raw.content_length
+            if length is not None and length <= self.settings.max_body:
+                body = await raw.read()  # bounded by Content-Length: one read, no loop
+            else:
+                body = await _read_capped(raw.content, self.settings.max_body)
             truncated = len(body) > self.settings.max_body
             return HttpResponse(
                 status=raw.status,
@@ -239,6 +246,19 @@ class HttpSession:
                 elapsed=time.perf_counter() - clock,
                 truncated=truncated,
             )
+
+
+def path_of(url: str) -> str:
+    """The path of an absolute URL, as sent (no normalisation), without parsing the whole URL:
+    this runs on every request."""
+    rest = url.partition("://")[2]
+    slash = rest.find("/")
+    if slash < 0:
+        return "/"
+    path = rest[slash:]
+    for mark in "?#":
+        path = path.split(mark, 1)[0]
+    return path or "/"
 
 
 async def _read_capped(stream: aiohttp.StreamReader, cap: int) -> bytes:

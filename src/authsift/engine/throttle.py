@@ -58,6 +58,8 @@ class TokenBucket:
         self._paused_until = max(self._paused_until, deadline)
 
     async def acquire(self) -> None:
+        if self.rate <= 0 and time.monotonic() >= self._paused_until:
+            return  # pacing off and nobody told us to wait: no lock on the hot path
         async with self._lock:
             while True:
                 now = time.monotonic()
