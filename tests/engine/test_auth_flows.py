@@ -306,6 +306,8 @@ async def test_bodies_are_read_whole_up_to_the_cap() -> None:
         assert not whole.response.truncated
         async with HttpSession(Scope(url), SessionSettings(rate=0, max_body=1000)) as session:
             cut = await session.send(HttpRequest("GET", url))
-        assert cut.response is not None and len(cut.response.body) == 1000 and cut.response.truncated
+        assert (
+            cut.response is not None and len(cut.response.body) == 1000 and cut.response.truncated
+        )
     finally:
         await server.close()
