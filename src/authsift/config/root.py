@@ -25,6 +25,7 @@ from authsift.config.sections import (
     ChecksConfig,
     EndpointsConfig,
     FailOn,
+    JwtConfig,
     LimitsConfig,
     OperationsConfig,
     PolicyConfig,
@@ -116,6 +117,7 @@ class Config(ConfigModel):
         default="high", description="Exit 1 on findings at or above this severity; `none` never."
     )
     tls: TlsConfig = Field(default_factory=TlsConfig, description="TLS settings.")
+    jwt: JwtConfig = Field(default_factory=JwtConfig, description="JWT testing aids.")
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."
     )

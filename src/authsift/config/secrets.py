@@ -63,6 +63,14 @@ def collect_secrets(config: Config) -> dict[str, str]:
         suffix = _field_of(identity, location[3:])
         if suffix is not None:
             add(reference.value, placeholder(identity.name, suffix))
+    for kind, tokens in (
+        ("EXPIRED_TOKEN", config.jwt.expired_tokens),
+        ("AUDIENCE_TOKEN", config.jwt.foreign_audience_tokens),
+        ("ISSUER_TOKEN", config.jwt.foreign_issuer_tokens),
+    ):
+        for name, supplied in tokens.items():
+            for token in supplied:
+                add(token.get_secret_value(), placeholder(name, kind))
     proxy_password = _proxy_password(config.proxy)
     if proxy_password:
         add(proxy_password, "$PROXY_PASSWORD")

@@ -6,7 +6,7 @@ import re
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from authsift.config.base import ConfigModel
 from authsift.config.pieces import HTTP_METHODS, check_jsonpath, check_method, check_path_or_url
@@ -160,3 +160,52 @@ class TlsConfig(ConfigModel):
     verify: bool = Field(
         default=True, description="Verify TLS certificates (`--insecure` turns this off)."
     )
+
+
+TokenList = dict[str, list[SecretStr]]
+
+
+class JwtConfig(ConfigModel):
+    """JWT testing aids: where the keys are, a callback address the target can reach, and
+    genuine tokens a scanner cannot mint itself (issue #4; CHECKS.md #11, #15, #16, #31)."""
+
+    jwks: str | None = Field(
+        default=None,
+        description="JWK Set URL or path on the target, when not at /.well-known/jwks.json "
+        "or in the OpenID metadata.",
+    )
+    oob_url: str | None = Field(
+        default=None,
+        description="Callback URL the target can reach (for jku/x5u checks against a target "
+        "that cannot reach this machine's loopback); forwarded to `oob_listen`.",
+    )
+    oob_listen: str | None = Field(
+        default=None, description="`host:port` the local callback listener binds for `oob_url`."
+    )
+    expired_tokens: TokenList = Field(
+        default_factory=dict,
+        description="identity → genuine expired token(s) of it (token-expired-accepted).",
+    )
+    foreign_audience_tokens: TokenList = Field(
+        default_factory=dict,
+        description="identity → genuine token(s) of it minted for another audience.",
+    )
+    foreign_issuer_tokens: TokenList = Field(
+        default_factory=dict,
+        description="identity → genuine token(s) from another issuer or tenant.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings`."""
+
+        def plain(tokens: TokenList) -> dict[str, list[str]]:
+            return {name: [t.get_secret_value() for t in values] for name, values in tokens.items()}
+
+        return {
+            "jwks": self.jwks,
+            "oob_url": self.oob_url,
+            "oob_listen": self.oob_listen,
+            "expired_tokens": plain(self.expired_tokens),
+            "foreign_audience_tokens": plain(self.foreign_audience_tokens),
+            "foreign_issuer_tokens": plain(self.foreign_issuer_tokens),
+        }

@@ -235,6 +235,7 @@ def scan_facts(config: Config) -> ScanFacts:
         ),
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
+        settings=config.jwt.as_settings(),
     )
 
 
