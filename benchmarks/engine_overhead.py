@@ -7,11 +7,12 @@ During a scan, redaction runs where data leaves the engine (evidence, curl, logs
 written at the end), so the engine's per-request rate is the first engine line; the second
 adds redaction of every exchange inline, the cost of writing a HAR of the whole scan.
 
-The server runs in a separate process so that it does not share the client's event loop; both
-clients run the same number of requests at the same concurrency, alternating rounds, and the
-best round of each is compared (the least disturbed by the rest of the machine).
+The server runs in a separate process so that it does not share the client's event loop; the
+clients run the same number of requests at the same concurrency in interleaved rounds, and each
+ratio is the median of per-round ratios (engine round ÷ the same round's bare run), so that
+drift in the machine's load cancels out.
 
-    python benchmarks/engine_overhead.py [--requests 4000] [--concurrency 8] [--rounds 3]
+    python benchmarks/engine_overhead.py [--requests 4000] [--concurrency 8] [--rounds 7]
 """
 
 from __future__ import annotations
