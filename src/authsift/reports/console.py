@@ -123,10 +123,16 @@ def _identities(result: ScanResult) -> Text:
 
 def _summary_table(result: ScanResult) -> Table:
     table = Table(title="Findings by mistake", box=box.SIMPLE_HEAVY, title_justify="left")
-    table.add_column("Mistake", no_wrap=True)
+    table.add_column("Mistake", overflow="fold")  # wraps on narrow terminals; numbers never do
     for severity in SEVERITIES_WORST_FIRST:
-        table.add_column(severity.value, justify="right", style=SEVERITY_STYLES[severity])
-    table.add_column("total", justify="right", style="bold")
+        table.add_column(
+            severity.value,
+            justify="right",
+            style=SEVERITY_STYLES[severity],
+            no_wrap=True,
+            min_width=len(severity.value),
+        )
+    table.add_column("total", justify="right", style="bold", no_wrap=True, min_width=5)
     totals = dict.fromkeys(SEVERITIES_WORST_FIRST, 0)
     for family, counts in family_severity_counts(result.findings):
         for severity, count in counts.items():
