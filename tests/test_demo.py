@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from authsift.cli import app
@@ -36,7 +37,10 @@ def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path)
     assert report["tasks"]["error"] == 0
 
 
-def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("intrusive", [False, True])
+def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(
+    tmp_path: Path, intrusive: bool
+) -> None:
     """Issue #2: the dry-run estimate is within 20 % of the requests actually sent — on the lab,
     with every check that exists, so each check's `expected_requests` stays honest."""
     import os
@@ -54,12 +58,20 @@ def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(tmp_path: Path)
     settings = LabSettings.vulnerable()
     with run_in_thread(settings) as url:
         env = {**os.environ, **demo_environment(settings)}
-        config = load_config(lab_config_path(), env=env).override({"target": url})
+        config = load_config(lab_config_path(), env=env).override(
+            {"target": url, "checks.intrusive": intrusive}
+        )
         spec = load_spec_for_plan(config, lab_config_path().parent)
         estimate = build_plan(config, spec, select_checks(config)).estimated_requests
     quiet = Console(quiet=True)
     outcome = scan_lab(
-        settings, output=tmp_path, out=quiet, err=quiet, formats=["json"], quiet=True
+        settings,
+        output=tmp_path,
+        out=quiet,
+        err=quiet,
+        formats=["json"],
+        quiet=True,
+        overrides={"checks.intrusive": intrusive},
     )
     assert outcome.result is not None
     sent = outcome.result.stats.requests

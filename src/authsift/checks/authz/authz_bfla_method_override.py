@@ -118,7 +118,7 @@ class BflaMethodOverride(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"two_identities"})
     max_requests = 60
-    expected_requests = 24
+    expected_requests = 10  # measured on the lab: create, probe, read back, clean up
     remediation = (
         "Disable HTTP method overriding, or resolve it before routing so the tunnelled verb's own "
         "authorization runs; never dispatch on an override header inside a handler."

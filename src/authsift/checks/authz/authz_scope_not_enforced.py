@@ -116,8 +116,11 @@ class ScopeNotEnforced(Check):
 
     def estimate(self, operation: Operation | None) -> int:
         """Reads cost a baseline only where the spec declares scopes; writes need intrusive."""
-        if operation is None or not operation.is_read_only:
+        if operation is None:
             return self.expected_requests
+        if not operation.is_read_only:  # writes: only creates, and only for limited identities
+            creates = operation.method == "POST" and "{" not in operation.path
+            return self.expected_requests if creates else 0
         declares_scopes = any(scopes for alt in operation.security or () for scopes in alt.values())
         return 4 + self.expected_requests if declares_scopes else 0
 
