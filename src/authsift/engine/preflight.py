@@ -38,6 +38,7 @@ class PreflightResult:
     markers: dict[str, frozenset[str]] = field(default_factory=dict)
     probe: Operation | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing when debugging a config
     exchanges: list[Exchange] = field(default_factory=list)
 
 
@@ -118,7 +119,7 @@ async def run_preflight(
             if first.auth_type == second.auth_type and first.scopes == second.scopes:
                 problems.append(message + " (same credentials twice?)")
             else:
-                result.warnings.append(message + " (two credentials of one account)")
+                result.notes.append(message + " (two credentials of one account)")
     result.markers = _account_markers(
         {name: identity_markers(_json(exchange)) for name, (_, exchange) in proven.items()},
         accounts,

@@ -160,6 +160,8 @@ async def _scan(
                 raise SetupError(redactor.text(str(exc))) from exc
             for warning in preflight.warnings:
                 log.warning("%s", redactor.text(warning))
+            for note in preflight.notes:
+                log.info("%s", redactor.text(note))
             plan = build_plan(config, spec, checks)
             in_scope, _ = select_operations(
                 spec.operations, config.operations.include, config.operations.exclude
