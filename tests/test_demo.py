@@ -43,24 +43,18 @@ def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(
 ) -> None:
     """Issue #2: the dry-run estimate is within 20 % of the requests actually sent — on the lab,
     with every check that exists, so each check's `expected_requests` stays honest."""
-    import os
 
     from rich.console import Console
 
-    from authsift.config import load_config
-    from authsift.demo import lab_config_path, scan_lab
+    from authsift.demo import lab_config, lab_config_path, scan_lab
     from authsift.dryrun import load_spec_for_plan
     from authsift.engine.scan import build_plan, select_checks
-    from authsift.lab.apikeys import demo_environment
     from authsift.lab.flaws import LabSettings
     from authsift.lab.server import run_in_thread
 
     settings = LabSettings.vulnerable()
     with run_in_thread(settings) as url:
-        env = {**os.environ, **demo_environment(settings)}
-        config = load_config(lab_config_path(), env=env).override(
-            {"target": url, "checks.intrusive": intrusive}
-        )
+        config = lab_config(settings, url, {"checks.intrusive": intrusive})
         spec = load_spec_for_plan(config, lab_config_path().parent)
         estimate = build_plan(config, spec, select_checks(config)).estimated_requests
     quiet = Console(quiet=True)

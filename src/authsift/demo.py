@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 
-from authsift.config import ConfigError, load_config
+from authsift.config import Config, ConfigError, load_config
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
@@ -34,6 +35,15 @@ def lab_config_path() -> Path:
     return Path(str(resources.files("authsift.lab").joinpath("authsift.yaml")))
 
 
+def lab_config(
+    settings: LabSettings, target: str, overrides: Mapping[str, object] | None = None
+) -> Config:
+    """The bundled lab config pointed at a running lab: its API keys depend on the lab's settings
+    (`apikey-low-entropy` changes their format), so they come from the lab, not the file."""
+    env = {**os.environ, **demo_environment(settings)}
+    return load_config(lab_config_path(), env=env).override({"target": target, **(overrides or {})})
+
+
 def scan_lab(
     settings: LabSettings,
     *,
@@ -49,14 +59,14 @@ def scan_lab(
         logging.getLogger(noisy).setLevel(logging.ERROR)  # the target's own logs are not the report
     with run_in_thread(settings) as base_url:
         try:
-            env = {**os.environ, **demo_environment(settings)}
-            config = load_config(lab_config_path(), env=env).override(
+            config = lab_config(
+                settings,
+                base_url,
                 {
-                    "target": base_url,
                     "report.dir": str(output),
                     "report.formats": formats or DEMO_FORMATS,
                     **(overrides or {}),
-                }
+                },
             )
         except ConfigError as exc:
             print_error(err, f"bundled lab config: {exc}")

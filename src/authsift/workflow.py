@@ -25,6 +25,7 @@ from authsift.reports import write_reports
 from authsift.reports.console import render_console
 from authsift.reports.json_report import finding_dict
 from authsift.triage import (
+    Suppression,
     TriageError,
     apply_suppressions,
     expired_suppressions,
@@ -115,7 +116,7 @@ def _destinations(job: ScanJob, formats: list[str]) -> tuple[Path | None, Path |
     return (job.output or Path(job.config.report.dir)), None
 
 
-def _default_suppressions(config_dir: Path) -> list:  # type: ignore[type-arg]
+def _default_suppressions(config_dir: Path) -> list[Suppression]:
     candidate = config_dir / "authsift.ignore.yaml"
     return load_suppressions(candidate) if candidate.is_file() else []
 

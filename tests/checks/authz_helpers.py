@@ -20,9 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
-from authsift.config import load_config
-from authsift.demo import lab_config_path
-from authsift.lab.apikeys import demo_environment
+from authsift.demo import lab_config, lab_config_path
 from authsift.lab.flaws import LabSettings
 from authsift.workflow import ScanJob, execute
 
@@ -38,9 +36,7 @@ def scan_lab_report(
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Scan the lab at `url` (started with `settings`) with only `checks`; the JSON report."""
-    env = {**os.environ, **demo_environment(settings)}
     changes: dict[str, Any] = {
-        "target": url,
         "checks.include": list(checks),
         "checks.intrusive": intrusive,
         "report.formats": ["json"],
@@ -48,7 +44,7 @@ def scan_lab_report(
     }
     with tempfile.TemporaryDirectory(prefix="authsift-authz-") as tmp:
         # report.dir also holds the scan's finding journal: keep it out of the working tree
-        config = load_config(lab_config_path(), env=env).override({**changes, "report.dir": tmp})
+        config = lab_config(settings, url, {**changes, "report.dir": tmp})
         out = Path(tmp) / "report.json"
         job = ScanJob(
             config=config,

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from authsift.config import load_config
-from authsift.demo import lab_config_path
+from authsift.demo import lab_config, lab_config_path
 from authsift.engine.scan import ScanOptions, run_scan
-from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
 from authsift.model import Finding, Outcome, ScanResult
@@ -30,9 +27,8 @@ def lab(settings: LabSettings) -> Iterator[tuple[str, LabSettings]]:
 
 def scan(target: tuple[str, LabSettings], checks: Sequence[str], **overrides: Any) -> ScanResult:
     url, settings = target
-    env = {**os.environ, **demo_environment(settings)}
-    config = load_config(lab_config_path(), env=env).override(
-        {"target": url, "checks.include": list(checks), "report.formats": ["json"], **overrides}
+    config = lab_config(
+        settings, url, {"checks.include": list(checks), "report.formats": ["json"], **overrides}
     )
     return asyncio.run(run_scan(ScanOptions(config=config, config_dir=lab_config_path().parent)))
 

@@ -333,10 +333,9 @@ class AuthManager:
 
 def _expiry(token: str, expires_in: str | None, now: float) -> float | None:
     claims = jwt_claims(token)
-    if claims is not None and isinstance(claims.get("exp"), int | float):
-        exp = float(claims["exp"])  # type: ignore[arg-type]
-        if expires_in is None:
-            return exp
+    exp = claims.get("exp") if claims is not None else None
+    if isinstance(exp, int | float) and expires_in is None:
+        return float(exp)
     if expires_in is not None:
         try:
             return now + float(expires_in)
