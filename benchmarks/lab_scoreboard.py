@@ -19,8 +19,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from authsift.app.demo import scan_lab
 from authsift.checks.base import registry
-from authsift.demo import scan_lab
 from authsift.lab.flaws import FLAWS, LabSettings
 
 FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "transport")

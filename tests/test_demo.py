@@ -46,8 +46,8 @@ def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(
 
     from rich.console import Console
 
-    from authsift.demo import lab_config, lab_config_path, scan_lab
-    from authsift.dryrun import load_spec_for_plan
+    from authsift.app.demo import lab_config, lab_config_path, scan_lab
+    from authsift.app.dryrun import load_spec_for_plan
     from authsift.engine.scan import build_plan, select_checks
     from authsift.lab.flaws import LabSettings
     from authsift.lab.server import run_in_thread

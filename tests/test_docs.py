@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from authsift.checks.base import registry
-from authsift.docs import expected_files
+from scripts.gen_docs import expected_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = (

@@ -19,6 +19,7 @@ from authsift.config import (
     config_json_schema,
     load_config,
 )
+from authsift.config.starter import find_login, find_logout, find_refresh, starter_config
 from authsift.model import (
     ApiSpec,
     Operation,
@@ -27,7 +28,6 @@ from authsift.model import (
     RequestBody,
     SecurityScheme,
 )
-from authsift.starter import find_login, find_logout, find_refresh, starter_config
 
 TARGET = "http://127.0.0.1:8000"
 

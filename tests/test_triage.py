@@ -21,7 +21,7 @@ from authsift.model import (
     SuppressedFinding,
 )
 from authsift.reports.json_report import render
-from authsift.triage import (
+from authsift.reports.triage import (
     Suppression,
     TriageError,
     apply_suppressions,
@@ -187,7 +187,7 @@ def test_expiry_is_inclusive_then_the_finding_comes_back(caplog: pytest.LogCaptu
     kept, accepted = apply_suppressions([BOLA], [rule], TODAY)
     assert (kept, [a.expires for a in accepted]) == ([], ["2026-11-28"])
 
-    with caplog.at_level(logging.WARNING, logger="authsift.triage"):
+    with caplog.at_level(logging.WARNING, logger="authsift.reports.triage"):
         kept, accepted = apply_suppressions([BOLA], [rule], TODAY + dt.timedelta(days=1))
     assert (kept, accepted) == ([BOLA], [])
     assert (

@@ -31,7 +31,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="authsift
 
 
 def _die(message: str, code: int = 2) -> typer.Exit:
-    from authsift.workflow import print_error
+    from authsift.app.workflow import print_error
 
     print_error(err, message)
     return typer.Exit(code)
@@ -94,8 +94,8 @@ def scan(
     ] = False,
 ) -> None:
     """Scan a live API with two or more identities and report what is broken, with proof."""
+    from authsift.app.workflow import ScanJob, execute
     from authsift.config import ConfigError, config_from_cli, load_config
-    from authsift.workflow import ScanJob, execute
 
     overrides: dict[str, Any] = {}
     if report_format:
@@ -135,7 +135,7 @@ def scan(
     except ConfigError as exc:
         raise _die(str(exc)) from None
     if dry_run:
-        from authsift.dryrun import print_dry_run
+        from authsift.app.dryrun import print_dry_run
 
         raise typer.Exit(print_dry_run(loaded, base_dir, out, err))
     job = ScanJob(
@@ -162,7 +162,7 @@ def demo(
     ),
 ) -> None:
     """Start the built-in lab, scan it with the bundled config, write reports, stop the lab."""
-    from authsift.demo import run_demo
+    from authsift.app.demo import run_demo
 
     raise typer.Exit(run_demo(hardened=hardened, output=output, out=out, err=err))
 
@@ -269,8 +269,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config guessed from the spec."""
+    from authsift.config.starter import starter_config
     from authsift.spec import SpecError, load_spec_file
-    from authsift.starter import starter_config
 
     if output.exists() and not force:
         raise _die(f"{output} exists (use --force to overwrite)")

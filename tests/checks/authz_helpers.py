@@ -20,9 +20,9 @@ from typing import Any
 
 from rich.console import Console
 
-from authsift.demo import lab_config, lab_config_path
+from authsift.app.demo import lab_config, lab_config_path
+from authsift.app.workflow import ScanJob, execute
 from authsift.lab.flaws import LabSettings
-from authsift.workflow import ScanJob, execute
 
 LAB_PASSWORDS = {"alice": "alice-lab-pass-1", "bob": "bob-lab-pass-2", "carol": "carol-lab-pass-3"}
 

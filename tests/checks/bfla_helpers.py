@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 from rich.console import Console
 
+from authsift.app.demo import lab_config_path
+from authsift.app.workflow import ScanJob, execute
 from authsift.config import load_config
-from authsift.demo import lab_config_path
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
 from authsift.model import ScanResult
-from authsift.workflow import ScanJob, execute
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from authsift.demo import lab_config, lab_config_path
+from authsift.app.demo import lab_config, lab_config_path
 from authsift.engine.scan import ScanOptions, run_scan
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread

@@ -13,7 +13,8 @@ from authsift.engine.requests import build_request, curl_command
 from authsift.engine.scope import Scope, ScopeError
 from authsift.engine.throttle import Budget, BudgetExhausted, parse_retry_after
 from authsift.model import Exchange, HttpRequest, Operation, Parameter, ParamLocation, RequestBody
-from authsift.plan import IdentityInfo, make_plan, operation_matches, representative_operations
+from authsift.plan import IdentityInfo, make_plan
+from authsift.spec.classify import operation_matches, representative_operations
 
 
 def test_scope_allows_only_the_target_origin_and_listed_entries() -> None:

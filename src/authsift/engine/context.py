@@ -30,7 +30,7 @@ from authsift.model import (
     OperationRef,
     Severity,
 )
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 
 @dataclass(slots=True)

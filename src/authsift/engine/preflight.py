@@ -20,7 +20,7 @@ from authsift.engine.credentials import strip_credentials
 from authsift.engine.requests import build_request
 from authsift.engine.session import HttpSession
 from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
-from authsift.plan import representative_operations
+from authsift.spec.classify import representative_operations
 
 log = logging.getLogger(__name__)
 

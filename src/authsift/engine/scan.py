@@ -28,14 +28,8 @@ from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
 from authsift.engine.specs import SpecUnavailable, obtain_spec
 from authsift.model import ApiSpec, IdentitySummary, OperationRef, Outcome, ScanResult, TaskResult
-from authsift.plan import (
-    Capabilities,
-    Plan,
-    make_plan,
-    operation_matches,
-    representative_operations,
-    select_operations,
-)
+from authsift.plan import Capabilities, Plan, make_plan, select_operations
+from authsift.spec.classify import operation_matches, representative_operations
 
 log = logging.getLogger(__name__)
 

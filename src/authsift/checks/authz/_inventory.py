@@ -35,7 +35,7 @@ from authsift.checks.authz._producers import (
 )
 from authsift.checks.base import Context
 from authsift.model import Exchange, HttpRequest, Operation
-from authsift.plan import representative_operations
+from authsift.spec.classify import representative_operations
 
 _SHARED_KEY = "authz.inventory"
 _LOCK_KEY = "authz.inventory.lock"

@@ -21,7 +21,7 @@ from typing import Any
 from authsift.analysis import Baseline, Verdict
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, Operation
-from authsift.plan import operation_matches
+from authsift.spec.classify import operation_matches
 
 ANONYMOUS = "anonymous"
 MATRIX_KEY = "authz.access_matrix"

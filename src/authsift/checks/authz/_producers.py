@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from authsift.model import Operation
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 # Keys under which APIs wrap a page of items ({"items": [...], "total": 3}).

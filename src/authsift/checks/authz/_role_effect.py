@@ -15,7 +15,7 @@ from authsift.analysis import similarity
 from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.base import Context
 from authsift.model import Exchange
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _REFUSED = frozenset({401, 403, 404})
 

@@ -18,7 +18,7 @@ from authsift.model import (
     ParamLocation,
     Severity,
 )
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 # Spec security scopes that name a privileged function (`admin`, `users:admin`, `manage:all`).
 _PRIVILEGED_SCOPE = re.compile(

@@ -27,7 +27,7 @@ from authsift.model import (
     Operation,
     Severity,
 )
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _SIMILAR = 0.90
 _OBJECTS_PER_OWNER = 2

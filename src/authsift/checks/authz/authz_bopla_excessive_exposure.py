@@ -18,7 +18,7 @@ from authsift.checks.authz._exposure import (
 from authsift.checks.authz._inventory import Inventory, inventory, request_for
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Severity
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _SHOWN = 6
 

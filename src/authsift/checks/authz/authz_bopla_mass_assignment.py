@@ -37,7 +37,7 @@ from authsift.model import (
     Safety,
     Severity,
 )
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _ACCOUNT_STATE = frozenset({"status", "state", "plan", "balance", "credit"})
 

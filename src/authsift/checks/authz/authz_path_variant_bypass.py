@@ -11,7 +11,7 @@ from authsift.analysis import Verdict
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
-from authsift.plan import looks_privileged, representative_operations
+from authsift.spec.classify import looks_privileged, representative_operations
 
 _VERSION = re.compile(r"^v(\d+)$", re.I)
 

@@ -17,7 +17,7 @@ from authsift.model import (
     Operation,
     Severity,
 )
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 _SIMILAR = 0.90
 

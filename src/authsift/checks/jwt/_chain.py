@@ -37,7 +37,7 @@ from authsift.checks.jwt.jwt_token_type_confusion import TokenTypeConfusion
 from authsift.checks.lifecycle.token_expired_accepted import TokenExpiredAccepted
 from authsift.jose import CompactJws, assemble
 from authsift.model import Confidence, Evidence, Finding, Severity
-from authsift.plan import looks_privileged
+from authsift.spec.classify import looks_privileged
 
 SIGNING_KEYS = "jwt_signing_keys"
 _CHAINED = "jwt.chained_operations"

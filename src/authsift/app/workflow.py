@@ -24,7 +24,7 @@ from authsift.model import ScanResult, Severity
 from authsift.reports import write_reports
 from authsift.reports.console import render_console
 from authsift.reports.json_report import finding_dict
-from authsift.triage import (
+from authsift.reports.triage import (
     Suppression,
     TriageError,
     apply_suppressions,

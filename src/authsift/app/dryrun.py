@@ -12,13 +12,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from authsift.app.workflow import print_error
 from authsift.config import Config
 from authsift.engine.scan import build_plan, select_checks, session_settings
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession
 from authsift.engine.specs import SpecUnavailable, load_local_spec, obtain_spec
 from authsift.model import ApiSpec
-from authsift.workflow import print_error
 
 
 def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:

@@ -15,11 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from authsift.config import Config, ConfigError, load_config
-from authsift.lab.apikeys import demo_environment
-from authsift.lab.flaws import LabSettings
-from authsift.lab.server import run_in_thread
-from authsift.workflow import (
+from authsift.app.workflow import (
     EXIT_CLEAN,
     EXIT_FINDINGS,
     JobOutcome,
@@ -27,6 +23,10 @@ from authsift.workflow import (
     execute,
     print_error,
 )
+from authsift.config import Config, ConfigError, load_config
+from authsift.lab.apikeys import demo_environment
+from authsift.lab.flaws import LabSettings
+from authsift.lab.server import run_in_thread
 
 DEMO_FORMATS = ["console", "html", "json", "sarif"]
 
