@@ -19,11 +19,11 @@ from authsift.analysis.bodies import (
     text_tokens,
 )
 from authsift.analysis.markers import is_id_key, markers_present
-from authsift.analysis.similarity import similar_at_least, similarity
+from authsift.analysis.similarity import SIMILARITY_THRESHOLD, similar_at_least, similarity
 from authsift.analysis.volatile import MASK, is_volatile_leaf, learn_volatile, mask_text
 from authsift.model import HttpResponse
 
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = SIMILARITY_THRESHOLD
 # If more than this share of the valid answer changes between two identical calls, there is too
 # little stable content left to tell one answer from another.
 MAX_VOLATILE_SHARE = 0.5
@@ -39,6 +39,19 @@ def alike(a: HttpResponse, b: HttpResponse, volatile: frozenset[str], threshold:
     return a.status == b.status and similar_at_least(a, b, threshold, volatile)
 
 
+def answers_like(response: HttpResponse | None, base: Baseline) -> bool:
+    """The identity's own answer again: 2xx, the reference's status, and similar to it once the
+    volatile fields are masked (CHECKS.md §1.2 "≈"). Unlike `judge`, it does not ask whether the
+    answer also differs from the rejected baselines — for checks whose probe *is* the rejected
+    request (an anonymous caller), or that compare with another identity's answer."""
+    return (
+        response is not None
+        and 200 <= response.status < 300
+        and response.status == base.reference.status
+        and similar_at_least(response, base.reference, base.threshold, base.volatile)
+    )
+
+
 @dataclass(frozen=True)
 class Baseline:
     """The reference answers of one operation for one identity."""
@@ -49,6 +62,7 @@ class Baseline:
     volatile: frozenset[str] = frozenset()
     markers: frozenset[str] = frozenset()  # the identity's markers found in both valid answers
     threshold: float = DEFAULT_THRESHOLD
+    identity: str | None = None  # whose valid request this is (None: built by hand, in tests)
 
     @classmethod
     def from_responses(
@@ -59,6 +73,7 @@ class Baseline:
         junk: HttpResponse | None = None,
         identity_markers: frozenset[str] = frozenset(),
         threshold: float = DEFAULT_THRESHOLD,
+        identity: str | None = None,
     ) -> Baseline:
         """Learn volatile fields from the two valid answers and keep the identity's markers that
         this operation actually returns (in *both* valid answers: a marker that comes and goes
@@ -74,6 +89,7 @@ class Baseline:
             volatile=learn_volatile(first, second),
             markers=markers,
             threshold=threshold,
+            identity=identity,
         )
 
     @property

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from authsift.model import HttpResponse
+from authsift.model import Exchange, HttpResponse
 
 # Bodies bigger than this are not parsed as JSON: the judge compares at most this much, and a
 # capped (truncated) body would not parse anyway. Text is compared on its first TEXT_LIMIT bytes.
@@ -82,6 +82,27 @@ def parse_json_bytes(body: bytes, content_type: str) -> JsonBody | None:
         return JsonBody(json.loads(body.decode("utf-8-sig")))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+
+
+def loads_or_none(raw: bytes | None) -> Any:
+    """Any JSON value in `raw`, or None — whatever the Content-Type says.
+
+    For bodies whose shape the scanner already knows: requests it built from the spec and
+    answers to objects it created itself. Answers from the target are judged with `json_body`.
+    """
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def exchange_json(exchange: Exchange | None) -> Any:
+    """`loads_or_none` of an exchange's answer; None when there was no answer."""
+    if exchange is None or exchange.response is None:
+        return None
+    return loads_or_none(exchange.response.body)
 
 
 def json_leaves(value: Any) -> Iterator[Leaf]:

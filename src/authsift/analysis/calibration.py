@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 from authsift.analysis.bodies import body_text, json_body
 from authsift.analysis.rejection_shapes import error_body_reason, has_login_form, is_login_location
-from authsift.analysis.similarity import similar_at_least
+from authsift.analysis.similarity import SIMILARITY_THRESHOLD, similar_at_least
 from authsift.model import HttpResponse
 
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = SIMILARITY_THRESHOLD
 
 
 def _is_success(response: HttpResponse) -> bool:

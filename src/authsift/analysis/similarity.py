@@ -24,6 +24,9 @@ from authsift.model import HttpResponse
 # than MAX_TOKENS tokens of the first 64 KiB are compared.
 EXACT_TOKENS = 2000
 MAX_TOKENS = 16000
+# CHECKS.md §1.2: "≈" means similarity ≥ 0.90 once volatile fields are masked. The one place this
+# number is written: baselines, calibration, verdicts and every check read it from here.
+SIMILARITY_THRESHOLD = 0.90
 
 
 def similarity(a: HttpResponse, b: HttpResponse, volatile: frozenset[str] = frozenset()) -> float:

@@ -24,10 +24,10 @@ from http import HTTPStatus
 from authsift.analysis.baseline import Baseline, alike
 from authsift.analysis.calibration import Calibration
 from authsift.analysis.markers import markers_present
-from authsift.analysis.similarity import similar_at_least, similarity
+from authsift.analysis.similarity import SIMILARITY_THRESHOLD, similar_at_least, similarity
 from authsift.model import HttpResponse
 
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = SIMILARITY_THRESHOLD
 # "Any positive result is re-sent twice, interleaved with a fresh R_junk" (CHECKS.md §1.2).
 CONFIRMATION_RESENDS = 2
 # Sent with confirmation re-sends so that a cache cannot answer for the server.

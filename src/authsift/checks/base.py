@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -76,6 +76,8 @@ class Check:
     # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
     # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
     baselines: ClassVar[Literal["one", "all", "none"]] = "one"
+    # Both read from the docstring's "## Remediation" and "## References" sections (one source:
+    # what `explain` prints is what every report says); a subclass may still set them.
     remediation: ClassVar[str] = ""
     references: ClassVar[tuple[str, ...]] = ()
     # Root-cause grouping (CHECKS.md §1.2): when this check fires, findings of these checks on the
@@ -101,6 +103,13 @@ class Check:
             raise CheckDefinitionError(
                 f"duplicate check id {cls.id!r}: {_REGISTRY[cls.id].__name__} and {cls.__name__}"
             )
+        sections = doc_sections(cls.doc())
+        if "remediation" not in cls.__dict__:
+            cls.remediation = " ".join(sections.get("Remediation", "").split())
+        if "references" not in cls.__dict__:
+            cls.references = tuple(
+                ref for ref in (r.strip() for r in sections.get("References", "").split("·")) if ref
+            )
         unknown = set(cls.needs) - KNOWN_NEEDS
         if unknown:
             raise CheckDefinitionError(f"{cls.id}: unknown needs {sorted(unknown)}")
@@ -122,6 +131,25 @@ class Check:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """The `## Title` sections of a check's docstring, title → text (the way ruff builds its rule
+    pages from the rule's docstring)."""
+    sections: dict[str, str] = {}
+    title: str | None = None
+    lines: list[str] = []
+    for line in doc.splitlines():
+        heading = re.match(r"^##\s+(.+?)\s*$", line)
+        if heading:
+            if title is not None:
+                sections[title] = "\n".join(lines).strip()
+            title, lines = heading.group(1), []
+        elif title is not None:
+            lines.append(line)
+    if title is not None:
+        sections[title] = "\n".join(lines).strip()
+    return sections
 
 
 def registry() -> Mapping[str, type[Check]]:
@@ -168,7 +196,12 @@ class Context(Protocol):
     """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 
     operation: Operation | None
-    identity: str | None  # the identity the task runs as (the "attacker" for authz checks)
+
+    @property
+    def identity(self) -> str | None:
+        """The identity the task runs as (read-only: pass `identity=` to act as another)."""
+        ...
+
     identities: tuple[str, ...]  # all logged-in identities, in config order
     operations: tuple[Operation, ...]  # every operation of the spec in scope (after filters)
     facts: ScanFacts
@@ -237,9 +270,28 @@ class Context(Protocol):
     ) -> Judgement: ...
 
     async def confirm(
-        self, request: HttpRequest, baseline: Baseline, *, identity: str | None = None
+        self,
+        request: HttpRequest,
+        baseline: Baseline,
+        *,
+        identity: str | None = None,
+        control: HttpRequest | None = None,
     ) -> bool:
-        """Re-send a positive twice, interleaved with fresh junk controls (CHECKS.md §1.2)."""
+        """Re-send a positive twice as `identity`, interleaved with controls (CHECKS.md §1.2): it
+        must stay accepted while each control (fresh junk, or `control`) stays rejected."""
+        ...
+
+    async def reproduces(
+        self,
+        request: HttpRequest,
+        holds: Callable[[Exchange], bool],
+        *,
+        identity: str | None = None,
+        control: Callable[[], HttpRequest] | None = None,
+        control_holds: Callable[[Exchange], bool] | None = None,
+        control_identity: str | None = None,
+    ) -> bool:
+        """The re-send loop behind `confirm`, for decisions the judge cannot express."""
         ...
 
     def finding(
@@ -255,4 +307,7 @@ class Context(Protocol):
         reproduce: Exchange | None = None,
         details: dict[str, Any] | None = None,
         api_wide: bool = False,
-    ) -> Finding: ...
+        identity: str | None = None,
+    ) -> Finding:
+        """A finding as `identity` (the attacker; default: the task's identity)."""
+        ...

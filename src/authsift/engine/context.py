@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from authsift.analysis import Baseline, Calibration, Judgement, Verdict, judge
+from authsift.analysis import (
+    CONFIRMATION_HEADERS,
+    CONFIRMATION_RESENDS,
+    Baseline,
+    Calibration,
+    Judgement,
+    Verdict,
+    judge,
+)
 from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
@@ -74,12 +83,20 @@ class TaskContext:
     def __init__(self, state: ScanState, operation: Operation | None, identity: str | None) -> None:
         self._state = state
         self.operation = operation
-        self.identity = identity
+        self._identity = identity
         self.identities = state.identities
         self.operations = state.operations
         self.facts = state.facts or ScanFacts(target=state.target)
         self.shared = state.shared
         self.requests = 0
+
+    @property
+    def identity(self) -> str | None:
+        """The identity the task runs as. Read-only for checks: a check that acts as someone else
+        says so per call (`send(identity=)`, `finding(identity=)`), so no call depends on what an
+        earlier one left behind. A task planned without an identity adopts the first identity
+        whose baseline `baseline()` picks for it."""
+        return self._identity
 
     def url(self, path: str) -> str:
         return self._state.target.rstrip("/") + "/" + path.lstrip("/")
@@ -149,7 +166,8 @@ class TaskContext:
             base = await self._baseline_for(op, name)
             usable, reason = base.usable
             if usable:
-                self.identity = self.identity or name
+                if wanted is None:
+                    self._identity = name  # the engine chose: the task now runs as `name`
                 return base
             reasons.append(f"{name}: {reason}")
         raise Inconclusive(f"no usable baseline for {op.key} ({'; '.join(reasons)})")
@@ -193,6 +211,7 @@ class TaskContext:
             none=none.response,
             junk=junk.response,
             identity_markers=self.markers(identity),
+            identity=identity,
         )
 
     def baseline_exchanges(
@@ -216,17 +235,57 @@ class TaskContext:
         return judge(exchange.response, baseline, self._state.calibration, markers=markers)
 
     async def confirm(
-        self, request: HttpRequest, baseline: Baseline, *, identity: str | None = None
+        self,
+        request: HttpRequest,
+        baseline: Baseline,
+        *,
+        identity: str | None = None,
+        control: HttpRequest | None = None,
     ) -> bool:
-        """CHECKS.md §1.2: the positive is re-sent twice, interleaved with fresh junk controls;
-        it must reproduce while junk stays rejected, which rules out caching and flapping."""
-        no_cache = replace(request, headers=(*request.headers, ("Cache-Control", "no-cache")))
-        for _ in range(2):
-            again = await self.send(no_cache, identity=identity)
-            if self.judge(again, baseline).verdict is not Verdict.ACCEPTED:
+        """CHECKS.md §1.2: the positive is re-sent twice, interleaved with controls; it must stay
+        *accepted* by the judge while every control stays *rejected*, which rules out caching and
+        flapping. The control is a fresh junk credential of the same shape as the baseline's
+        identity, unless the check names its own (e.g. the no-credential request, for a check
+        whose probe is itself a junk credential)."""
+        shape = identity or baseline.identity or self._identity
+
+        def control_request() -> HttpRequest:
+            return control if control is not None else self.junk_request(request, shape)
+
+        return await self.reproduces(
+            request,
+            lambda again: self.judge(again, baseline).verdict is Verdict.ACCEPTED,
+            identity=identity,
+            control=control_request,
+            control_holds=lambda answer: self.judge(answer, baseline).verdict is Verdict.REJECTED,
+        )
+
+    async def reproduces(
+        self,
+        request: HttpRequest,
+        holds: Callable[[Exchange], bool],
+        *,
+        identity: str | None = None,
+        control: Callable[[], HttpRequest] | None = None,
+        control_holds: Callable[[Exchange], bool] | None = None,
+        control_identity: str | None = None,
+    ) -> bool:
+        """The one re-send loop behind every confirmation (CHECKS.md §1.2): `request` is sent
+        `CONFIRMATION_RESENDS` times as `identity` with caches bypassed and must satisfy `holds`
+        each time; after each re-send the `control` request (when given) must satisfy
+        `control_holds` (sent as `control_identity`, anonymously by default). For decisions the
+        judge's accepted/rejected cannot express (an anonymous answer that equals the owner's,
+        an intruder's answer carrying the owner's markers); `confirm` is this loop with the
+        judge's verdicts."""
+        no_cache = replace(request, headers=(*request.headers, *CONFIRMATION_HEADERS))
+        for _ in range(CONFIRMATION_RESENDS):
+            if not holds(await self.send(no_cache, identity=identity)):
                 return False
-            control = await self.send(self.junk_request(no_cache, self.identity))
-            if self.judge(control, baseline).verdict is not Verdict.REJECTED:
+            if (
+                control is not None
+                and control_holds is not None
+                and not control_holds(await self.send(control(), identity=control_identity))
+            ):
                 return False
         return True
 
@@ -245,11 +304,15 @@ class TaskContext:
         reproduce: Exchange | None = None,
         details: dict[str, Any] | None = None,
         api_wide: bool = False,
+        identity: str | None = None,
     ) -> Finding:
+        """A finding as `identity` (the attacker: the intruder of a BOLA, the low-privilege
+        caller of a BFLA), by default the task's identity; `victim` is whose data it reached."""
+        attacker = identity or self._identity
         redact = self._state.redactor
         operation = None if api_wide or self.operation is None else OperationRef.of(self.operation)
         fingerprint_source = "|".join(
-            [check.id, operation.key if operation else "*", self.identity or "", victim or ""]
+            [check.id, operation.key if operation else "*", attacker or "", victim or ""]
         )
         attack = reproduce or (evidence[-1].exchange if evidence else None)
         return Finding(
@@ -261,7 +324,7 @@ class TaskContext:
             cwe=check.cwe,
             owasp=check.owasp,
             operation=operation,
-            identity=self.identity,
+            identity=attacker,
             victim=victim,
             description=redact.text(description),
             evidence=tuple(replace(e, exchange=redact.exchange(e.exchange)) for e in evidence),

@@ -16,13 +16,18 @@ that are two credentials of one account (a login and an API key of the same user
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from authsift.analysis import identity_markers, is_strong_marker, similarity, unique_markers
+from authsift.analysis import (
+    exchange_json,
+    identity_markers,
+    is_strong_marker,
+    similarity,
+    unique_markers,
+)
 from authsift.checks.authz._producers import (
     consumers,
     fill,
@@ -168,7 +173,7 @@ async def _identify(ctx: Context, result: Inventory) -> None:
         # an account listed already), so it stays out of `known`. Without any identity endpoint
         # in the spec, the engine's preflight markers are all there is to go by.
         if mine is not None:
-            markers = identity_markers(_json(mine)) or ctx.markers(identity)
+            markers = identity_markers(exchange_json(mine)) or ctx.markers(identity)
             result.known.add(identity)
         elif not probes:
             markers = ctx.markers(identity)
@@ -225,7 +230,7 @@ async def _listed(
         result.requests.append(exchange)
         if exchange.response is None or not 200 <= exchange.response.status < 300:
             continue
-        for item in listed_items(_json(exchange)):
+        for item in listed_items(exchange_json(exchange)):
             value = id_of(item, name)
             if value is not None:
                 params = tuple(sorted({**parent, name: value}.items()))
@@ -293,12 +298,3 @@ def _strings(item: Mapping[str, Any] | None) -> frozenset[str]:
         elif isinstance(node, str | int) and not isinstance(node, bool):
             found.add(str(node))
     return frozenset(found)
-
-
-def _json(exchange: Exchange | None) -> Any:
-    if exchange is None or exchange.response is None:
-        return None
-    try:
-        return json.loads(exchange.response.body)
-    except ValueError:
-        return None

@@ -100,11 +100,7 @@ async def observe(ctx: Context, operation: Operation) -> Mapping[str, Cell]:
     if not operation.is_read_only:
         raise Inconclusive(f"{operation.key} changes state: not probed for the access matrix")
     matrix = matrix_of(ctx)
-    task_identity = ctx.identity
-    try:
-        cells = {name: await _identity_cell(ctx, operation, name) for name in ctx.identities}
-    finally:
-        ctx.identity = task_identity  # ctx.baseline() adopts the first identity it measures
+    cells = {name: await _identity_cell(ctx, operation, name) for name in ctx.identities}
     cells[ANONYMOUS] = _anonymous_cell(ctx, operation, cells)
     for caller, cell in cells.items():
         matrix.record(operation.key, caller, cell)

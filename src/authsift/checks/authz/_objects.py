@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authsift.analysis import loads_or_none
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._producers import (
     id_of,
@@ -107,7 +108,7 @@ async def create(
     if post is None:
         return None
     built = ctx.build(post, as_identity=owner)
-    example = _json(built.body)
+    example = loads_or_none(built.body)
     body, planted = canary_body(post, example if isinstance(example, dict) else {})
     body.update(extra or {})
     request = HttpRequest(built.method, built.url, built.headers, json.dumps(body).encode())
@@ -116,7 +117,7 @@ async def create(
         return None
     name = last_param(template)
     assert name is not None
-    answer = _json(exchange.response.body)
+    answer = loads_or_none(exchange.response.body)
     value = id_of(answer, name) if isinstance(answer, dict) else None
     if value is None:
         location = exchange.response.header("Location") or ""
@@ -149,7 +150,7 @@ def still_there(obj: Created, reading: Exchange | None) -> bool | None:
         return False
     if not 200 <= status < 300:
         return None
-    answer = _json(reading.response.body)
+    answer = loads_or_none(reading.response.body)
     name = last_param(obj.template) or ""
     if isinstance(answer, dict) and id_of(answer, name) == obj.object_id:
         return True
@@ -182,12 +183,3 @@ def _matches(pattern: str, value: str) -> bool:
         return re.search(pattern, value) is not None
     except re.error:
         return False
-
-
-def _json(raw: bytes | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None

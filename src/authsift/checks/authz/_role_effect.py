@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similarity
 from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.base import Context
 from authsift.model import Exchange
@@ -66,6 +66,6 @@ async def try_role(
         and reference.response is not None
         and 200 <= after.response.status < 300
         and after.response.status == reference.response.status
-        and similarity(after.response, reference.response) >= 0.9
+        and similarity(after.response, reference.response) >= SIMILARITY_THRESHOLD
     )
     return RoleEffect(role, before, after, granted)

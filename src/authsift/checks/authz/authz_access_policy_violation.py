@@ -65,11 +65,6 @@ class AccessPolicyViolation(Check):
     max_requests = 24  # one baseline (4 requests) per identity; shared with other checks
     expected_requests = 0  # the matrix reuses the baselines of every identity
     baselines = "all"
-    remediation = (
-        "Enforce the stated access policy in one place (deny by default, role or permission "
-        "checks on every route), or correct the policy if the observed access is intended."
-    )
-    references = ("OWASP API5:2023", "OWASP API1:2023", "ASVS 5.0 V8.2.1")
 
     def applies_to(self, operation: Operation) -> str | None:
         if not operation.is_read_only:
@@ -104,7 +99,6 @@ class AccessPolicyViolation(Check):
         *,
         allowed: bool,
     ) -> Finding:
-        ctx.identity = None if caller == ANONYMOUS else caller
         who = "anonymous callers" if caller == ANONYMOUS else f"{caller} (role {ctx.role(caller)})"
         expected = ", ".join(rule) or "nobody"
         if allowed:
@@ -132,6 +126,7 @@ class AccessPolicyViolation(Check):
         )
         return ctx.finding(
             self,
+            identity=None if caller == ANONYMOUS else caller,
             title=title,
             description=description,
             evidence=evidence,

@@ -119,11 +119,6 @@ class BflaMethodOverride(Check):
     needs = frozenset({"two_identities"})
     max_requests = 60
     expected_requests = 10  # measured on the lab: create, probe, read back, clean up
-    remediation = (
-        "Disable HTTP method overriding, or resolve it before routing so the tunnelled verb's own "
-        "authorization runs; never dispatch on an override header inside a handler."
-    )
-    references = ("OWASP API5:2023", "ASVS 4.0.3 V13.2.1", "ASVS 5.0 V4.1.4", "CWE-650")
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method != "GET" or not operation.path.rstrip("/").endswith("}"):
@@ -197,7 +192,6 @@ class BflaMethodOverride(Check):
                     continue
                 if not await self._repeats(ctx, operation, obj.owner, reader, tunnel, extra):
                     return None
-                ctx.identity = reader
                 return self._finding(ctx, operation, obj, reader, tunnel, read, refused, exchange)
         return None
 
@@ -234,6 +228,7 @@ class BflaMethodOverride(Check):
     ) -> Finding:
         return ctx.finding(
             self,
+            identity=reader,
             description=(
                 f"{reader} may read {obj.owner}'s object at {operation.key} but not delete it "
                 f"(plain DELETE answered {refused.status}); with {tunnel.label} the read deleted "

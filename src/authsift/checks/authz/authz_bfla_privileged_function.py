@@ -88,11 +88,6 @@ class BflaPrivilegedFunction(Check):
     max_requests = 24
     expected_requests = 1
     baselines = "all"
-    remediation = (
-        "Check the caller's role or permission in every privileged handler (deny by default), "
-        "ideally on a dedicated admin router, keyed on the route and never on the raw path."
-    )
-    references = ("OWASP API5:2023", "ASVS 5.0 V8.2.1", "ASVS 4.0.3 V4.1.3", "WSTG-ATHZ-03")
 
     def applies_to(self, operation: Operation) -> str | None:
         if not operation.is_read_only:
@@ -128,7 +123,6 @@ class BflaPrivilegedFunction(Check):
             if judgement.verdict is Verdict.ACCEPTED:
                 reached.append((user, exchange, judgement))
         for user, exchange, judgement in reached:
-            ctx.identity = user  # the finding's attacker, and the junk control's credential shape
             if not await ctx.confirm(request, base, identity=user):
                 continue
             others = [name for name, _, _ in reached if name != user]
@@ -150,6 +144,7 @@ class BflaPrivilegedFunction(Check):
         also = f" So did {', '.join(others)}." if others else ""
         return ctx.finding(
             self,
+            identity=user,
             description=(
                 f"{operation.key} is a privileged function ({hint}) and {user} "
                 f"(role {ctx.role(user) or 'none'}) performs it like {admin} "

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from authsift.analysis import Baseline, alike, markers_present, similarity
+from authsift.analysis import (
+    SIMILARITY_THRESHOLD,
+    Baseline,
+    alike,
+    answers_like,
+    markers_present,
+    similarity,
+)
 from authsift.checks.authz._inventory import Inventory, KnownObject, inventory, request_for
 from authsift.checks.authz._objects import create, creator_of, delete
 from authsift.checks.authz._ownership import (
@@ -23,13 +30,11 @@ from authsift.model import (
     Family,
     Finding,
     HttpRequest,
-    HttpResponse,
     Operation,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
 
-_SIMILAR = 0.90
 _OBJECTS_PER_OWNER = 2
 
 
@@ -93,11 +98,6 @@ class BolaRead(Check):
     expected_requests = (
         16  # owner ×2, intruder, anonymous, controls; measured on the lab and a test API
     )
-    remediation = (
-        "Enforce ownership in every handler that takes an object id (scope the query by the "
-        "caller, or check a sharing grant) and answer 404 for objects the caller may not see."
-    )
-    references = ("OWASP API1:2023", "ASVS 5.0 V8.2.2", "ASVS 4.0.3 V4.2.1", "WSTG-ATHZ-04")
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method != "GET" or last_param(operation.path) is None:
@@ -187,15 +187,15 @@ class BolaRead(Check):
         if not usable:
             return _Attempt(False, f"owner's answer: {why}")
         if anonymous.response is not None and alike(
-            anonymous.response, base.reference, base.volatile, _SIMILAR
+            anonymous.response, base.reference, base.volatile, SIMILARITY_THRESHOLD
         ):
             return _Attempt(True, "anonymous callers get the object too: public, not BOLA")
         attempt = await ctx.send(request, identity=intruder)
         missing = await ctx.send(_missing_request(ctx, op, obj, intruder), identity=intruder)
-        if not self._like_owner(attempt.response, base) or (
+        if not answers_like(attempt.response, base) or (
             missing.response is not None
             and attempt.response is not None
-            and alike(attempt.response, missing.response, base.volatile, _SIMILAR)
+            and alike(attempt.response, missing.response, base.volatile, SIMILARITY_THRESHOLD)
         ):
             return self._refused(attempt, base)
         own = await self._own_object(ctx, inv, intruder)
@@ -217,17 +217,8 @@ class BolaRead(Check):
             ctx, attempt.request, intruder, anonymous.request, base, found
         ):
             return _Attempt(False, "the intruder's access did not reproduce on re-send")
-        ctx.identity = intruder  # the finding's identity is the attacker
         return self._finding(
             ctx, owner, intruder, obj, found, first, anonymous, attempt, own, missing
-        )
-
-    def _like_owner(self, response: HttpResponse | None, base: Baseline) -> bool:
-        return (
-            response is not None
-            and 200 <= response.status < 300
-            and response.status == base.reference.status
-            and similarity(response, base.reference, base.volatile) >= _SIMILAR
         )
 
     def _refused(self, attempt: Exchange, base: Baseline) -> _Attempt:
@@ -255,20 +246,28 @@ class BolaRead(Check):
         base: Baseline,
         found: frozenset[str],
     ) -> bool:
-        """CHECKS.md §1.2: re-sent twice, interleaved with the anonymous control."""
-        no_cache = replace(request, headers=(*request.headers, ("Cache-Control", "no-cache")))
-        for _ in range(2):
-            again = await ctx.send(no_cache, identity=intruder)
-            if not self._like_owner(again.response, base) or again.response is None:
-                return False
-            if markers_present(again.response, found) != found:
-                return False
-            control = await ctx.send(anonymous)
-            if control.response is not None and alike(
-                control.response, base.reference, base.volatile, _SIMILAR
-            ):
-                return False
-        return True
+        """CHECKS.md §1.2: re-sent twice, interleaved with the anonymous control; each re-send
+        answers like the owner and carries the same owner markers, each control does not."""
+
+        def still_owner_data(again: Exchange) -> bool:
+            return (
+                answers_like(again.response, base)
+                and again.response is not None
+                and markers_present(again.response, found) == found
+            )
+
+        def control_refused(control: Exchange) -> bool:
+            return control.response is None or not alike(
+                control.response, base.reference, base.volatile, SIMILARITY_THRESHOLD
+            )
+
+        return await ctx.reproduces(
+            request,
+            still_owner_data,
+            identity=intruder,
+            control=lambda: anonymous,
+            control_holds=control_refused,
+        )
 
     def _finding(
         self,
@@ -303,6 +302,7 @@ class BolaRead(Check):
         score = similarity(attempt.response, first.response or attempt.response)
         return ctx.finding(
             self,
+            identity=intruder,
             description=(
                 f"{intruder} read {owner}'s object {obj.object_id!r} through "
                 f"{ctx.operation.key}: the answer is {score:.0%} like {owner}'s own and carries "

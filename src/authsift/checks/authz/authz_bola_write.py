@@ -84,11 +84,6 @@ class BolaWrite(Check):
     needs = frozenset({"two_identities"})
     max_requests = 24
     expected_requests = 10
-    remediation = (
-        "Authorize every state-changing handler by ownership (or an explicit grant) before "
-        "applying the change, in the same data-access layer that scopes reads."
-    )
-    references = ("OWASP API1:2023", "ASVS 5.0 V8.2.2", "ASVS 4.0.3 V4.2.1", "WSTG-ATHZ-04")
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method not in _WRITES or last_param(operation.path) is None:
@@ -180,10 +175,10 @@ class BolaWrite(Check):
         ]
         if outcome.after is not None:
             evidence.append(Evidence(f"{obj.owner} reads the object back", outcome.after))
-        ctx.identity = intruder
         if outcome.effect is not None:
             return ctx.finding(
                 self,
+                identity=intruder,
                 description=(
                     f"{intruder} sent {op.key} to {obj.owner}'s object {obj.object_id!r} (created "
                     f"by the scanner) and {outcome.effect}, as {obj.owner}'s own read-back shows."
@@ -197,6 +192,7 @@ class BolaWrite(Check):
         if status is not None and 200 <= status < 300:
             return ctx.finding(
                 self,
+                identity=intruder,
                 title="Write to another user's object answered with success but had no effect",
                 description=(
                     f"{intruder}'s {op.key} on {obj.owner}'s object was answered {status}, but "

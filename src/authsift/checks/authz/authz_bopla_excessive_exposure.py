@@ -69,11 +69,6 @@ class BoplaExcessiveExposure(Check):
     needs = frozenset({"credential"})
     max_requests = 24
     expected_requests = 4
-    remediation = (
-        "Serialize every response through an explicit per-role allow-list (response model), "
-        "never the storage record, and never return credential material."
-    )
-    references = ("OWASP API3:2023", "ASVS 5.0 V8.2.3", "ASVS 5.0 V14.2.6", "WSTG-APIT-03")
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method != "GET":
@@ -109,9 +104,9 @@ class BoplaExcessiveExposure(Check):
             classes = _classify(inv, identity, secrets, extra, admin_only)
             if not classes:
                 continue
-            ctx.identity = identity
             yield ctx.finding(
                 self,
+                identity=identity,
                 description=f"{op.key} as {identity} returns "
                 + "; ".join(c.text for c in classes)
                 + ".",

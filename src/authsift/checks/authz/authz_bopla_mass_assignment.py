@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authsift.analysis import exchange_json
 from authsift.checks.authz._inventory import inventory, request_for
 from authsift.checks.authz._objects import (
     create,
@@ -97,11 +98,6 @@ class BoplaMassAssignment(Check):
     needs = frozenset({"credential"})
     max_requests = 48
     expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
-    remediation = (
-        "Bind request bodies to explicit input models listing the client-writable fields; "
-        "reject or ignore every other property, and never update a record with the raw body."
-    )
-    references = ("OWASP API3:2023", "ASVS 5.0 V15.3.3", "ASVS 4.0.3 V5.1.2", "CWE-915")
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body
@@ -123,7 +119,6 @@ class BoplaMassAssignment(Check):
         if not users:
             raise Inconclusive("no non-admin identity with a known account")
         identity = users[0]
-        ctx.identity = identity
         if op.method == "POST":
             hits = await self._on_create(ctx, op, identity)
         elif last_param(op.path) is None:
@@ -177,7 +172,7 @@ class BoplaMassAssignment(Check):
                 continue
             try:
                 after = await read_back(ctx, obj)
-                if after is not None and persisted(_json(after), name, value):
+                if after is not None and persisted(exchange_json(after), name, value):
                     hits.append(_Hit(name, value, obj.creation, after, None))
             finally:
                 await delete(ctx, obj)
@@ -195,7 +190,7 @@ class BoplaMassAssignment(Check):
     ) -> list[_Hit]:
         read = request_for(ctx, reader, params, identity)
         before = await ctx.send(read, identity=identity)
-        record = _json(before)
+        record = exchange_json(before)
         if not isinstance(record, dict) or before.status is None or before.status >= 300:
             raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
         assert op.request_body is not None
@@ -211,7 +206,7 @@ class BoplaMassAssignment(Check):
                 self._write(ctx, op, params, identity, record, {name: value}), identity=identity
             )
             after = await ctx.send(read, identity=identity)
-            if not persisted(_json(after), name, value):
+            if not persisted(exchange_json(after), name, value):
                 continue
             restored: bool | None = None
             if restore:
@@ -246,7 +241,7 @@ class BoplaMassAssignment(Check):
         async def set_value(value: str) -> bool:
             write = self._write(ctx, op, params, identity, record, {name: value})
             await ctx.send(write, identity=identity)
-            return persisted(_json(await ctx.send(read, identity=identity)), name, value)
+            return persisted(exchange_json(await ctx.send(read, identity=identity)), name, value)
 
         return set_value
 
@@ -263,7 +258,7 @@ class BoplaMassAssignment(Check):
         await ctx.send(
             self._write(ctx, op, params, identity, record, {name: record[name]}), identity=identity
         )
-        return persisted(_json(await ctx.send(read, identity=identity)), name, record[name])
+        return persisted(exchange_json(await ctx.send(read, identity=identity)), name, record[name])
 
     def _write(
         self,
@@ -309,6 +304,7 @@ class BoplaMassAssignment(Check):
             )
         return ctx.finding(
             self,
+            identity=identity,
             description=(
                 f"{op.key} let {identity} set properties it must not control ({names}): "
                 "each value was read back afterwards."
@@ -335,12 +331,3 @@ class BoplaMassAssignment(Check):
 
 def _success_schemas(op: Operation) -> list[dict[str, Any]]:
     return [s for status, s in sorted(op.responses.items()) if status.startswith("2") and s]
-
-
-def _json(exchange: Exchange) -> Any:
-    if exchange.response is None:
-        return None
-    try:
-        return json.loads(exchange.response.body)
-    except ValueError:
-        return None

@@ -115,17 +115,6 @@ class PathVariantBypass(Check):
     max_requests = 32
     expected_requests = 6
     baselines = "all"
-    remediation = (
-        "Authorize on the route the framework resolved, never on the raw path; reject ambiguous "
-        "paths (encoded slashes, dot segments) at the edge; retire old API versions."
-    )
-    references = (
-        "OWASP API5:2023",
-        "OWASP API9:2023",
-        "ASVS 5.0 V8.3.1",
-        "WSTG-ATHZ-02",
-        "CWE-289",
-    )
 
     def applies_to(self, operation: Operation) -> str | None:
         if not operation.is_read_only:
@@ -155,7 +144,6 @@ class PathVariantBypass(Check):
         relative = canonical.url[len(root) :].split("?", 1)[0].split("#", 1)[0]
         query = "?" + split.query if split.query else ""
         attacker = None if refused == ANONYMOUS else refused
-        ctx.identity = attacker
         refused_exchange = cells[refused].exchange
         if refused_exchange is None or refused_exchange.request.url != canonical.url:
             # the refusal was for the caller's own objects: it must refuse the owner's too
@@ -179,6 +167,7 @@ class PathVariantBypass(Check):
             ]
             yield ctx.finding(
                 self,
+                identity=attacker,
                 description=(
                     f"{operation.key} refuses {who} ({refused_exchange.status}) but answers "
                     f"{variant!r} ({label}) as it answers {owner}: {judgement.reason}. Confirmed "

@@ -124,12 +124,6 @@ class ScopeNotEnforced(Check):
         declares_scopes = any(scopes for alt in operation.security or () for scopes in alt.values())
         return 4 + self.expected_requests if declares_scopes else 0
 
-    remediation = (
-        "Check the token's scopes on every operation against what it requires; answer 403 with "
-        'WWW-Authenticate: Bearer error="insufficient_scope" when they fall short.'
-    )
-    references = ("RFC 6750 §3.1", "RFC 6749 §3.3", "RFC 9700 §2.3", "ASVS 5.0 V10.3.2")
-
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         operation = ctx.operation
         assert operation is not None
@@ -158,21 +152,18 @@ class ScopeNotEnforced(Check):
         scopes: tuple[str, ...],
         lacking: tuple[str, ...],
     ) -> Finding | None:
-        task_identity = ctx.identity
         try:
             base = await ctx.baseline(operation, identity)
         except Inconclusive:
             return None  # refused (or unusable): the scope is enforced, or nothing shows it isn't
-        finally:
-            ctx.identity = task_identity
         if not base.depends_on_auth or ctx.calibration.looks_like_rejection(base.reference):
             return None
         valid, none_exchange, _ = ctx.baseline_exchanges(operation, identity)
-        ctx.identity = identity
         if not await ctx.confirm(valid.request, base, identity=identity):
             return None
         return ctx.finding(
             self,
+            identity=identity,
             description=(
                 f"{identity}'s token (scopes: {' '.join(scopes)}) was accepted for "
                 f"{operation.key}, which the spec says needs {' '.join(lacking)}. Confirmed "
@@ -221,7 +212,6 @@ class ScopeNotEnforced(Check):
         obj: Created,
         reading: Exchange,
     ) -> Finding:
-        ctx.identity = identity
         needs = " ".join(lacking) if lacking else "a scope that allows writing"
         evidence = [
             Evidence(f"create as {identity}", obj.creation, "accepted although out of scope"),
@@ -229,6 +219,7 @@ class ScopeNotEnforced(Check):
         ]
         return ctx.finding(
             self,
+            identity=identity,
             description=(
                 f"{identity}'s token (scopes: {' '.join(scopes)}) created an object with "
                 f"{operation.key}, which needs {needs}; reading it back found it (then the "

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-from authsift.analysis import Baseline, is_strong_marker, markers_present, similarity
+from authsift.analysis import (
+    Baseline,
+    answers_like,
+    is_strong_marker,
+    markers_present,
+    similarity,
+)
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
     Evidence,
-    Exchange,
     Family,
     Finding,
     HttpRequest,
@@ -18,8 +23,6 @@ from authsift.model import (
     Severity,
 )
 from authsift.spec.classify import looks_privileged
-
-_SIMILAR = 0.90
 
 
 class UnauthenticatedAccess(Check):
@@ -65,11 +68,6 @@ class UnauthenticatedAccess(Check):
     needs = frozenset({"credential"})
     max_requests = 6
     expected_requests = 2
-    remediation = (
-        "Deny by default: make authentication a global middleware and opt routes out explicitly; "
-        "declare public operations with `security: []` in the OpenAPI document."
-    )
-    references = ("OWASP API2:2023", "OWASP API5:2023", "ASVS 5.0 V8.2.1", "WSTG-ATHN-04")
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.declared_public:
@@ -89,7 +87,7 @@ class UnauthenticatedAccess(Check):
             ("no credentials", none_exchange),
             ("a bare `Authorization: Bearer` header", await ctx.send(bare)),
         ):
-            if not _answers_like(exchange, base):
+            if not answers_like(exchange.response, base):
                 continue
             assert exchange.response is not None
             carried = frozenset(
@@ -148,18 +146,6 @@ class UnauthenticatedAccess(Check):
         return None
 
 
-def _answers_like(exchange: Exchange, base: Baseline) -> bool:
-    response = exchange.response
-    return (
-        response is not None
-        and 200 <= response.status < 300
-        and response.status == base.reference.status
-        and similarity(response, base.reference, base.volatile) >= _SIMILAR
-    )
-
-
 async def _reproduces(ctx: Context, request: HttpRequest, base: Baseline) -> bool:
-    for _ in range(2):
-        if not _answers_like(await ctx.send(request), base):
-            return False
-    return True
+    """The anonymous request, re-sent, keeps answering like the identity's own request."""
+    return await ctx.reproduces(request, lambda again: answers_like(again.response, base))

@@ -235,6 +235,7 @@ async def chain(
         steps = [f"{power.source}: {power.how}", f"re-signed with {link.label}: accepted"]
         yield ctx.finding(
             link.check,
+            identity=probe.identity,
             title=link.title,
             description=(
                 f"{probe.operation.key} accepted a token with {link.label}, signed with the key "

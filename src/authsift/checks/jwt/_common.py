@@ -101,7 +101,6 @@ async def open_probe(
         credential = ctx.credential(name)
         if jws is None or credential is None:
             continue
-        ctx.identity = name
         valid, none, _junk = ctx.baseline_exchanges(ctx.operation, name)
         return JwtProbe(ctx.operation, name, credential.token, jws, base, valid, none.request)
     raise Inconclusive("; ".join(reasons) or f"no usable baseline with {what}")
@@ -228,6 +227,7 @@ async def forgery_finding(
         facts["subsumed_by"] = SIGNATURE_CHECK_ID
     finding = ctx.finding(
         check,
+        identity=probe.identity,
         description=description,
         evidence=[*forgery_evidence(probe, attempt), *evidence],
         confidence=Confidence.CERTAIN,

@@ -52,11 +52,6 @@ class AlgNone(Check):
     granularity = "api"
     max_requests = 18
     expected_requests = 9
-    remediation = (
-        "Verify with an explicit algorithm allowlist that never contains `none`; reject tokens "
-        "without `alg`."
-    )
-    references = ("RFC 7518 §3.6", "RFC 8725 §3.1", "RFC 9068 §4", "WSTG-SESS-10")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

@@ -69,11 +69,6 @@ class AudienceNotValidated(Check):
     granularity = "api"
     max_requests = 12
     expected_requests = 0
-    remediation = (
-        "Check `aud` against this API's identifier on every request and give each resource "
-        "server its own audience."
-    )
-    references = ("RFC 7519 §4.1.3", "RFC 8725 §3.9", "RFC 9068 §4", "ASVS 5.0 V9.2.3")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

@@ -51,11 +51,6 @@ class HeaderKeyInjection(Check):
     granularity = "api"
     max_requests = 80
     expected_requests = 5
-    remediation = (
-        "Verify only with allowlisted keys of your own issuer; ignore jwk/x5c/jku/x5u headers "
-        "in incoming tokens."
-    )
-    references = ("RFC 7515 §4.1.3", "RFC 8725 §3.8", "ASVS 5.0 V9.1.3", "CVE-2018-0114")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

@@ -71,11 +71,6 @@ class IssuerNotValidated(Check):
     granularity = "api"
     max_requests = 12
     expected_requests = 1
-    remediation = (
-        "Compare `iss` exactly with the configured issuer and fetch keys only from that "
-        "issuer's JWKS; identify users by iss + sub."
-    )
-    references = ("RFC 7519 §4.1.1", "RFC 8725 §3.8", "RFC 9068 §4", "OIDC Core §3.1.3.7")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         external, loopback = oob_listen_settings(ctx)

@@ -59,11 +59,6 @@ class JwksKeyHygiene(Check):
     granularity = "api"
     max_requests = 4
     expected_requests = 3
-    remediation = (
-        "Publish public key members only, drop retired keys, use RSA ≥ 2048 or P-256, unique "
-        "kids with `use`, over HTTPS."
-    )
-    references = ("OIDC Discovery §3", "RFC 8414 §2", "RFC 7518 §3.3", "RFC 7517 §4")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if _OWNER in ctx.shared:

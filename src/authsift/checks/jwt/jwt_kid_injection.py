@@ -62,11 +62,6 @@ class KidInjection(Check):
     granularity = "api"
     max_requests = 80
     expected_requests = 6
-    remediation = (
-        "Look `kid` up in an allowlist of your own keys; never build a file path or query from "
-        "it, and reject unknown values."
-    )
-    references = ("RFC 7515 §4.1.4", "RFC 8725 §3.10", "WSTG-SESS-10", "CVE-2021-46743")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)
@@ -114,6 +109,7 @@ def _anomaly_finding(ctx: Context, check: Check, probe: JwtProbe, attempt: Attem
     assert response is not None
     return ctx.finding(
         check,
+        identity=probe.identity,
         title="JWT kid parsing anomaly (possible path traversal or SQL injection)",
         description=(
             f"{probe.operation.key} answered {response.status} to a token with "

@@ -62,11 +62,6 @@ class RemoteKeyUrlInjection(Check):
     granularity = "api"
     max_requests = 16
     expected_requests = 4
-    remediation = (
-        "Ignore jku/x5u in tokens or match them exactly against an allowlist of your issuer's "
-        "key URLs; refuse loopback and private addresses."
-    )
-    references = ("RFC 7515 §4.1.2", "RFC 8725 §3.10", "ASVS 5.0 V9.1.3", "OWASP API7:2023")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         external, loopback = oob_listen_settings(ctx)
@@ -104,6 +99,7 @@ class RemoteKeyUrlInjection(Check):
             last = trial.attempts[-1]
             yield ctx.finding(
                 self,
+                identity=probe.identity,
                 title="JWT jku/x5u URL fetched by the server (SSRF)",
                 description=(
                     f"{probe.operation.key} refused the tokens, but the server fetched "

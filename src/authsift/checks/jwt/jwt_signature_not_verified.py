@@ -81,11 +81,6 @@ class SignatureNotVerified(Check):
     max_requests = 28
     expected_requests = 5
     subsumes = FORGERY_CHECKS
-    remediation = (
-        "Verify the signature with an explicit algorithm allowlist before reading any claim; "
-        "never decode without verification on a request path."
-    )
-    references = ("RFC 7515 §5.2", "RFC 7519 §7.2", "RFC 8725 §3.3", "WSTG-SESS-10")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)
@@ -108,6 +103,7 @@ class SignatureNotVerified(Check):
         assert ctx.operation is not None
         yield ctx.finding(
             self,
+            identity=probe.identity,
             description=(
                 f"{ctx.operation.key} accepted {probe.identity}'s token with "
                 f"{accepted.label}: {accepted.judgement.reason}. Confirmed twice with junk "

@@ -52,11 +52,6 @@ class TokenTypeConfusion(Check):
     granularity = "api"
     max_requests = 2
     expected_requests = 0
-    remediation = (
-        "Type access tokens `at+jwt` and reject any other `typ` at the resource server; keep "
-        "refresh and ID tokens apart by key or audience."
-    )
-    references = ("RFC 8725 §3.11", "RFC 9068 §2.1", "RFC 9068 §4", "ASVS 5.0 V9.2.2")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)
@@ -64,6 +59,7 @@ class TokenTypeConfusion(Check):
         if own_type.lower() not in _ACCESS_TYPES:
             yield ctx.finding(
                 self,
+                identity=probe.identity,
                 title="Access token not typed at+jwt",
                 description=(
                     f"{probe.identity}'s access token has `typ: {own_type or '(absent)'}`, not "

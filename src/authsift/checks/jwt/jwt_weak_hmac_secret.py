@@ -75,11 +75,6 @@ class WeakHmacSecret(Check):
     granularity = "api"
     max_requests = 76
     expected_requests = 1
-    remediation = (
-        "Replace the secret with ≥ 32 random bytes from a secrets manager and rotate it; prefer "
-        "asymmetric signing keys."
-    )
-    references = ("RFC 8725 §3.5", "RFC 7518 §3.2", "WSTG-SESS-10", "OWASP API2:2023")
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx, _is_hmac, "an HS256/384/512 token")
