@@ -7,15 +7,28 @@ of objects that are *its own* and nobody else's. Sources, in order:
    that consume them by path shape and parameter name (`_producers`);
 3. the identity endpoint (`/me`): the caller's own user id fills `{user_id}`-style parameters.
 
-Ownership is exclusive: an object that two accounts both see (a public handbook, a document
-shared on purpose) belongs to neither, so it can never become "B read A's object". Identities
-that are two credentials of one account (a login and an API key of the same user) are one
-*principal*: they never play owner and intruder against each other.
+Ownership comes from evidence that does not depend on the access under test (issue #8): that
+another account can read an object is what the object-level checks test, never a reason to think
+it is shared. Strongest first:
+- a config seed is authoritative: the seeding identity owns the object whoever else sees it (an
+  object seeded under two identities is co-owned by both, e.g. a joint account);
+- a listed item that names the lister under an owner-like key (`owner`, `author`, `user_id`,
+  `created_by`…) or carries the lister's own strong values (its e-mail, its UUID);
+- an item of an identity-scoped listing: one that another non-admin account's listing lacks.
+A listed item that names another account is that account's. An item every account lists, naming
+nobody, belongs to no one we can tell.
+
+Each account also has a *reach*: the references it legitimately holds (its seeds, the objects it
+owns, the items of listings that are scoped to it). An object that references something in the
+intruder's reach (its clinic, its store, the account it advises) is related to the intruder, not
+BOLA (see `_sharing.py`). Identities that are two credentials of one account (a login and an API
+key of the same user) are one *principal*: they never play owner and intruder against each other.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +51,7 @@ from authsift.checks.authz._producers import (
     path_params,
     producers_of,
 )
+from authsift.checks.authz._reach import scoped_reach
 from authsift.checks.base import Context
 from authsift.model import Exchange, HttpRequest, Operation
 from authsift.spec.classify import representative_operations
@@ -48,6 +62,10 @@ _NOBODY = "authsift-inventory-nobody"  # an identity with no seeds: builds from 
 _SAME_ACCOUNT = 0.98
 _USER_PARAMS = frozenset({"userid", "user", "uid", "accountid", "account", "memberid", "username"})
 _USER_COLLECTIONS = ("/users", "/accounts", "/members", "/profiles", "/people")
+_OWNER_KEY = re.compile(
+    r"^(?:owner|author|user|username|creator|createdby|submittedby|postedby|uploadedby|holder"
+    r"|customer|patient|member|assignee)(?:id|uuid|name|email|username)?$"
+)
 
 Params = tuple[tuple[str, str], ...]
 
@@ -77,6 +95,9 @@ class Inventory:
     markers: dict[str, frozenset[str]] = field(default_factory=dict)  # principal → unique markers
     seen: dict[str, dict[str, list[KnownObject]]] = field(default_factory=dict)  # principal → …
     owned: dict[str, dict[str, list[KnownObject]]] = field(default_factory=dict)
+    # (template, params) → principals that seeded it: co-owners never test each other
+    seeded_by: dict[tuple[str, Params], set[str]] = field(default_factory=dict)
+    reach: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # principal → refs
     requests: list[Exchange] = field(default_factory=list)
     known: set[str] = field(default_factory=set)  # identities whose account was established
 
@@ -107,6 +128,14 @@ class Inventory:
 
     def markers_of(self, identity: str) -> frozenset[str]:
         return self.markers.get(self.principal(identity), frozenset())
+
+    def co_owners(self, template: str, params: Params) -> set[str]:
+        """Principals the config seeds this object under (several: shared by the config)."""
+        return set(self.seeded_by.get((template, params), set()))
+
+    def reaches(self, identity: str) -> set[tuple[str, str]]:
+        """(normalized reference name, value) pairs the identity legitimately holds."""
+        return set(self.reach.get(self.principal(identity), set()))
 
 
 async def inventory(ctx: Context) -> Inventory:
@@ -146,9 +175,15 @@ async def _build(ctx: Context) -> Inventory:
             found += _from_identity(result, template, identity)
             bucket = result.seen.setdefault(result.principal(identity), {}).setdefault(template, [])
             for obj in found:
+                if obj.source == "seed":
+                    key = (template, obj.params)
+                    result.seeded_by.setdefault(key, set()).add(result.principal(identity))
                 if all(o.params != obj.params for o in bucket):
                     bucket.append(obj)
-    _assign_exclusive(ctx, result)
+    assign_owners(ctx, result)
+    for identity in result.representatives():
+        _seed_reach(ctx, result, identity)
+    await scoped_reach(ctx, result)
     return result
 
 
@@ -251,11 +286,9 @@ def _from_identity(result: Inventory, template: str, identity: str) -> list[Know
     return [KnownObject(template, ((name, own[0]),), "identity")] if len(own) == 1 else []
 
 
-def _assign_exclusive(ctx: Context, result: Inventory) -> None:
-    """An object is owned by the one account that sees it; objects seen by two non-admin
-    accounts (shared on purpose, or public) are owned by nobody. An admin seeing everything
-    is by design and does not make a user's object shared. A listed item that carries another
-    account's unique values (its author's e-mail in a feed) is that account's, not the lister's.
+def assign_owners(ctx: Context, result: Inventory) -> None:
+    """Who owns each object an account reached, from evidence independent of the access under
+    test (see the module docstring). An admin seeing everything is by design and says nothing.
     Objects that carry the owner's own values come first: the strongest proof of ownership."""
     regular = [p for p in result.representatives() if not ctx.is_privileged(p)]
     strong = {
@@ -265,24 +298,75 @@ def _assign_exclusive(ctx: Context, result: Inventory) -> None:
     for principal, per_template in result.seen.items():
         owned: dict[str, list[KnownObject]] = {}
         others = [p for p in regular if p != principal]
+        mine = strong.get(principal, frozenset())
         foreign = frozenset().union(
             *(strong.get(p, frozenset()) for p in result.markers if p != principal)
         )
         for template, objects in per_template.items():
             for obj in objects:
-                seen_by_other = any(
-                    o.params == obj.params
-                    for p in others
-                    for o in result.seen.get(p, {}).get(template, [])
-                )
-                values = _strings(obj.listed)
-                if not seen_by_other and not values & foreign:
+                if _owns(result, principal, template, obj, others, mine, foreign):
                     owned.setdefault(template, []).append(obj)
-            mine = strong.get(principal, frozenset())
             owned.get(template, []).sort(
                 key=lambda o: (o.source != "seed", not (_strings(o.listed) & mine))
             )
         result.owned[principal] = owned
+        for template, objects in owned.items():
+            for obj in objects:
+                result.reach.setdefault(principal, set()).update(_refs(template, obj.params))
+
+
+def _owns(
+    result: Inventory,
+    principal: str,
+    template: str,
+    obj: KnownObject,
+    others: list[str],
+    mine: frozenset[str],
+    foreign: frozenset[str],
+) -> bool:
+    if obj.source in {"seed", "created"}:
+        return True  # the operator said so, or the scanner made it as this identity
+    values = _strings(obj.listed)
+    if values & foreign or _names_owner(obj.listed, result, others):
+        return False  # it names another account: theirs, wherever it was listed
+    if values & mine or _names_owner(obj.listed, result, [principal]):
+        return True
+    return not any(
+        o.params == obj.params for p in others for o in result.seen.get(p, {}).get(template, [])
+    )
+
+
+def _names_owner(item: Mapping[str, Any] | None, result: Inventory, who: list[str]) -> bool:
+    """The item names one of `who` under an owner-like key (`author: alice`, `owner_id: 7`)."""
+    if not item:
+        return False
+    markers = frozenset().union(*(result.markers.get(p, frozenset()) for p in who))
+    for key, value in item.items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            continue
+        if _OWNER_KEY.search(normal(str(key))) and str(value) in markers:
+            return True
+    return False
+
+
+def _seed_reach(ctx: Context, result: Inventory, identity: str) -> None:
+    """Every seeded value of the identity is a reference it holds (`clinic_id: 1`)."""
+    principal = result.principal(identity)
+    for op in ctx.operations:
+        values = match_template(op.path, ctx.build(op, as_identity=identity).url) or {}
+        nobody = match_template(op.path, ctx.build(op, as_identity=_NOBODY).url) or {}
+        for name, value in values.items():
+            if nobody.get(name) != value:
+                result.reach.setdefault(principal, set()).add((normal(name), value))
+
+
+def _refs(template: str, params: Params) -> set[tuple[str, str]]:
+    del template
+    return {(normal(name), value) for name, value in params}
+
+
+def normal(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _strings(item: Mapping[str, Any] | None) -> frozenset[str]:

@@ -10,22 +10,22 @@ from authsift.analysis import (
     Baseline,
     alike,
     answers_like,
+    exchange_json,
     markers_present,
-    similarity,
 )
+from authsift.analysis.sensitivity import describe, private_properties, properties_carrying
+from authsift.checks.authz._bola_finding import BolaExchanges, BolaProof, bola_finding
 from authsift.checks.authz._inventory import Inventory, KnownObject, inventory, request_for
 from authsift.checks.authz._objects import create, creator_of, delete
 from authsift.checks.authz._ownership import (
-    carries_personal_data,
     nonexistent_like,
     object_markers,
     proves_owner_object,
 )
 from authsift.checks.authz._producers import last_param
+from authsift.checks.authz._sharing import sharing_evidence
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
-    Confidence,
-    Evidence,
     Exchange,
     Family,
     Finding,
@@ -53,9 +53,10 @@ class BolaRead(Check):
     For each operation that reads one object by id (`GET /orders/{order_id}`), takes an object
     that one identity owns — from the config's `resources` seeds or from that identity's own
     collection listing (`GET /orders`) — and requests it as every other non-admin identity.
-    Ownership is exclusive: objects that two accounts both see (public, or shared on purpose)
-    are never used. With `checks.intrusive` and no known object, the owner creates one (every
-    free text field a unique canary) and deletes it afterwards.
+    Ownership comes from evidence that does not depend on the access under test: a `resources`
+    seed, an owner field naming the identity (`author: alice`), a listing scoped to it, or an
+    object the scanner created. With `checks.intrusive` and no known object, the owner creates
+    one (every free text field a unique canary) and deletes it afterwards.
 
     ## Why it matters
     Broken object-level authorization is the most exploited API flaw (OWASP API1:2023): the
@@ -80,11 +81,17 @@ class BolaRead(Check):
     asking for an id that does not exist (control iii). Vulnerable only when B's answer has A's
     status, is ≥ 90 % similar to A's answer, differs from the not-found answer, and carries values
     of A's object that appear neither in B's own object, nor in the not-found or anonymous
-    answers, nor in the URL B sent (one e-mail/UUID/long value, or two others); and only while the
-    anonymous control is refused — if anonymous callers get the object too, that is
-    `authz-unauthenticated-access` or a public object, not BOLA. Admin intruders are skipped. The
-    positive is re-sent twice, interleaved with the anonymous control. Critical when the object
-    carries an e-mail address or ids are sequential integers.
+    answers, nor in the URL B sent (one e-mail/UUID/long value, or two others), and at least one
+    of them is a private property (`analysis/sensitivity.py`: e-mail, phone, free text, money…);
+    directory data alone (id, user name, display name, picture) is "readable by other users",
+    not a finding. Not BOLA on positive evidence only (`_sharing.py`): `policy.shared` /
+    `policy.public`, a spec that documents the operation as needing no authentication, a public
+    flag in the object, a value naming B, or a reference to something B holds (its clinic, store,
+    company, or an account B lists through a listing scoped to it). That B, or an anonymous
+    caller, can read the object is never such evidence. Admin intruders are skipped. The positive
+    is re-sent twice, interleaved with the anonymous control when anonymous callers are refused.
+    Critical when the object carries personal data, ids are sequential integers, or anonymous
+    callers get it too.
     """
 
     id = "authz-bola-read"
@@ -137,8 +144,9 @@ class BolaRead(Check):
         if not tried:
             shared = any(inv.visible_to(p, ctx.operation.path) for p in inv.representatives())
             raise Inconclusive(
-                "every object of this type that was found is seen by several accounts (shared "
-                "or public): no private object to test"
+                "objects of this type were found, but none with evidence of its owner (a "
+                "`resources` seed, an owner field naming the identity, or a listing scoped to "
+                "it): add `resources` seeds"
                 if shared
                 else "no object of this type is known for any identity (add `resources` seeds, "
                 "or a collection endpoint that lists them)"
@@ -170,8 +178,8 @@ class BolaRead(Check):
     ) -> Finding | _Attempt:
         op = ctx.operation
         assert op is not None
-        if inv.sees(intruder, op.path, obj.params):
-            return _Attempt(True, "the intruder lists this object itself (shared or public)")
+        if inv.principal(intruder) in inv.co_owners(op.path, obj.params):
+            return _Attempt(True, f"the config seeds this object for {intruder} too (co-owned)")
         request = request_for(ctx, op, obj.values, owner)
         first = await ctx.send(request, identity=owner)
         second = await ctx.send(request, identity=owner)
@@ -182,14 +190,16 @@ class BolaRead(Check):
             (first.response, second.response),
             none=anonymous.response,
             identity_markers=inv.markers_of(owner),
+            identity=owner,
         )
         usable, why = base.usable
         if not usable:
             return _Attempt(False, f"owner's answer: {why}")
-        if anonymous.response is not None and alike(
+        # Anonymous callers getting the owner's object is no evidence that it is public: it is
+        # tested like any other access (and reported by authz-unauthenticated-access).
+        anonymous_too = anonymous.response is not None and alike(
             anonymous.response, base.reference, base.volatile, SIMILARITY_THRESHOLD
-        ):
-            return _Attempt(True, "anonymous callers get the object too: public, not BOLA")
+        )
         attempt = await ctx.send(request, identity=intruder)
         missing = await ctx.send(_missing_request(ctx, op, obj, intruder), identity=intruder)
         if not answers_like(attempt.response, base) or (
@@ -201,10 +211,11 @@ class BolaRead(Check):
         own = await self._own_object(ctx, inv, intruder)
         if own is not None and (own.response is None or not 200 <= own.response.status < 300):
             return _Attempt(False, f"control (i): {intruder} could not read its own object")
+        excluded = [own.response if own else None, missing.response]
         markers = object_markers(
             base.reference,
             base.volatile,
-            excluding=[own.response if own else None, missing.response, anonymous.response],
+            excluding=excluded if anonymous_too else [*excluded, anonymous.response],
             requested=obj.values.values(),
         ) | (inv.markers_of(owner) - inv.markers_of(intruder))
         assert attempt.response is not None
@@ -213,12 +224,26 @@ class BolaRead(Check):
             return _Attempt(
                 False, "answered like the owner but carries nothing unique to the owner's object"
             )
-        if not await self._reproduces(
-            ctx, attempt.request, intruder, anonymous.request, base, found
-        ):
+        owner_answer = exchange_json(first)
+        shared = sharing_evidence(ctx, inv, op, obj, owner_answer, intruder)
+        if shared is not None:
+            return _Attempt(True, f"{intruder} may read it: {shared}")
+        leaked = properties_carrying(owner_answer, found)
+        private = private_properties(leaked) if leaked else []
+        if leaked and not private:
+            return _Attempt(
+                True,
+                f"{intruder} reads only directory data of {owner}'s object "
+                f"({describe(leaked)}): readable by other users, not a breach",
+            )
+        control = None if anonymous_too else anonymous.request
+        if not await self._reproduces(ctx, attempt.request, intruder, control, base, found):
             return _Attempt(False, "the intruder's access did not reproduce on re-send")
-        return self._finding(
-            ctx, owner, intruder, obj, found, first, anonymous, attempt, own, missing
+        return bola_finding(
+            ctx,
+            self,
+            BolaProof(owner, intruder, obj, found, private, anonymous_too),
+            BolaExchanges(first, anonymous, attempt, own, missing),
         )
 
     def _refused(self, attempt: Exchange, base: Baseline) -> _Attempt:
@@ -242,12 +267,13 @@ class BolaRead(Check):
         ctx: Context,
         request: HttpRequest,
         intruder: str,
-        anonymous: HttpRequest,
+        anonymous: HttpRequest | None,
         base: Baseline,
         found: frozenset[str],
     ) -> bool:
-        """CHECKS.md §1.2: re-sent twice, interleaved with the anonymous control; each re-send
-        answers like the owner and carries the same owner markers, each control does not."""
+        """CHECKS.md §1.2: re-sent twice, interleaved with the anonymous control (when anonymous
+        callers are refused); each re-send answers like the owner and carries the same owner
+        markers, each control does not."""
 
         def still_owner_data(again: Exchange) -> bool:
             return (
@@ -265,62 +291,8 @@ class BolaRead(Check):
             request,
             still_owner_data,
             identity=intruder,
-            control=lambda: anonymous,
+            control=None if anonymous is None else (lambda: anonymous),
             control_holds=control_refused,
-        )
-
-    def _finding(
-        self,
-        ctx: Context,
-        owner: str,
-        intruder: str,
-        obj: KnownObject,
-        found: frozenset[str],
-        first: Exchange,
-        anonymous: Exchange,
-        attempt: Exchange,
-        own: Exchange | None,
-        missing: Exchange,
-    ) -> Finding:
-        assert ctx.operation is not None and attempt.response is not None
-        personal = carries_personal_data(found)
-        sequential = obj.object_id.isdigit()
-        shown = sorted(found, key=len, reverse=True)[:4]
-        evidence = [
-            Evidence(f"{owner} reads its own object", first),
-            Evidence("the same request without credentials (refused)", anonymous),
-            Evidence(f"{intruder} reads {owner}'s object", attempt, f"carries {shown}"),
-        ]
-        if own is not None:
-            evidence.append(Evidence(f"{intruder} reads its own object (control)", own))
-        evidence.append(Evidence(f"{intruder} asks for an id that does not exist", missing))
-        why = []
-        if personal:
-            why.append("the object carries personal data (e-mail)")
-        if sequential:
-            why.append("ids are sequential integers")
-        score = similarity(attempt.response, first.response or attempt.response)
-        return ctx.finding(
-            self,
-            identity=intruder,
-            description=(
-                f"{intruder} read {owner}'s object {obj.object_id!r} through "
-                f"{ctx.operation.key}: the answer is {score:.0%} like {owner}'s own and carries "
-                f"values of {owner}'s object that {intruder}'s own object does not "
-                f"({', '.join(shown)}), while the request without credentials is refused. "
-                "Confirmed by two re-sends." + (f" Critical: {' and '.join(why)}." if why else "")
-            ),
-            evidence=evidence,
-            confidence=Confidence.CERTAIN,
-            severity=Severity.CRITICAL if why else Severity.HIGH,
-            victim=owner,
-            reproduce=attempt,
-            details={
-                "object": obj.values,
-                "id_source": obj.source,
-                "markers": shown,
-                "similarity": round(score, 3),
-            },
         )
 
 
