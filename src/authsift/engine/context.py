@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from authsift.analysis import Baseline, Calibration, Judgement, Verdict, judge
 from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
+from authsift.engine.callbacks import open_listener
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.redact import Redactor
 from authsift.engine.requests import build_request, curl_command
@@ -30,6 +32,7 @@ from authsift.model import (
     OperationRef,
     Severity,
 )
+from authsift.oob import OobListener
 from authsift.spec.classify import looks_privileged
 
 
@@ -97,6 +100,9 @@ class TaskContext:
 
     def report_extra(self, name: str, value: Any) -> None:
         self._state.extras[name] = value
+
+    def callback_listener(self) -> AbstractAsyncContextManager[OobListener]:
+        return open_listener(self.facts.settings, self.shared)
 
     # -------------------------------------------------------------- requests
 
