@@ -37,6 +37,7 @@ def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path)
     assert report["tasks"]["error"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("intrusive", [False, True])
 def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(
     tmp_path: Path, intrusive: bool

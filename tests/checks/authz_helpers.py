@@ -23,6 +23,7 @@ from rich.console import Console
 from authsift.app.demo import lab_config, lab_config_path
 from authsift.app.workflow import ScanJob, execute
 from authsift.lab.flaws import LabSettings
+from authsift.model import Outcome, ScanResult
 
 LAB_PASSWORDS = {"alice": "alice-lab-pass-1", "bob": "bob-lab-pass-2", "carol": "carol-lab-pass-3"}
 
@@ -36,6 +37,19 @@ def scan_lab_report(
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Scan the lab at `url` (started with `settings`) with only `checks`; the JSON report."""
+    report, _ = scan_lab_result(url, settings, checks, intrusive=intrusive, overrides=overrides)
+    return report
+
+
+def scan_lab_result(
+    url: str,
+    settings: LabSettings,
+    checks: Iterable[str],
+    *,
+    intrusive: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], ScanResult]:
+    """`scan_lab_report`, and the scan's result (every task's outcome, for `passed_on`)."""
     changes: dict[str, Any] = {
         "checks.include": list(checks),
         "checks.intrusive": intrusive,
@@ -59,8 +73,9 @@ def scan_lab_report(
         finally:
             quiet.file.close()
         assert outcome.exit_code in (0, 1), outcome.error
+        assert outcome.result is not None
         report: dict[str, Any] = json.loads(out.read_text())
-    return report
+    return report, outcome.result
 
 
 def findings_of(report: Mapping[str, Any], check_id: str) -> list[dict[str, Any]]:
@@ -112,3 +127,23 @@ class LabClient:
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode("utf-8", "replace")
+
+
+def passed_on(result: ScanResult, check_id: str) -> set[str]:
+    """Operation keys where `check_id` ran and passed: it decided "not vulnerable", which a
+    silent check that went inconclusive everywhere never does. Tasks that passed without a
+    request of their own count too: checks share baselines, inventories and matrices."""
+    return {
+        t.operation.key if t.operation else "*"
+        for t in result.tasks
+        if t.check_id == check_id and t.outcome is Outcome.PASSED
+    }
+
+
+def outcomes_of(result: ScanResult, check_id: str) -> dict[str, str]:
+    """operation key → "outcome: reason" of each task of the check (for failure messages)."""
+    return {
+        (t.operation.key if t.operation else "*"): f"{t.outcome.value}: {t.reason}"
+        for t in result.tasks
+        if t.check_id == check_id and t.outcome is not Outcome.SKIPPED
+    }

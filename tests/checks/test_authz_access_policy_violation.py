@@ -9,6 +9,7 @@ import pytest
 
 from authsift.checks.authz._matrix import ANONYMOUS
 from authsift.lab.flaws import LabSettings
+from tests.checks.authz_helpers import passed_on
 from tests.checks.bfla_helpers import LabScan, lab, scan_lab_with
 
 CHECK = "authz-access-policy-violation"
@@ -94,5 +95,7 @@ def test_denied_where_the_policy_allows_is_low(flawed_scan: LabScan) -> None:
 
 def test_hardened_lab_matches_the_policy(hardened_scan: LabScan) -> None:
     assert hardened_scan.report["findings"] == []
+    passed = passed_on(hardened_scan.result, CHECK)
+    assert {"GET /admin/users", "GET /admin/users/{user_id}"} <= passed
     assert _cells(hardened_scan, "GET /admin/users")["alice"] == "denied"
     assert _cells(hardened_scan, "GET /admin/users")["carol"] == "allowed"

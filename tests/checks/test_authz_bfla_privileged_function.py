@@ -12,6 +12,7 @@ from authsift.checks.authz.authz_bfla_privileged_function import privileged_hint
 from authsift.lab.flaws import LabSettings
 from authsift.model import Operation
 from tests.apps.toy_api import serve_in_thread
+from tests.checks.authz_helpers import outcomes_of, passed_on
 from tests.checks.bfla_helpers import LabScan, lab, scan_lab_with
 from tests.checks.scanning import fired, scan_with
 
@@ -53,6 +54,9 @@ def test_silent_on_the_hardened_lab(hardened_scan: LabScan) -> None:
     assert hardened_scan.report["findings"] == []
     tasks = [t for t in hardened_scan.result.tasks if t.check_id == CHECK]
     assert len(tasks) >= 10 and not [t for t in tasks if t.outcome.value == "error"]
+    # it decided on the admin listing that is open to every user on the flawed lab
+    passed = passed_on(hardened_scan.result, CHECK)
+    assert "GET /admin/users" in passed, outcomes_of(hardened_scan.result, CHECK)
 
 
 def test_spec_hints_mark_privileged_operations() -> None:

@@ -16,7 +16,15 @@ from authsift.lab.server import run_in_thread
 from authsift.lab.store import PUBLIC_DOCUMENT_ID, SHARED_DOCUMENT_ID
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import authz_invoices_api as invoices_api
-from tests.checks.authz_helpers import LabClient, findings_of, fired_on, scan_lab_report
+from tests.checks.authz_helpers import (
+    LabClient,
+    findings_of,
+    fired_on,
+    outcomes_of,
+    passed_on,
+    scan_lab_report,
+    scan_lab_result,
+)
 from tests.checks.scanning import scan_with
 
 CHECK = "authz-bola-read"
@@ -87,9 +95,11 @@ def test_a_seeded_shared_or_public_document_is_not_reported(
 def test_silent_on_the_hardened_twin() -> None:
     settings = LabSettings.hardened_twin()
     with run_in_thread(settings) as url:
-        report = scan_lab_report(url, settings, [CHECK])
+        report, result = scan_lab_result(url, settings, [CHECK])
     assert fired_on(report, CHECK) == set()
     assert not [t for t in report["errors"] if t["check"] == CHECK]
+    # it decided: the order read that is flawed on the vulnerable lab passed here
+    assert "GET /orders/{order_id}" in passed_on(result, CHECK), outcomes_of(result, CHECK)
 
 
 # --------------------------------------------------------------------------- an API unlike the lab

@@ -10,15 +10,24 @@ import pytest
 
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from tests.checks.authz_helpers import LabClient, findings_of, fired_on, scan_lab_report
+from authsift.model import ScanResult
+from tests.checks.authz_helpers import (
+    LabClient,
+    findings_of,
+    fired_on,
+    outcomes_of,
+    passed_on,
+    scan_lab_report,
+    scan_lab_result,
+)
 
 CHECK = "authz-bola-write"
 
 
-def _scan(settings: LabSettings) -> tuple[dict[str, Any], list[str]]:
-    """The report, and every canary still visible to alice or bob after the scan."""
+def _scan(settings: LabSettings) -> tuple[dict[str, Any], list[str], ScanResult]:
+    """The report, every canary still visible to alice or bob after the scan, the result."""
     with run_in_thread(settings) as url:
-        report = scan_lab_report(url, settings, [CHECK], intrusive=True)
+        report, result = scan_lab_result(url, settings, [CHECK], intrusive=True)
         left: list[str] = []
         for user in ("alice", "bob"):
             client = LabClient(url, user)
@@ -27,12 +36,13 @@ def _scan(settings: LabSettings) -> tuple[dict[str, Any], list[str]]:
                 assert status == 200, (path, status)
                 if "authsift-canary-" in json.dumps(body):
                     left.append(f"{user} {path}")
-    return report, left
+    return report, left, result
 
 
 @pytest.fixture(scope="module")
 def vulnerable() -> tuple[dict[str, Any], list[str]]:
-    return _scan(LabSettings.vulnerable())
+    report, left, _ = _scan(LabSettings.vulnerable())
+    return report, left
 
 
 def test_fires_on_the_document_update_without_ownership_check(
@@ -68,9 +78,12 @@ def test_no_scanner_object_left_behind(vulnerable: tuple[dict[str, Any], list[st
 
 
 def test_silent_and_clean_on_the_hardened_twin() -> None:
-    report, left = _scan(LabSettings.hardened_twin())
+    report, left, result = _scan(LabSettings.hardened_twin())
     assert fired_on(report, CHECK) == set()
     assert left == []
+    # it decided on the document update that skips the owner check on the vulnerable lab
+    passed = passed_on(result, CHECK)
+    assert "PATCH /documents/{document_id}" in passed, outcomes_of(result, CHECK)
 
 
 def test_skipped_unless_intrusive() -> None:

@@ -7,7 +7,14 @@ from __future__ import annotations
 from authsift.checks.authz._exposure import credential_material, is_credential_key, undeclared
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from tests.checks.authz_helpers import findings_of, fired_on, scan_lab_report
+from tests.checks.authz_helpers import (
+    findings_of,
+    fired_on,
+    outcomes_of,
+    passed_on,
+    scan_lab_report,
+    scan_lab_result,
+)
 
 CHECK = "authz-bopla-excessive-exposure"
 BCRYPT = "$2b$12$" + "a" * 53
@@ -32,8 +39,11 @@ def test_fires_on_raw_project_records_only() -> None:
 def test_silent_on_the_hardened_twin() -> None:
     settings = LabSettings.hardened_twin()
     with run_in_thread(settings) as url:
-        report = scan_lab_report(url, settings, [CHECK])
+        report, result = scan_lab_result(url, settings, [CHECK])
     assert fired_on(report, CHECK) == set()
+    # it decided on the listing that leaks raw records on the vulnerable lab
+    passed = passed_on(result, CHECK)
+    assert {"GET /orgs/{org}/projects", "GET /me"} <= passed, outcomes_of(result, CHECK)
 
 
 def test_credential_material_needs_key_and_secret_shaped_value() -> None:

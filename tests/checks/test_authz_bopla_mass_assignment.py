@@ -8,21 +8,29 @@ from typing import Any
 
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from tests.checks.authz_helpers import LabClient, findings_of, fired_on, scan_lab_report
+from authsift.model import ScanResult
+from tests.checks.authz_helpers import (
+    LabClient,
+    findings_of,
+    fired_on,
+    outcomes_of,
+    passed_on,
+    scan_lab_result,
+)
 
 CHECK = "authz-bopla-mass-assignment"
 
 
-def _scan(settings: LabSettings) -> tuple[dict[str, Any], dict[str, Any]]:
+def _scan(settings: LabSettings) -> tuple[dict[str, Any], dict[str, Any], ScanResult]:
     with run_in_thread(settings) as url:
-        report = scan_lab_report(url, settings, [CHECK], intrusive=True)
+        report, result = scan_lab_result(url, settings, [CHECK], intrusive=True)
         status, me = LabClient(url, "alice").call("GET", "/me")
         assert status == 200
-    return report, me
+    return report, me, result
 
 
 def test_fires_on_role_assignment_and_restores_the_role() -> None:
-    report, me = _scan(LabSettings.only({CHECK}))
+    report, me, _ = _scan(LabSettings.only({CHECK}))
     assert fired_on(report, CHECK) == {"PATCH /me"}
     finding = findings_of(report, CHECK)[0]
     assert finding["severity"] == "critical" and finding["confidence"] == "certain"
@@ -35,7 +43,9 @@ def test_fires_on_role_assignment_and_restores_the_role() -> None:
 
 
 def test_silent_on_the_hardened_twin() -> None:
-    report, me = _scan(LabSettings.hardened_twin())
+    report, me, result = _scan(LabSettings.hardened_twin())
     assert fired_on(report, CHECK) == set()
     assert me["role"] == "user"
     assert not [t for t in report["errors"] if t["check"] == CHECK]
+    # it decided on PATCH /me, which takes `role` from the body on the vulnerable lab
+    assert "PATCH /me" in passed_on(result, CHECK), outcomes_of(result, CHECK)

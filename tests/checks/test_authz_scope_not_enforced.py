@@ -13,6 +13,7 @@ from authsift.checks.authz.authz_scope_not_enforced import (
 )
 from authsift.lab.flaws import LabSettings
 from authsift.model import Operation
+from tests.checks.authz_helpers import outcomes_of, passed_on
 from tests.checks.bfla_helpers import LabScan, lab, lab_get, scan_lab_with
 
 CHECK = "authz-scope-not-enforced"
@@ -60,6 +61,8 @@ def test_silent_on_the_hardened_lab(hardened: tuple[str, LabScan]) -> None:
     assert _leftovers(url) == [] and "leftovers" not in scan.report
     tried = [t for t in scan.result.tasks if t.check_id == CHECK and t.requests > 0]
     assert {t.operation.key for t in tried if t.operation} >= {"POST /orders", "POST /documents"}
+    passed = passed_on(scan.result, CHECK)
+    assert {"POST /orders", "POST /documents"} <= passed, outcomes_of(scan.result, CHECK)
 
 
 def _jwt(claims: dict[str, object]) -> str:

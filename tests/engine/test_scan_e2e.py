@@ -55,6 +55,7 @@ def test_servers_and_redirects_never_leave_scope(tmp_path: Path, toy_server: Any
     assert redirects and all(e["response"]["status"] == 302 for e in redirects)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("toy_env")
 def test_two_second_tokens_never_reach_a_check_stale(tmp_path: Path, toy_server: Any) -> None:
     url, state = toy_server(ToyOptions(token_lifetime=2.0))
@@ -85,6 +86,7 @@ def test_two_second_tokens_never_reach_a_check_stale(tmp_path: Path, toy_server:
             assert later and later[0]["response"]["status"] != 401
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("toy_env")
 def test_429_is_honoured_and_failures_are_recorded(tmp_path: Path, toy_server: Any) -> None:
     url, _ = toy_server(ToyOptions(limit_first=2))

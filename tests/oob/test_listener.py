@@ -48,3 +48,40 @@ async def test_public_url_is_what_the_target_is_given() -> None:
             host, port = listener._bound or ("", 0)
             async with client.get(f"http://{host}:{port}/k.json") as response:
                 assert response.status == 200
+
+
+async def test_the_engine_lends_an_ephemeral_listener_by_default() -> None:
+    from authsift.engine.callbacks import open_listener
+
+    shared: dict[str, object] = {}
+    async with open_listener({}, shared) as first, open_listener({}, shared) as second:
+        assert first.base_url.startswith("http://127.0.0.1:")
+        assert first.base_url != second.base_url  # two tasks, two ports, at once
+
+
+async def test_a_forwarded_fixed_port_is_held_by_one_task_at_a_time() -> None:
+    import socket
+
+    from authsift.engine.callbacks import open_listener
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = {"oob_url": "https://cb.example.net/", "oob_listen": f"127.0.0.1:{port}"}
+    shared: dict[str, object] = {}
+    order: list[str] = []
+
+    async def task(name: str) -> None:
+        async with open_listener(settings, shared) as listener:
+            assert listener.base_url == "https://cb.example.net"
+            order.append(f"{name} in")
+            async with (
+                aiohttp.ClientSession() as client,
+                client.get(f"http://127.0.0.1:{port}/ping") as response,
+            ):
+                assert response.status == 404
+            await asyncio.sleep(0.05)
+            order.append(f"{name} out")
+
+    await asyncio.gather(task("a"), task("b"))
+    assert order == ["a in", "a out", "b in", "b out"]

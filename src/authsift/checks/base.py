@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -27,7 +28,6 @@ from authsift.model import (
 
 if TYPE_CHECKING:
     from authsift.analysis import Baseline, Calibration, Judgement
-    from authsift.engine.credentials import Credential
 
 _REGISTRY: dict[str, type[Check]] = {}
 _BROKEN: dict[str, str] = {}  # check modules that failed to import → why
@@ -192,6 +192,45 @@ class Inconclusive(Exception):
     """Raised by a check that cannot decide; the task is reported inconclusive with this reason."""
 
 
+class CredentialView(Protocol):
+    """An identity's credential as the engine applies it (`engine.credentials.Credential`)."""
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def is_jwt(self) -> bool: ...
+
+
+class CallbackHit(Protocol):
+    """One request the callback listener received: the proof that the target reached out."""
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def path(self) -> str: ...  # path and query string
+
+
+class CallbackListener(Protocol):
+    """An out-of-band listener the engine opens for a task (`ctx.callback_listener()`)."""
+
+    @property
+    def base_url(self) -> str:
+        """The URL the target must be given (no trailing slash)."""
+        ...
+
+    def publish(self, files: Mapping[str, bytes], content_type: str | None = None) -> None:
+        """Serve each body at its path (paths may be absolute URLs on `base_url`)."""
+        ...
+
+    def hits(self, prefix: str = "/") -> Sequence[CallbackHit]: ...
+
+    async def wait_for_hit(self, prefix: str = "/", timeout: float = 1.0) -> bool:
+        """True once a request under `prefix` arrived; waits at most `timeout` seconds."""
+        ...
+
+
 class Context(Protocol):
     """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 
@@ -223,6 +262,11 @@ class Context(Protocol):
         """Attach a structured section to every report (e.g. the access matrix)."""
         ...
 
+    def callback_listener(self) -> AbstractAsyncContextManager[CallbackListener]:
+        """`async with ctx.callback_listener() as listener:` a running out-of-band listener for
+        this task (127.0.0.1, or the operator's `oob_url`/`oob_listen`), closed on exit."""
+        ...
+
     def build(
         self, operation: Operation | None = None, *, as_identity: str | None = None
     ) -> HttpRequest:
@@ -252,7 +296,7 @@ class Context(Protocol):
         """`request` with the identity's credential replaced by a random one of the same shape."""
         ...
 
-    def credential(self, identity: str | None = None) -> Credential | None: ...
+    def credential(self, identity: str | None = None) -> CredentialView | None: ...
 
     def markers(self, identity: str | None = None) -> frozenset[str]:
         """Caller-unique values of the identity (id, e-mail, username) learnt at preflight."""

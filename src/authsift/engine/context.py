@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +25,7 @@ from authsift.analysis import (
 )
 from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
+from authsift.engine.callbacks import open_listener
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.redact import Redactor
 from authsift.engine.requests import build_request, curl_command
@@ -39,6 +41,7 @@ from authsift.model import (
     OperationRef,
     Severity,
 )
+from authsift.oob import OobListener
 from authsift.spec.classify import looks_privileged
 
 
@@ -114,6 +117,9 @@ class TaskContext:
 
     def report_extra(self, name: str, value: Any) -> None:
         self._state.extras[name] = value
+
+    def callback_listener(self) -> AbstractAsyncContextManager[OobListener]:
+        return open_listener(self.facts.settings, self.shared)
 
     # -------------------------------------------------------------- requests
 

@@ -11,8 +11,7 @@ judged against that identity's baseline; a positive is re-sent twice with junk c
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from typing import Any
@@ -22,7 +21,6 @@ from authsift.analysis import Baseline, Judgement, Verdict
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.jose import CompactJws, JoseError, parse_compact, signature_tampering
 from authsift.model import Confidence, Evidence, Exchange, Finding, HttpRequest, Operation, Severity
-from authsift.oob import OobListener
 
 SIGNATURE_CHECK_ID = "jwt-signature-not-verified"
 _SIGNATURE_CACHE = "jwt.signature_ignored"
@@ -273,20 +271,3 @@ def supplied_tokens(ctx: Context, setting: str, identity: str) -> list[str]:
     value = by_identity.get(identity)
     values = value if isinstance(value, list) else [value]
     return [token for token in values if isinstance(token, str) and token]
-
-
-@asynccontextmanager
-async def listener_for(ctx: Context) -> AsyncIterator[OobListener]:
-    """The callback listener for one task: 127.0.0.1 on an ephemeral port, or, with an external
-    `oob_url`, the fixed `oob_listen` address ("host:port") the operator forwards it to — one
-    task at a time then, since a fixed port cannot be bound twice."""
-    external, _ = oob_listen_settings(ctx)
-    listen = str(ctx.facts.settings.get("oob_listen") or "")
-    host, _, port = listen.rpartition(":")
-    if external is None or not port.isdigit():
-        async with OobListener(public_url=external) as listener:
-            yield listener
-        return
-    lock: asyncio.Lock = ctx.shared.setdefault("oob.fixed_port_lock", asyncio.Lock())
-    async with lock, OobListener(host or "127.0.0.1", int(port), public_url=external) as listener:
-        yield listener

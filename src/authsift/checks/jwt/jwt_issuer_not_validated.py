@@ -13,7 +13,6 @@ from authsift.checks.jwt._common import (
     Attempt,
     JwtProbe,
     forgery_finding,
-    listener_for,
     oob_listen_settings,
     open_probe,
     supplied_tokens,
@@ -99,7 +98,7 @@ class IssuerNotValidated(Check):
                 raise Inconclusive(f"not tested: no token of {probe.identity} in {SETTING}")
             return
         key = _issuer_key()
-        async with listener_for(ctx) as issuer:
+        async with ctx.callback_listener() as issuer:
             base = issuer.base_url
             jwks = {"keys": [{**public_jwk(key.public_key()), "alg": "RS256", "use": "sig"}]}
             metadata = {"issuer": base, "jwks_uri": f"{base}/.well-known/jwks.json"}

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.jwt._common import (
     forgery_finding,
-    listener_for,
     oob_listen_settings,
     open_probe,
     try_forgeries,
@@ -71,7 +70,7 @@ class RemoteKeyUrlInjection(Check):
                 "(oob_url) is configured"
             )
         probe = await open_probe(ctx)
-        async with listener_for(ctx) as listener:
+        async with ctx.callback_listener() as listener:
             forgeries, files = remote_key_url(probe.token, listener.base_url)
             listener.publish(files)
             trial = await try_forgeries(ctx, probe, forgeries)
