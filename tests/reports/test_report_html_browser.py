@@ -25,6 +25,9 @@ from authsift.model import Finding
 from authsift.reports.common import operation_label
 from tests.reports.chromium import Chromium, Tab, find_chromium
 
+# about 8.5 s on an idle 2-core machine, 12-13 s when it is shared: most of it is the lab scan
+pytestmark = pytest.mark.slow
+
 VISIBLE = (
     "Array.from(document.querySelectorAll('#findings-list details.finding'))"
     ".filter(e => e.offsetParent !== null)"
