@@ -24,6 +24,8 @@ def test_report_format_orders_rows_like_the_spec_and_columns_like_the_config() -
             {"operation": "GET /a", "cells": {"alice": "inconclusive", ANONYMOUS: "denied"}},
             {"operation": "GET /b", "cells": {"carol": "allowed"}},
         ],
+        "privileged_identities": [],
+        "privileged_operations": [],
     }
     assert matrix.row("GET /b")["carol"].reason == "200" and matrix.row("GET /zz") == {}
 
@@ -40,3 +42,17 @@ def test_policy_first_matching_pattern_decides() -> None:
     assert expected_access(("authenticated",), "alice", "user")
     assert not expected_access(("authenticated",), ANONYMOUS, None)
     assert expected_access(("anonymous",), ANONYMOUS, None)
+
+
+def test_report_names_privileged_callers_and_operations_in_column_and_row_order() -> None:
+    matrix = AccessMatrix(
+        columns=("alice", "carol", "dave", ANONYMOUS),
+        order=("GET /admin/b", "GET /admin/a", "GET /me"),
+        privileged_callers=frozenset({"dave", "carol"}),
+        privileged_operations=frozenset({"GET /admin/a", "GET /admin/b", "GET /admin/unprobed"}),
+    )
+    for key in ("GET /admin/a", "GET /admin/b", "GET /me"):
+        matrix.record(key, "carol", Cell(Access.ALLOWED, "200"))
+    report = matrix.as_report()
+    assert report["privileged_identities"] == ["carol", "dave"]
+    assert report["privileged_operations"] == ["GET /admin/b", "GET /admin/a"]  # rows only

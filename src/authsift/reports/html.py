@@ -2,18 +2,32 @@
 
 No CDN, font or script is fetched: reports are often read on locked-down machines and attached
 to tickets, and a report that phones home would leak that a scan happened. Jinja2 autoescaping
-is on, because every body in the evidence came from the target and may contain markup.
+is on, because every body in the evidence came from the target and may contain markup; and the
+page carries a Content-Security-Policy that allows nothing but its own style and script (pinned
+by hash), so even a markup injection that escaped escaping could neither run nor load anything.
+
+It scales to hundreds of findings: each one is a collapsed `<details>` whose summary line says
+what, where and who; a small inline script filters by severity, mistake, check and operation
+(without JavaScript every finding is listed, collapsed). The access matrix marks unexpected
+access (`reports/access.py`) with a colour and a word.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from authsift.model import Family, Finding, Outcome, ScanResult, TaskResult
+from authsift.reports.access import FindingLink, read_matrix
 from authsift.reports.common import (
     SEVERITIES_WORST_FIRST,
     IdentityLine,
@@ -34,8 +48,6 @@ from authsift.reports.common import (
 from authsift.reports.sarif import HELP_URI
 
 logger = logging.getLogger(__name__)
-
-MATRIX_STATES = frozenset({"allowed", "denied", "inconclusive"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +72,27 @@ class FamilyView:
 
 
 @dataclass(frozen=True, slots=True)
-class MatrixView:
-    identities: list[str]
-    rows: list[tuple[str, list[str]]]
+class FilterOption:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """Our own inline style or script, and its CSP source expression."""
+
+    text: Markup
+    csp: str
+
+
+@cache
+def asset(name: str) -> Asset:
+    text = (
+        resources.files("authsift.reports").joinpath("templates").joinpath(name).read_text("utf-8")
+    )
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Asset(Markup(text), f"'sha256-{digest}'")  # our own file: safe to insert as is
 
 
 def render(result: ScanResult, out: TextIO) -> None:
@@ -84,6 +114,7 @@ def render_html(result: ScanResult) -> str:
 
 def _context(result: ScanResult) -> dict[str, Any]:
     counts = severity_counts(result.findings)
+    style, script = asset("report.css"), asset("report.js")
     groups = [
         FamilyView(
             family=family,
@@ -99,7 +130,21 @@ def _context(result: ScanResult) -> dict[str, Any]:
     ]
     identities: list[IdentityLine] = identity_lines(result.identities)
     skipped = [t for t in result.tasks if t.outcome is Outcome.SKIPPED]
+    links = [
+        (view.finding, FindingLink(view.anchor, view.finding.check_id, view.finding.title))
+        for group in groups
+        for view in group.findings
+    ] + [
+        (view.finding, FindingLink(view.anchor, view.finding.check_id, view.finding.title, True))
+        for view in accepted
+    ]
     return {
+        "style": style.text,
+        "script": script.text,
+        "csp": (
+            f"default-src 'none'; style-src {style.csp}; script-src {script.csp}; "
+            "img-src data:; form-action 'none'; base-uri 'none'"
+        ),
         "result": result,
         "severities": SEVERITIES_WORST_FIRST,
         "counts": counts,
@@ -115,7 +160,8 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "errors": _task_rows(result.errors),
         "not_run": _task_rows(result.not_run),
         "skipped_count": len(skipped),
-        "matrix": _matrix(result.extras.get("access_matrix")),
+        "matrix": read_matrix(result.extras.get("access_matrix"), result.identities, links),
+        "filters": _filters(result.findings),
     }
 
 
@@ -153,34 +199,28 @@ def _task_rows(tasks: list[TaskResult]) -> list[dict[str, str]]:
     ]
 
 
-def _matrix(raw: object) -> MatrixView | None:
-    """The access matrix of `extras["access_matrix"]`, or None if absent or malformed.
+def _filters(findings: list[Finding]) -> dict[str, list[FilterOption]]:
+    """The choices of the filter bar, each with its number of findings."""
+    counts = severity_counts(findings)
+    checks = Counter(f.check_id for f in findings)
+    operations = Counter(operation_label(f) for f in findings)
+    return {
+        "severity": [FilterOption(s.value, s.value, counts[s]) for s in SEVERITIES_WORST_FIRST],
+        "family": [
+            FilterOption(family.value, family_heading(family), len(items))
+            for family, items in group_by_family(findings)
+        ],
+        "check": [FilterOption(c, c, n) for c, n in sorted(checks.items())],
+        "operation": [
+            FilterOption(op, op, n)
+            for op, n in sorted(operations.items(), key=lambda item: _operation_order(item[0]))
+        ],
+    }
 
-    It comes from another part of the tool; a malformed one is logged and left out rather than
-    costing the user the whole report.
-    """
-    if raw is None:
-        return None
-    if not isinstance(raw, dict):
-        logger.warning("access_matrix ignored: expected an object")
-        return None
-    identities = raw.get("identities")
-    rows = raw.get("rows")
-    if not isinstance(identities, list) or not isinstance(rows, list):
-        logger.warning("access_matrix ignored: needs 'identities' and 'rows' lists")
-        return None
-    names = [str(name) for name in identities]
-    view_rows: list[tuple[str, list[str]]] = []
-    for row in rows:
-        if not isinstance(row, dict) or not isinstance(row.get("cells"), dict):
-            logger.warning("access_matrix row ignored: %r", row)
-            continue
-        cells = row["cells"]
-        states = [str(cells.get(name, "")) for name in names]
-        view_rows.append(
-            (
-                str(row.get("operation", "?")),
-                [state if state in MATRIX_STATES else "unknown" for state in states],
-            )
-        )
-    return MatrixView(identities=names, rows=view_rows)
+
+def _operation_order(label: str) -> tuple[int, str, str]:
+    """By path, then method; API-wide findings first."""
+    if " " not in label:
+        return (0, label, "")
+    method, path = label.split(" ", 1)
+    return (1, path, method)

@@ -14,6 +14,7 @@ by `expected_access`: patterns as in `operations.exclude`, values are roles or i
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from authsift.analysis import Baseline, Verdict
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, Operation
-from authsift.spec.classify import operation_matches
+from authsift.spec.classify import looks_privileged, operation_matches
 
 ANONYMOUS = "anonymous"
 MATRIX_KEY = "authz.access_matrix"
@@ -29,6 +30,25 @@ REPORT_SECTION = "access_matrix"
 # Policy values that stand for groups of callers rather than one role or identity name.
 _EVERYONE = frozenset({"*", "any", "anyone", "everyone", "public"})
 _AUTHENTICATED = frozenset({"authenticated", "any-authenticated", "signed-in", "users"})
+# Spec security scopes that name a privileged function (`admin`, `users:admin`, `manage:all`).
+_PRIVILEGED_SCOPE = re.compile(
+    r"(^|[:._/-])(admin|internal|manage|management|staff|root)($|[:._/-])"
+)
+
+
+def privileged_hint(operation: Operation) -> str | None:
+    """Why the spec marks `operation` as a privileged function, or None.
+
+    Only a hint: CHECKS.md #23 says heuristic candidates "need an admin baseline".
+    """
+    if looks_privileged(operation):
+        return "admin/internal tag or path"
+    for alternative in operation.security or ():
+        for scopes in alternative.values():
+            for scope in scopes:
+                if _PRIVILEGED_SCOPE.search(scope.lower()):
+                    return f"privileged scope {scope!r} in the spec"
+    return None
 
 
 class Access(enum.StrEnum):
@@ -54,6 +74,10 @@ class AccessMatrix:
     columns: tuple[str, ...]
     order: tuple[str, ...]  # operation keys in spec order, for a stable report
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    # what a reader needs to tell expected access from unexpected (the HTML report colours it):
+    # callers whose role is privileged, and operations the spec marks as privileged functions
+    privileged_callers: frozenset[str] = frozenset()
+    privileged_operations: frozenset[str] = frozenset()
 
     def record(self, operation_key: str, caller: str, cell: Cell) -> None:
         self.rows.setdefault(operation_key, {})[caller] = cell
@@ -62,7 +86,9 @@ class AccessMatrix:
         return self.rows.get(operation_key, {})
 
     def as_report(self) -> dict[str, Any]:
-        """`{"identities": [...], "rows": [{"operation", "cells"}]}`: the report's contract."""
+        """`{"identities": [...], "rows": [{"operation", "cells"}], "privileged_identities": [...],
+        "privileged_operations": [...]}`: the report's contract (the last two in column and row
+        order)."""
         rank = {key: index for index, key in enumerate(self.order)}
         keys = sorted(self.rows, key=lambda key: (rank.get(key, len(rank)), key))
         return {
@@ -78,6 +104,8 @@ class AccessMatrix:
                 }
                 for key in keys
             ],
+            "privileged_identities": [c for c in self.columns if c in self.privileged_callers],
+            "privileged_operations": [k for k in keys if k in self.privileged_operations],
         }
 
 
@@ -87,7 +115,10 @@ def matrix_of(ctx: Context) -> AccessMatrix:
     if isinstance(existing, AccessMatrix):
         return existing
     matrix = AccessMatrix(
-        columns=(*ctx.identities, ANONYMOUS), order=tuple(op.key for op in ctx.operations)
+        columns=(*ctx.identities, ANONYMOUS),
+        order=tuple(op.key for op in ctx.operations),
+        privileged_callers=frozenset(name for name in ctx.identities if ctx.is_privileged(name)),
+        privileged_operations=frozenset(op.key for op in ctx.operations if privileged_hint(op)),
     )
     ctx.shared[MATRIX_KEY] = matrix
     return matrix

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping
 
 from authsift.analysis import Judgement, Verdict
-from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe
+from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe, privileged_hint
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -18,27 +17,6 @@ from authsift.model import (
     ParamLocation,
     Severity,
 )
-from authsift.spec.classify import looks_privileged
-
-# Spec security scopes that name a privileged function (`admin`, `users:admin`, `manage:all`).
-_PRIVILEGED_SCOPE = re.compile(
-    r"(^|[:._/-])(admin|internal|manage|management|staff|root)($|[:._/-])"
-)
-
-
-def privileged_hint(operation: Operation) -> str | None:
-    """Why the spec marks `operation` as a privileged function, or None.
-
-    Only a hint: CHECKS.md #23 says heuristic candidates "need an admin baseline".
-    """
-    if looks_privileged(operation):
-        return "admin/internal tag or path"
-    for alternative in operation.security or ():
-        for scopes in alternative.values():
-            for scope in scopes:
-                if _PRIVILEGED_SCOPE.search(scope.lower()):
-                    return f"privileged scope {scope!r} in the spec"
-    return None
 
 
 class BflaPrivilegedFunction(Check):
