@@ -26,6 +26,8 @@ def test_demo_on_the_hardened_twin_reports_nothing(tmp_path: Path) -> None:
 def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "exit code 0: this is a demo. A real scan with these findings would exit 1" in said
     assert {p.name for p in tmp_path.iterdir()} >= {
         "authsift.html",
         "authsift.json",
