@@ -83,7 +83,9 @@ class BolaWrite(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"two_identities"})
     max_requests = 24
-    expected_requests = 10
+    # 24 requests over 5 tasks on the lab, both configs; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 5
     remediation = (
         "Authorize every state-changing handler by ownership (or an explicit grant) before "
         "applying the change, in the same data-access layer that scopes reads."

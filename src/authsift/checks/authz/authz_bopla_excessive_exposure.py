@@ -68,7 +68,9 @@ class BoplaExcessiveExposure(Check):
     owasp = "API3:2023"
     needs = frozenset({"credential"})
     max_requests = 24
-    expected_requests = 4
+    # Judges the cached baselines; two reads of its own only when a spec example names no
+    # real object (benchmarks/estimate_accuracy.py: 4 requests over 15 tasks, or none).
+    expected_requests = 0
     remediation = (
         "Serialize every response through an explicit per-role allow-list (response model), "
         "never the storage record, and never return credential material."

@@ -96,7 +96,9 @@ class BoplaMassAssignment(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     max_requests = 48
-    expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
+    # Most candidates are refused or skipped early; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 8
     remediation = (
         "Bind request bodies to explicit input models listing the client-writable fields; "
         "reject or ignore every other property, and never update a record with the raw body."

@@ -76,7 +76,9 @@ class InvalidCredentialAccepted(Check):
     needs = frozenset({"credential"})
     granularity = "api"
     max_requests = 16
-    expected_requests = 12
+    # 7-12 per usable probe operation, 0 without a baseline; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 6
     remediation = (
         "Fail closed: treat every parse or verification error as 401, and never fall back to a "
         "default or guest principal on a protected route."

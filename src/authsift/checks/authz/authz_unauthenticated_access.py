@@ -64,7 +64,9 @@ class UnauthenticatedAccess(Check):
     owasp = "API2:2023"
     needs = frozenset({"credential"})
     max_requests = 6
-    expected_requests = 2
+    # One anonymous replay; confirmation only on a finding; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 1
     remediation = (
         "Deny by default: make authentication a global middleware and opt routes out explicitly; "
         "declare public operations with `security: []` in the OpenAPI document."

@@ -51,7 +51,9 @@ class AlgNone(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 18
-    expected_requests = 9
+    # 16 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 5
     remediation = (
         "Verify with an explicit algorithm allowlist that never contains `none`; reject tokens "
         "without `alg`."

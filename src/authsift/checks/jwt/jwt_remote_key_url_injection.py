@@ -61,7 +61,9 @@ class RemoteKeyUrlInjection(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 16
-    expected_requests = 4
+    # 10 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 3
     remediation = (
         "Ignore jku/x5u in tokens or match them exactly against an allowlist of your issuer's "
         "key URLs; refuse loopback and private addresses."

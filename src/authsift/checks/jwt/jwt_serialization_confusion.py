@@ -59,7 +59,9 @@ class SerializationConfusion(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 22
-    expected_requests = 7
+    # 9 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 3
     remediation = (
         "Accept only the compact JWS serialization for JWTs and read claims only from what the "
         "library verified."
