@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
+import os
+import shlex
+import subprocess
+import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -14,9 +19,14 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
+from authsift import __version__
+from authsift.app.workflow import ScanJob, execute
+from authsift.checks.base import registry
 from authsift.cli import app
+from authsift.config import load_config
 from tests.apps.toy_api import ToyOptions, toy_config
 from tests.conftest import write_spec, write_yaml
 
@@ -24,7 +34,9 @@ runner = CliRunner()
 
 
 def test_version_checks_and_explain() -> None:
-    assert "authsift" in runner.invoke(app, ["version"]).output
+    for args in (["version"], ["--version"], ["-V"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and result.output == f"authsift {__version__}\n", args
     listed = runner.invoke(app, ["checks", "--json"])
     rows = json.loads(listed.output)
     assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= {
@@ -34,6 +46,50 @@ def test_version_checks_and_explain() -> None:
     assert explained.exit_code == 0 and "Remediation" in explained.output
     unknown = runner.invoke(app, ["explain", "authz-unauthenticated-acess"])
     assert unknown.exit_code == 2 and "did you mean authz-unauthenticated-access" in unknown.output
+    typo = runner.invoke(app, ["explain", "jwt-alg-non"])
+    assert typo.exit_code == 2 and "did you mean jwt-alg-none?" in typo.output
+    assert len(typo.output.strip().splitlines()) == 1 and "Traceback" not in typo.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["scan"], ["demo"], ["lab"], ["checks"], ["explain"], ["init"], ["jwt"], ["jwt", "forge"]],
+)
+def test_dash_h_is_help_everywhere(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "-h"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: authsift" in result.output and "--help" in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["scan"]])
+def test_help_shows_examples_and_exit_codes(command: list[str]) -> None:
+    text = runner.invoke(app, [*command, "--help"]).output
+    assert "Examples" in text and "authsift scan -c authsift.yaml --dry-run" in text
+    assert "Exit codes" in text
+    for code in ("0  the scan ran", "1  at least one finding", "2  setup error"):
+        assert code in text
+
+
+def test_demo_help_explains_its_exit_code() -> None:
+    text = " ".join(runner.invoke(app, ["demo", "--help"]).output.split())
+    assert "A real scan with these findings would exit 1 (fail_on: high)" in text
+
+
+def test_checks_reads_at_80_columns() -> None:
+    """Ids are what users copy: whole at 80 columns, in a real terminal-less process."""
+    env = {**os.environ, "COLUMNS": "80"}
+    table = subprocess.run(
+        [sys.executable, "-m", "authsift", "checks"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = table.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    firsts = {line.split()[0] for line in lines if line.strip()}
+    assert set(registry()) <= firsts
+    assert "--json" in runner.invoke(app, ["checks", "--help"]).output
 
 
 def test_config_schema_is_json_schema() -> None:
@@ -203,6 +259,29 @@ def test_proxy_carries_the_scan_traffic(tmp_path: Path, toy_server: Any) -> None
     assert f"POST {url}/auth/login" in seen
     assert len(seen) == sum(state.hits.values())  # every request went through the proxy
     assert yaml.safe_load(path.read_text())["target"] == url
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_curl_lines_print_whole_at_80_columns(tmp_path: Path, toy_server: Any) -> None:
+    """Issue 14 §6: the reproduce line is outside the panel and never wrapped, so a terminal
+    copy (or a log file) gives one valid command line; finding titles are never cut."""
+    url, _ = toy_server(ToyOptions(fail_open=True))
+    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
+    config["checks"] = {"include": ["authz-invalid-credential-accepted"]}
+    path = write_yaml(tmp_path / "a.yaml", config)
+    screen = io.StringIO()
+    console = Console(file=screen, width=80, color_system=None)
+    job = ScanJob(
+        config=load_config(path), config_dir=tmp_path, output=tmp_path / "r", progress=False
+    )
+    outcome = execute(job, console, console)
+    assert outcome.result is not None and outcome.result.findings, screen.getvalue()
+    lines = screen.getvalue().splitlines()
+    for finding in outcome.result.findings:
+        assert len(finding.reproduce) > 80  # long enough to have been wrapped before
+        assert finding.reproduce in lines  # one whole line, no border, no indent
+        assert shlex.split(finding.reproduce)[0] == "curl"
+        assert finding.title in " ".join(" ".join(lines).replace("│", " ").split())
 
 
 # CHECKS.md ids of the six families the lab covers (apikey, jwt, authz, token, rl, transport)

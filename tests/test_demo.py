@@ -26,6 +26,8 @@ def test_demo_on_the_hardened_twin_reports_nothing(tmp_path: Path) -> None:
 def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "exit code 0: this is a demo. A real scan with these findings would exit 1" in said
     assert {p.name for p in tmp_path.iterdir()} >= {
         "authsift.html",
         "authsift.json",
@@ -70,4 +72,41 @@ def test_dry_run_estimate_matches_the_lab_scan_within_20_percent(
     )
     assert outcome.result is not None
     sent = outcome.result.stats.requests
+    assert abs(sent - estimate) <= 0.2 * sent, f"estimated {estimate}, sent {sent}"
+
+
+def test_dry_run_estimate_matches_the_quickstart_scan_within_20_percent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 §8: the config a newcomer scans with — `authsift init` on the lab's spec, the
+    passwords `authsift lab` prints — gets an estimate within 20 % too. Three login identities
+    and no seeded resources: fewer baselines than the bundled config to hide a check's error."""
+    from authsift.app.dryrun import load_spec_for_plan
+    from authsift.app.quickstart import lab_guide
+    from authsift.config import load_config
+    from authsift.engine.scan import build_plan, select_checks
+    from authsift.lab.flaws import LabSettings
+    from authsift.lab.server import run_in_thread
+
+    settings = LabSettings.vulnerable()
+    with run_in_thread(settings) as url:
+        guide = [line.strip() for line in lab_guide(settings, url)]
+        init = next(line for line in guide if line.startswith("authsift init "))
+        exports = next(line for line in guide if line.startswith("export "))
+        for assignment in exports.split()[1:]:
+            name, _, value = assignment.partition("=")
+            monkeypatch.setenv(name, value)
+        config_path = tmp_path / "authsift.yaml"
+        made = runner.invoke(app, [*init.split()[1:], "-o", str(config_path)])
+        assert made.exit_code == 0, made.output
+        config = load_config(config_path)
+        assert config.target == url
+        estimate = build_plan(
+            config, load_spec_for_plan(config, tmp_path), select_checks(config)
+        ).estimated_requests
+        report = tmp_path / "r.json"
+        args = ["scan", "-c", str(config_path), "--rate", "1000", "-f", "json", "-o", str(report)]
+        scanned = runner.invoke(app, [*args, "-q"])
+    assert scanned.exit_code == 1, scanned.output  # the lab is vulnerable: findings, exit 1
+    sent = json.loads(report.read_text())["stats"]["requests"]
     assert abs(sent - estimate) <= 0.2 * sent, f"estimated {estimate}, sent {sent}"

@@ -83,14 +83,14 @@ def load_starter(text: str, tmp_path: Path) -> Config:
 
 def test_starter_from_a_login_spec_round_trips(tmp_path: Path) -> None:
     text = starter_config(spec_with(SHOP_OPERATIONS, BEARER), TARGET)
-    assert variables(text) == ["ADMIN_PASSWORD", "ALICE_PASSWORD", "BOB_PASSWORD"]
-    assert "export ADMIN_PASSWORD=... ALICE_PASSWORD=... BOB_PASSWORD=..." in text
+    assert variables(text) == ["ALICE_PASSWORD", "BOB_PASSWORD", "CAROL_PASSWORD"]
+    assert "export ALICE_PASSWORD=... BOB_PASSWORD=... CAROL_PASSWORD=..." in text
     config = load_starter(text, tmp_path)
     assert config.target == TARGET and config.spec == "openapi.yaml"
     assert [(i.name, i.role) for i in config.identities] == [
         ("alice", "user"),
         ("bob", "user"),
-        ("admin", "admin"),
+        ("carol", "admin"),
     ]
     alice = config.identities[0].auth
     assert isinstance(alice, LoginAuth)
@@ -147,20 +147,20 @@ def test_starter_has_every_section_of_the_contract() -> None:
         (
             {"key": SecurityScheme("key", "apiKey", location="header", param_name="X-Shop-Key")},
             ApiKeyAuth,
-            ["ADMIN_KEY", "ALICE_KEY", "BOB_KEY"],
+            ["ALICE_KEY", "BOB_KEY", "CAROL_KEY"],
         ),
         (
             {"key": SecurityScheme("key", "apiKey", location="query", param_name="api_key")},
             ApiKeyAuth,
-            ["ADMIN_KEY", "ALICE_KEY", "BOB_KEY"],
+            ["ALICE_KEY", "BOB_KEY", "CAROL_KEY"],
         ),
-        (BEARER, BearerAuth, ["ADMIN_TOKEN", "ALICE_TOKEN", "BOB_TOKEN"]),
+        (BEARER, BearerAuth, ["ALICE_TOKEN", "BOB_TOKEN", "CAROL_TOKEN"]),
         (
             {"basic": SecurityScheme("basic", "http", scheme="basic")},
             BasicAuth,
-            ["ADMIN_PASSWORD", "ALICE_PASSWORD", "BOB_PASSWORD"],
+            ["ALICE_PASSWORD", "BOB_PASSWORD", "CAROL_PASSWORD"],
         ),
-        ({}, BearerAuth, ["ADMIN_TOKEN", "ALICE_TOKEN", "BOB_TOKEN"]),
+        ({}, BearerAuth, ["ALICE_TOKEN", "BOB_TOKEN", "CAROL_TOKEN"]),
     ],
 )
 def test_starter_without_login_uses_the_declared_scheme(
@@ -207,8 +207,8 @@ def test_starter_oauth_style_form_login(tmp_path: Path) -> None:
     assert isinstance(auth, LoginAuth)
     assert auth.request.form == {
         "grant_type": "password",
-        "username": "admin",
-        "password": "value-of-admin_password",
+        "username": "carol",
+        "password": "value-of-carol_password",
     }
     assert auth.token.path == "$.access_token" and auth.refresh_token is None
 

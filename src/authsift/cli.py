@@ -12,13 +12,17 @@ import typer
 from rich.console import Console
 
 from authsift import __version__
+from authsift.app.helptext import CHECKS_EPILOG, DEMO_EPILOG, MAIN_EPILOG, SCAN_EPILOG
 
 app = typer.Typer(
     name="authsift",
     help="Find the auth mistakes that lead to API breaches, and prove each finding.",
+    epilog=MAIN_EPILOG,
+    rich_markup_mode="rich",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
 from authsift.jose.commands import app as jwt_app  # noqa: E402  (the offline JWT toolkit)
 
@@ -37,7 +41,29 @@ def _die(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"authsift {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Find the auth mistakes that lead to API breaches, and prove each finding."""
+
+
+@app.command(epilog=SCAN_EPILOG)
 def scan(
     target: Annotated[
         str | None, typer.Argument(help="Target URL (quick form, without a config file).")
@@ -152,16 +178,21 @@ def scan(
     raise typer.Exit(execute(job, out, err).exit_code)
 
 
-@app.command()
+@app.command(epilog=DEMO_EPILOG)
 def demo(
     hardened: Annotated[
         bool, typer.Option("--hardened", help="Scan the hardened twin: expect nothing.")
     ] = False,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where the reports go.")] = Path(
-        "authsift-demo"
-    ),
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Where the reports go (a previous demo's: OUTPUT/previous/)."
+        ),
+    ] = Path("authsift-demo"),
 ) -> None:
-    """Start the built-in lab, scan it with the bundled config, write reports, stop the lab."""
+    """Start the built-in lab, scan it with the bundled config, write reports, stop the lab.
+
+    Exits 0 although the lab has findings: it is a demo (a real scan would exit 1)."""
     from authsift.app.demo import run_demo
 
     raise typer.Exit(run_demo(hardened=hardened, output=output, out=out, err=err))
@@ -181,7 +212,9 @@ def lab(
         bool, typer.Option("--list-flaws", help="Print every flaw id and exit.")
     ] = False,
 ) -> None:
-    """Run the vulnerable-by-design lab API (and its hardened twin) on 127.0.0.1."""
+    """Run the vulnerable-by-design lab API (and its hardened twin) on 127.0.0.1.
+
+    Prints its lab-only accounts and a quickstart that scans it."""
     from authsift.lab.flaws import FLAWS, LabSettings, UnknownFlawError
 
     if list_flaws:
@@ -200,45 +233,38 @@ def lab(
             settings = LabSettings.vulnerable()
     except UnknownFlawError as exc:
         raise _die(f"{exc} (see authsift lab --list-flaws)") from None
-    from authsift.lab.server import serve
+    from authsift.app.quickstart import lab_guide
+    from authsift.lab.server import LabStartupError, serve
 
-    serve(settings, port)
+    def on_listening(base_url: str) -> None:
+        for line in lab_guide(settings, base_url):
+            out.print(line, soft_wrap=True, highlight=False)
+
+    try:
+        serve(settings, port, on_listening)
+    except LabStartupError as exc:
+        raise _die(str(exc)) from None
 
 
-@app.command("checks")
+@app.command("checks", epilog=CHECKS_EPILOG)
 def list_checks(
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON on stdout, one object per check: id, family, severity, safety, needs, "
+            "title.",
+        ),
+    ] = False,
 ) -> None:
-    """List every check: id, family, severity, safety, needs."""
-    from rich.table import Table
+    """List every check: id, severity and title (safety, family and needs on wide terminals)."""
+    from authsift.app.catalog import check_rows, checks_table
 
-    from authsift.checks.base import registry
-
-    rows: list[dict[str, Any]] = [
-        {
-            "id": cid,
-            "family": cls.family.value,
-            "severity": cls.severity.value,
-            "safety": cls.safety.value,
-            "needs": sorted(cls.needs),
-            "title": cls.title,
-        }
-        for cid, cls in registry().items()
-    ]
+    rows = check_rows()
     if as_json:
-        out.print_json(json.dumps(rows))
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    table = Table("id", "family", "severity", "safety", "needs", "title")
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["family"],
-            row["severity"],
-            row["safety"],
-            ", ".join(row["needs"]),
-            row["title"],
-        )
-    out.print(table)
+    out.print(checks_table(rows, out.width))
 
 
 @app.command()
@@ -254,36 +280,46 @@ def explain(
     if check_id not in checks:
         import difflib
 
-        close = difflib.get_close_matches(check_id, list(checks), n=1)
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise _die(f"unknown check {check_id!r}{hint}")
+        close = difflib.get_close_matches(check_id, list(checks), n=3, cutoff=0.7)
+        hint = f"did you mean {' or '.join(close)}?" if close else "see `authsift checks`"
+        raise _die(f"unknown check {check_id!r} ({hint})")
     cls = checks[check_id]
     out.print(Markdown(f"# {cls.id}: {cls.title}\n\n" + cls.doc()))
 
 
 @app.command()
 def init(
-    spec: Annotated[Path, typer.Option(help="OpenAPI file to read endpoints and schemes from.")],
-    target: Annotated[str, typer.Option(help="Target base URL.")] = "http://127.0.0.1:8000",
+    spec: Annotated[
+        str,
+        typer.Option(help="OpenAPI file or URL to read endpoints and schemes from."),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(
+            help="Target base URL. Default: from a spec URL (its origin and server path), "
+            "else http://127.0.0.1:8000."
+        ),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("authsift.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter config guessed from the spec."""
-    from authsift.config.starter import starter_config
-    from authsift.spec import SpecError, load_spec_file
+    from authsift.app.quickstart import InitError, write_starter
 
-    if output.exists() and not force:
-        raise _die(f"{output} exists (use --force to overwrite)")
-    if not spec.is_file():
-        raise _die(f"spec file not found: {spec}")
     try:
-        api = load_spec_file(spec)
-    except SpecError as exc:
-        raise _die(f"spec: {exc}") from None
-    output.write_text(starter_config(api, target), encoding="utf-8")
+        starter = write_starter(spec, target, output, force=force)
+    except InitError as exc:
+        raise _die(str(exc)) from None
     out.print(
-        f"wrote {output}: fill in the identities, then run `authsift scan -c {output} --dry-run`"
+        f"wrote {starter.path} for the API at {starter.target} ({starter.target_source})",
+        soft_wrap=True,
+        highlight=False,
     )
+    steps = ["check the identities' usernames"]
+    if starter.variables:
+        steps.append(f"export {' '.join(v + '=…' for v in starter.variables)}")
+    steps.append(f"run: authsift scan -c {starter.path} --dry-run")
+    out.print("next: " + "; ".join(steps), soft_wrap=True, highlight=False)
 
 
 @app.command("config-schema")

@@ -1,8 +1,13 @@
 """`authsift demo`: a real scan of the built-in lab, the first thing a new user runs.
 
 The lab starts on a free loopback port, the bundled `lab/authsift.yaml` is pointed at it, the
-scan runs exactly as a user's would, and the reports land in `authsift-demo/`. `--hardened` scans
-the twin that does everything right, which must come back clean.
+scan runs exactly as a user's would, and the reports land in `authsift-demo/` (a previous demo's
+reports move to `authsift-demo/previous/`, as a scan's do). `--hardened` scans the twin that does
+everything right, which must come back clean.
+
+Exit code: the demo exits 0 although the lab has findings — finding them is the demo's success —
+and says so, with the code a real scan with those findings would return. The hardened twin
+exits 1 when it has findings: those are false positives.
 """
 
 from __future__ import annotations
@@ -99,5 +104,11 @@ def run_demo(*, hardened: bool, output: Path, out: Console, err: Console) -> int
         )
         out.print(f"hardened twin: {verdict}")
         return EXIT_CLEAN if findings == 0 else EXIT_FINDINGS
-    out.print(f"demo reports in {output}/ — open {output}/authsift.html")
+    out.print(f"demo reports in {output}/ — open {output}/authsift.html", soft_wrap=True)
+    if outcome.exit_code == EXIT_FINDINGS:
+        out.print(
+            f"exit code 0: this is a demo. A real scan with these findings would exit 1 "
+            f"(fail_on: {outcome.fail_on}).",
+            soft_wrap=True,
+        )
     return EXIT_CLEAN

@@ -2,11 +2,17 @@
 
 The CLI parses flags into a `ScanJob` and calls `execute`; the demo does the same with the lab's
 bundled config. Exit codes: 0 clean · 1 findings at or above fail_on · 2 setup/auth/spec error.
+
+Where things go: several formats go to a report directory (`--output DIR` or `report.dir`), whose
+previous reports are first moved to `DIR/previous/` (`keep_previous` says why); one format with
+`--output FILE` goes to that file. The finding journal lives beside the reports while the scan
+runs and is removed once they are written; no directory is left behind that holds nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -21,7 +27,7 @@ from authsift.config import Config
 from authsift.engine.events import Event, FindingMade, ScanStarted, TaskFinished
 from authsift.engine.scan import ScanOptions, SetupError, run_scan
 from authsift.model import ScanResult, Severity
-from authsift.reports import write_reports
+from authsift.reports import FILE_NAMES, write_reports
 from authsift.reports.console import render_console
 from authsift.reports.json_report import finding_dict
 from authsift.reports.triage import (
@@ -38,6 +44,7 @@ log = logging.getLogger(__name__)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_SETUP = 0, 1, 2
 JOURNAL_NAME = "authsift-findings.partial.jsonl"
+PREVIOUS_DIR = "previous"
 
 
 @dataclass(slots=True)
@@ -59,6 +66,8 @@ class JobOutcome:
     result: ScanResult | None = None
     written: list[Path] = field(default_factory=list)
     error: str = ""
+    fail_on: str = ""  # the threshold the exit code was decided with
+    previous: Path | None = None  # where the previous run's reports were moved, if any
 
 
 def execute(job: ScanJob, out: Console, err: Console) -> JobOutcome:
@@ -72,7 +81,8 @@ def execute(job: ScanJob, out: Console, err: Console) -> JobOutcome:
         baseline = load_baseline_fingerprints(job.baseline) if job.baseline else None
     except TriageError as exc:
         return _fail(err, str(exc))
-    journal = (report_dir or Path(config.report.dir)) / JOURNAL_NAME
+    journal = _journal_path(report_dir, report_file, config)
+    journal_dir_existed = journal.parent.is_dir()
     progress = _progress(err, enabled=job.progress and not job.quiet)
     listener = _Listener(progress, journal)
     options = ScanOptions(config=config, config_dir=job.config_dir, har=job.har, listener=listener)
@@ -96,17 +106,28 @@ def execute(job: ScanJob, out: Console, err: Console) -> JobOutcome:
     if baseline is not None:
         result.baseline_source = str(job.baseline)
         result.findings = only_new(result.findings, baseline)
-    written = (
-        write_reports(result, formats, out_dir=report_dir, out_file=report_file) if formats else []
-    )
-    journal.unlink(missing_ok=True)
+    previous: Path | None = None
+    try:
+        if formats and report_dir is not None:
+            previous = keep_previous(report_dir)
+        written = (
+            write_reports(result, formats, out_dir=report_dir, out_file=report_file)
+            if formats
+            else []
+        )
+    except OSError as exc:  # the journal stays: the findings are not lost
+        return _fail(err, f"cannot write the reports: {exc}; findings so far are in {journal}")
+    _remove_journal(journal, remove_dir=not journal_dir_existed)
     if not job.quiet:
         render_console(result, out, verbose=job.verbose)
+        if previous is not None:
+            out.print(f"previous reports moved to {previous}/", soft_wrap=True)
         for path in written:
-            out.print(f"report: {path}")
+            out.print(f"report: {path}", soft_wrap=True)
     threshold = config.fail_on_severity
     failing = threshold is not None and any(f.severity >= threshold for f in result.findings)
-    return JobOutcome(EXIT_FINDINGS if failing else EXIT_CLEAN, result, written)
+    code = EXIT_FINDINGS if failing else EXIT_CLEAN
+    return JobOutcome(code, result, written, fail_on=str(config.fail_on), previous=previous)
 
 
 def _destinations(job: ScanJob, formats: list[str]) -> tuple[Path | None, Path | None]:
@@ -114,6 +135,49 @@ def _destinations(job: ScanJob, formats: list[str]) -> tuple[Path | None, Path |
     if job.output is not None and len(formats) == 1 and job.output.suffix:
         return None, job.output
     return (job.output or Path(job.config.report.dir)), None
+
+
+def keep_previous(report_dir: Path) -> Path | None:
+    """Move the reports a previous run left in `report_dir` to `report_dir/previous/`.
+
+    A second scan must not silently overwrite the first one's reports, and the choice among the
+    ways to prevent it follows from how reports are used:
+    - the newest reports stay at their fixed paths (`authsift-report/authsift.sarif`): CI uploads,
+      editors and scripts read them there, so a timestamped directory per run would break them;
+    - the previous run stays at hand, at a fixed path too, for the question a user asks after a
+      fix: what changed? (`--baseline authsift-report/previous/authsift.json`);
+    - refusing to run without an `--overwrite` flag would fail every re-run in CI.
+    One generation is kept, so the directory does not grow without bound (history is the job of
+    CI artifacts, or of `--output DIR` per run). Only the files authsift writes are moved, all of
+    them, so no stale report of an earlier format sits beside the new ones; anything else in the
+    directory is left alone. Returns the `previous/` directory when something was moved.
+    """
+    existing = [report_dir / name for name in FILE_NAMES.values() if (report_dir / name).is_file()]
+    if not existing:
+        return None
+    previous = report_dir / PREVIOUS_DIR
+    previous.mkdir(exist_ok=True)
+    for name in FILE_NAMES.values():  # an older generation's files go: one generation is kept
+        (previous / name).unlink(missing_ok=True)
+    for path in existing:
+        path.replace(previous / path.name)
+    return previous
+
+
+def _journal_path(report_dir: Path | None, report_file: Path | None, config: Config) -> Path:
+    """Beside the reports: in the report directory, or next to the one report file."""
+    if report_file is not None:
+        return report_file.with_name(report_file.name + ".partial.jsonl")
+    return (report_dir or Path(config.report.dir)) / JOURNAL_NAME
+
+
+def _remove_journal(journal: Path, *, remove_dir: bool) -> None:
+    """The reports are written: the journal goes, and so does its directory when the scan made
+    it for the journal alone (a console-only scan leaves no empty `authsift-report/`)."""
+    journal.unlink(missing_ok=True)
+    if remove_dir:
+        with contextlib.suppress(OSError):  # not empty: it holds reports, keep it
+            journal.parent.rmdir()
 
 
 def _default_suppressions(config_dir: Path) -> list[Suppression]:

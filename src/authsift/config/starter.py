@@ -28,7 +28,7 @@ _TOKEN_FIELDS = ("access_token", "accessToken", "token", "jwt", "id_token", "idT
 _REFRESH_FIELDS = ("refresh_token", "refreshToken")
 
 # (identity name, role): two users make BOLA testable, an admin makes BFLA testable.
-STARTER_IDENTITIES = (("alice", "user"), ("bob", "user"), ("admin", "admin"))
+STARTER_IDENTITIES = (("alice", "user"), ("bob", "user"), ("carol", "admin"))
 
 
 @dataclass(frozen=True, slots=True)

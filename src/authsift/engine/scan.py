@@ -74,6 +74,7 @@ def capabilities(config: Config) -> Capabilities:
 def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Plan:
     infos = identity_infos(config)
     has_probe = bool(representative_operations(list(spec.operations), limit=1))
+    fetched = spec.source.startswith(("http://", "https://"))  # the scan GETs a URL spec again
     return make_plan(
         checks,
         list(spec.operations),
@@ -82,7 +83,8 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         intrusive=config.checks.intrusive,
         include_ops=config.operations.include,
         exclude_ops=config.operations.exclude,
-        preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe),
+        preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
+        + int(fetched),
     )
 
 

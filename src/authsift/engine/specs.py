@@ -3,11 +3,13 @@ or — when the config names none — the usual places under the target."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from authsift.config import Config
 from authsift.engine.auth import AuthManager
-from authsift.engine.session import HttpSession
+from authsift.engine.scope import Scope
+from authsift.engine.session import HttpSession, SessionSettings
 from authsift.model import ApiSpec, HttpRequest
 from authsift.spec import SPEC_DISCOVERY_PATHS, SpecError, load_spec_bytes, load_spec_file
 
@@ -34,6 +36,22 @@ async def obtain_spec(
         if spec is not None:
             return spec
     raise SpecUnavailable("no OpenAPI spec found: " + "; ".join(tried))
+
+
+def fetch_spec(url: str, *, timeout: float = 10.0) -> ApiSpec:
+    """One anonymous GET of a spec URL, outside any scan (`authsift init --spec URL`): the
+    URL's origin is the only one in scope, and nothing else is sent."""
+
+    async def fetch() -> ApiSpec:
+        settings = SessionSettings(rate=0, concurrency=1, max_requests=10, timeout=timeout)
+        tried: list[str] = []
+        async with HttpSession(Scope(url), settings) as session:
+            spec = await _fetch(session, url, [], tried)
+        if spec is None:
+            raise SpecUnavailable("cannot load the spec: " + "; ".join(tried))
+        return spec
+
+    return asyncio.run(fetch())
 
 
 def load_local_spec(path: Path) -> ApiSpec:
@@ -70,5 +88,5 @@ async def _fetch(
         except SpecError as exc:
             tried.append(f"{url}: {exc}")
             return None
-    tried.append(f"{url}: refused even with credentials")
+    tried.append(f"{url}: refused" + (" even with credentials" if identities else ""))
     return None

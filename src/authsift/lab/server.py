@@ -31,10 +31,20 @@ class LabStartupError(RuntimeError):
 
 
 def _bind_loopback(port: int) -> socket.socket:
-    """Bind before uvicorn starts so that port 0 resolves to a known free port without a race."""
+    """Bind before uvicorn starts so that port 0 resolves to a known free port without a race.
+
+    A port that is taken (or out of range) is a `LabStartupError` that says so in one line."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((LOOPBACK, port))
+    try:
+        sock.bind((LOOPBACK, port))
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise LabStartupError(
+            f"cannot listen on {LOOPBACK}:{port}: {reason} (choose another with --port, "
+            "or --port 0 for any free port)"
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -88,13 +98,21 @@ def run_in_thread(
         sock.close()
 
 
-def serve(settings: LabSettings, port: int) -> None:
-    """Run the lab in the foreground until interrupted (Ctrl-C)."""
+def serve(
+    settings: LabSettings, port: int, on_listening: Callable[[str], None] | None = None
+) -> None:
+    """Run the lab in the foreground until interrupted (Ctrl-C).
+
+    `on_listening` gets the base URL once the port is bound (the CLI prints how to log in)."""
     sock = _bind_loopback(port)
     bound_port = sock.getsockname()[1]
     server = _uvicorn_server(settings, None)
-    mode = "hardened" if settings.hardened else f"{len(settings.flaws)} flaw(s) on"
-    logger.warning("authsift lab listening on http://%s:%d (%s)", LOOPBACK, bound_port, mode)
+    base_url = f"http://{LOOPBACK}:{bound_port}"
+    if on_listening is not None:
+        on_listening(base_url)
+    else:
+        mode = "hardened" if settings.hardened else f"{len(settings.flaws)} flaw(s) on"
+        logger.warning("authsift lab listening on %s (%s)", base_url, mode)
     for flaw_id in sorted(settings.flaws):
         logger.info("flaw on: %s", flaw_id)
     try:

@@ -64,12 +64,14 @@ def render_console(result: ScanResult, console: Console, *, verbose: bool = Fals
     console.print(_summary_table(result))
     for finding in sort_findings(result.findings):
         console.print(_finding_panel(finding, verbose=verbose))
+        _print_reproduce(console, finding)
     if verbose:
         for suppressed in result.suppressed:
             reason = f"accepted: {suppressed.reason}"
             if suppressed.expires:
                 reason += f" (until {suppressed.expires})"
             console.print(_finding_panel(suppressed.finding, verbose=False, accepted=reason))
+            _print_reproduce(console, suppressed.finding)
     console.print(_footer(result))
 
 
@@ -148,10 +150,10 @@ def _summary_table(result: ScanResult) -> Table:
 
 def _finding_panel(finding: Finding, *, verbose: bool, accepted: str | None = None) -> Panel:
     severity_style = SEVERITY_STYLES[finding.severity]
-    title = Text.assemble(
-        (f" {finding.severity.value.upper()} ", severity_style), " ", (finding.title, "bold")
-    )
-    lines: list[RenderableType] = []
+    # The border holds only the severity: a title there is cut with "…" on a narrow terminal,
+    # while the first line of the body wraps and is read whole.
+    badge = Text(f" {finding.severity.value.upper()} ", style=severity_style)
+    lines: list[RenderableType] = [Text(finding.title, style="bold")]
     meta = Text()
     meta.append(operation_label(finding), style="bold")
     meta.append(f"  ·  {actor_label(finding)}")
@@ -170,19 +172,27 @@ def _finding_panel(finding: Finding, *, verbose: bool, accepted: str | None = No
     similarity = similarity_text(finding)
     if similarity is not None:
         lines.append(Text(f"  similarity {similarity}"))
-    if finding.reproduce:
-        lines.append(Text("Reproduce:", style="bold"))
-        lines.append(Text(finding.reproduce, style="green"))
     if verbose and finding.remediation:
         lines.append(Text.assemble(("Fix: ", "bold"), finding.remediation))
     subtitle = Text(finding.fingerprint, style="dim")
     return Panel(
         Group(*lines),
-        title=title,
+        title=badge,
         title_align="left",
         subtitle=subtitle,
         subtitle_align="right",
         border_style="dim" if accepted else BORDER_STYLES[finding.severity],
+    )
+
+
+def _print_reproduce(console: Console, finding: Finding) -> None:
+    """The curl line below the panel, never wrapped, cropped or boxed: selected in a terminal
+    (which soft-wraps it on screen) or read from a file, it pastes as one valid command line."""
+    if not finding.reproduce:
+        return
+    console.print(Text("Reproduce:", style="bold"))
+    console.print(
+        Text(finding.reproduce, style="green"), soft_wrap=True, overflow="ignore", crop=False
     )
 
 

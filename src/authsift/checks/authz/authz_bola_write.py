@@ -83,7 +83,9 @@ class BolaWrite(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"two_identities"})
     max_requests = 24
-    expected_requests = 10
+    # 24 requests over 5 tasks on the lab, both configs; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 5
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method not in _WRITES or last_param(operation.path) is None:

@@ -68,7 +68,9 @@ class BoplaExcessiveExposure(Check):
     owasp = "API3:2023"
     needs = frozenset({"credential"})
     max_requests = 24
-    expected_requests = 4
+    # Judges the cached baselines; two reads of its own only when a spec example names no
+    # real object (benchmarks/estimate_accuracy.py: 4 requests over 15 tasks, or none).
+    expected_requests = 0
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method != "GET":

@@ -97,7 +97,9 @@ class BoplaMassAssignment(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     max_requests = 48
-    expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
+    # Most candidates are refused or skipped early; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 8
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body

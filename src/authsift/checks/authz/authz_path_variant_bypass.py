@@ -113,7 +113,9 @@ class PathVariantBypass(Check):
     owasp = "API5:2023"
     needs = frozenset({"two_identities"})
     max_requests = 32
-    expected_requests = 6
+    # ~17 on admin and representative operations, 0 where nobody is refused: 3.4 to 5.6 per
+    # task on the lab with and without seeded resources (measured: benchmarks/estimate_accuracy.py)
+    expected_requests = 4
     baselines = "all"
 
     def applies_to(self, operation: Operation) -> str | None:

@@ -67,7 +67,9 @@ class AlgConfusionHmac(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 112
-    expected_requests = 21
+    # The first probe operation tries the key encodings (~40 requests), the next reuse the one
+    # that worked (~5), one no identity can use costs 0 (measured: benchmarks/estimate_accuracy.py)
+    expected_requests = 15
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx, _is_asymmetric, "an RS/PS/ES/EdDSA token")

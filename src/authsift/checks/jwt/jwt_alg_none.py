@@ -51,7 +51,9 @@ class AlgNone(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 18
-    expected_requests = 9
+    # 16 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 5
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

@@ -50,7 +50,9 @@ class HeaderKeyInjection(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 80
-    expected_requests = 5
+    # ~17 on the first probe operation, ~5 on the next; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 7
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

@@ -61,7 +61,9 @@ class KidInjection(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 80
-    expected_requests = 6
+    # ~17 on the first probe operation, ~5 on the next; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 7
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)

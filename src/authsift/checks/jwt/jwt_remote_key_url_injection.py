@@ -60,7 +60,9 @@ class RemoteKeyUrlInjection(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 16
-    expected_requests = 4
+    # 10 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         external, loopback = oob_listen_settings(ctx)

@@ -59,7 +59,9 @@ class SerializationConfusion(Check):
     needs = frozenset({"jwt"})
     granularity = "api"
     max_requests = 22
-    expected_requests = 7
+    # 9 over the three probe operations on the lab; measured with
+    # benchmarks/estimate_accuracy.py
+    expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_probe(ctx)
