@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from authsift.demo import scan_lab
 from rich.console import Console
 
+from authsift.app.demo import scan_lab
 from authsift.lab.flaws import LabSettings
 from authsift.model import Finding
 from authsift.reports.common import operation_label
