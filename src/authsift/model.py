@@ -152,6 +152,9 @@ class Operation:
     security: tuple[dict[str, tuple[str, ...]], ...] | None = None
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # status → JSON schema
     deprecated: bool = False
+    # No requirement of its own (nor a root one) in a spec whose other operations declare theirs:
+    # generators such as FastAPI omit `security` exactly on the routes that take no credential.
+    public_by_omission: bool = False
 
     @property
     def key(self) -> str:
@@ -164,10 +167,18 @@ class Operation:
 
     @property
     def declared_public(self) -> bool:
-        """OpenAPI `security: []` (or an empty alternative `{}`) makes authentication optional."""
-        return self.security is not None and (
-            len(self.security) == 0 or any(len(alt) == 0 for alt in self.security)
+        """OpenAPI `security: []` (or an empty alternative `{}`) makes authentication optional;
+        so does leaving `security` out where the rest of the spec declares it."""
+        return self.public_by_omission or (
+            self.security is not None
+            and (len(self.security) == 0 or any(len(alt) == 0 for alt in self.security))
         )
+
+    @property
+    def needs_no_credential(self) -> bool:
+        """The spec says no authentication at all (`security: []`, or omitted as above), which is
+        more than "optional" (`[{bearer: []}, {}]`): then anyone may read what it returns."""
+        return self.public_by_omission or self.security == ()
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

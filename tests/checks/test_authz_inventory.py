@@ -22,7 +22,7 @@ from authsift.checks.authz._producers import (
     match_template,
     producers_of,
 )
-from authsift.checks.base import Context
+from authsift.checks.base import Context, ScanFacts
 from authsift.engine.requests import build_request
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
@@ -153,6 +153,13 @@ class _LabContext:
             "bob": {"org": ["builders"]},
             "alice-ro": {"org": ["wonderland"]},
         }
+        self.facts = ScanFacts(
+            target=url,
+            resources={
+                name: {param: tuple(str(v) for v in values) for param, values in per.items()}
+                for name, per in self.resources.items()
+            },
+        )
 
     def url(self, path: str) -> str:
         return self.target + path

@@ -189,6 +189,9 @@ class ScanFacts:
     identity_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     identity_auth: Mapping[str, str] = field(default_factory=dict)  # name → auth type
     settings: Mapping[str, Any] = field(default_factory=dict)  # other config sections checks read
+    # `resources` seeds, as text: identity → parameter name → the values it owns (authoritative
+    # ownership for the object-level checks; issue #8)
+    resources: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 class Inconclusive(Exception):

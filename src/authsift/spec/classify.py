@@ -58,13 +58,3 @@ def representative_operations(
         key=lambda op: (not _IDENTITY_PATH.search(op.path), op.path.count("/"), op.path)
     )
     return candidates[:limit]
-
-
-def documented_public(operation: Operation, operations: Sequence[Operation]) -> bool:
-    """The spec says the operation needs no authentication at all: `security: []`, or no
-    requirement of its own in a spec whose other operations declare theirs (FastAPI and most
-    generators omit `security` exactly on the routes without a dependency on a credential).
-    "Authentication optional" (`security: [{bearer: []}, {}]`) is not "no authentication"."""
-    if operation.security is not None:
-        return len(operation.security) == 0
-    return any(other.security for other in operations)

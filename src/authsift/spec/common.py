@@ -8,10 +8,11 @@ once.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from authsift.model import Parameter, ParamLocation
+from authsift.model import Operation, Parameter, ParamLocation
 from authsift.spec.errors import Location
 from authsift.spec.examples import example_value
 
@@ -190,3 +191,13 @@ def string_tuple(node: Any, at: Location, what: str) -> tuple[str, ...]:
         return ()
     items = require_list(node, at, what)
     return tuple(str(item) for item in items)
+
+
+def mark_public_by_omission(operations: Sequence[Operation]) -> tuple[Operation, ...]:
+    """Operations without any requirement in a spec whose other operations declare theirs are
+    documented as public by omission (`Operation.public_by_omission`)."""
+    if not any(op.security for op in operations):
+        return tuple(operations)
+    return tuple(
+        replace(op, public_by_omission=True) if op.security is None else op for op in operations
+    )

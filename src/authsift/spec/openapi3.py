@@ -19,6 +19,7 @@ from authsift.spec.common import (
     effective_security,
     first_example,
     is_json_media_type,
+    mark_public_by_omission,
     merge_parameters,
     optional_text,
     parameter_identity,
@@ -60,7 +61,7 @@ class OpenApi3Parser:
             openapi_version=self.version,
             source=self.root.document,
             servers=self._servers(),
-            operations=tuple(self._operations(root_security)),
+            operations=mark_public_by_omission(self._operations(root_security)),
             security_schemes=openapi3_schemes(self.document, self.resolver),
         )
 

@@ -17,6 +17,7 @@ from authsift.spec.common import (
     build_parameter,
     effective_security,
     is_json_media_type,
+    mark_public_by_omission,
     merge_parameters,
     optional_text,
     parameter_identity,
@@ -71,7 +72,7 @@ class Swagger2Parser:
             openapi_version="2.0",
             source=self.root.document,
             servers=self._servers(),
-            operations=tuple(self._operations(root_security)),
+            operations=mark_public_by_omission(self._operations(root_security)),
             security_schemes=swagger2_schemes(self.document, self.resolver),
         )
 

@@ -58,7 +58,6 @@ from authsift.spec.classify import representative_operations
 
 _SHARED_KEY = "authz.inventory"
 _LOCK_KEY = "authz.inventory.lock"
-_NOBODY = "authsift-inventory-nobody"  # an identity with no seeds: builds from spec examples
 _SAME_ACCOUNT = 0.98
 _USER_PARAMS = frozenset({"userid", "user", "uid", "accountid", "account", "memberid", "username"})
 _USER_COLLECTIONS = ("/users", "/accounts", "/members", "/profiles", "/people")
@@ -78,15 +77,19 @@ class KnownObject:
     params: Params
     source: str  # "seed" | "listing" | "identity" | "created"
     listed: Mapping[str, Any] | None = None  # the item as its collection listed it
+    key: str | None = None  # the parameter that names the object, when not the path's last
 
     @property
     def values(self) -> dict[str, str]:
         return dict(self.params)
 
     @property
+    def object_key(self) -> str | None:
+        return self.key or last_param(self.template)
+
+    @property
     def object_id(self) -> str:
-        name = last_param(self.template)
-        return self.values.get(name or "", "")
+        return self.values.get(self.object_key or "", "")
 
 
 @dataclass(slots=True)
@@ -154,12 +157,20 @@ async def inventory(ctx: Context) -> Inventory:
 def request_for(
     ctx: Context, operation: Operation, params: Mapping[str, str], as_identity: str
 ) -> HttpRequest:
-    """A valid request for `operation` addressing the object `params`, other values as
+    """A valid request for `operation` addressing the object `params` — path parameters by
+    name, anything else as a query parameter (`GET /records?patient_id=1`) — other values as
     `ctx.build` fills them for `as_identity` (query, body)."""
     built = ctx.build(operation, as_identity=as_identity)
-    query = urllib.parse.urlsplit(built.url).query
+    in_path = set(path_params(operation.path))
+    query = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl(urllib.parse.urlsplit(built.url).query)
+        if k not in params
+    ]
+    query += [(k, v) for k, v in params.items() if k not in in_path]
     merged = {**(match_template(operation.path, built.url) or {}), **params}
-    url = ctx.url(fill(operation.path, merged)) + (f"?{query}" if query else "")
+    encoded = urllib.parse.urlencode(query)
+    url = ctx.url(fill(operation.path, merged)) + (f"?{encoded}" if encoded else "")
     return HttpRequest(built.method, url, built.headers, built.body)
 
 
@@ -239,14 +250,27 @@ async def _identify(ctx: Context, result: Inventory) -> None:
     result.markers = unique_markers(per_principal)
 
 
+def seeded_params(ctx: Context, operation: Operation, identity: str) -> dict[str, str]:
+    """The path parameters of `operation` the config's seeds fill for `identity` (the first
+    value of each), by parameter name."""
+    seeds = ctx.facts.resources.get(identity, {})
+    return {name: seeds[name][0] for name in path_params(operation.path) if seeds.get(name)}
+
+
 def _seeded(ctx: Context, operation: Operation, identity: str) -> list[KnownObject]:
-    """Config seeds, as `ctx.build` applies them: values that differ from a seedless build."""
-    mine = match_template(operation.path, ctx.build(operation, as_identity=identity).url) or {}
-    nobody = match_template(operation.path, ctx.build(operation, as_identity=_NOBODY).url) or {}
+    """Config seeds: every seeded value of the operation's object parameter, under the
+    identity's seeded (else spec-example) parent values. Read from the config itself, not by
+    comparing builds: a seed may equal the spec's example."""
     name = last_param(operation.path)
-    if not name or mine.get(name) in (None, nobody.get(name)):
+    values = ctx.facts.resources.get(identity, {}).get(name or "", ())
+    if not name or not values:
         return []
-    return [KnownObject(operation.path, tuple(sorted(mine.items())), "seed")]
+    parents = match_template(operation.path, ctx.build(operation, as_identity=identity).url) or {}
+    parents.update(seeded_params(ctx, operation, identity))
+    return [
+        KnownObject(operation.path, tuple(sorted({**parents, name: value}.items())), "seed")
+        for value in values
+    ]
 
 
 async def _listed(
@@ -310,9 +334,23 @@ def assign_owners(ctx: Context, result: Inventory) -> None:
                 key=lambda o: (o.source != "seed", not (_strings(o.listed) & mine))
             )
         result.owned[principal] = owned
-        for template, objects in owned.items():
+        reach = result.reach.setdefault(principal, set())
+        for objects in owned.values():
             for obj in objects:
-                result.reach.setdefault(principal, set()).update(_refs(template, obj.params))
+                reach.update(_refs(obj.params))
+        # Items of a listing scoped to this account (another account's listing lacks them) are
+        # in its reach whoever owns them: the advisor's listing of her clients.
+        for template, objects in per_template.items():
+            for obj in objects:
+                lacking = [
+                    p
+                    for p in others
+                    if not any(
+                        o.params == obj.params for o in result.seen.get(p, {}).get(template, [])
+                    )
+                ]
+                if obj.source == "listing" and lacking and principal in regular:
+                    reach.update(_refs(obj.params))
 
 
 def _owns(
@@ -352,16 +390,11 @@ def _names_owner(item: Mapping[str, Any] | None, result: Inventory, who: list[st
 def _seed_reach(ctx: Context, result: Inventory, identity: str) -> None:
     """Every seeded value of the identity is a reference it holds (`clinic_id: 1`)."""
     principal = result.principal(identity)
-    for op in ctx.operations:
-        values = match_template(op.path, ctx.build(op, as_identity=identity).url) or {}
-        nobody = match_template(op.path, ctx.build(op, as_identity=_NOBODY).url) or {}
-        for name, value in values.items():
-            if nobody.get(name) != value:
-                result.reach.setdefault(principal, set()).add((normal(name), value))
+    for name, values in ctx.facts.resources.get(identity, {}).items():
+        result.reach.setdefault(principal, set()).update((normal(name), v) for v in values)
 
 
-def _refs(template: str, params: Params) -> set[tuple[str, str]]:
-    del template
+def _refs(params: Params) -> set[tuple[str, str]]:
     return {(normal(name), value) for name, value in params}
 
 

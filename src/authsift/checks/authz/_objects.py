@@ -62,7 +62,16 @@ class Created:
 
 
 def operation(ctx: Context, method: str, template: str) -> Operation | None:
-    return next((op for op in ctx.operations if op.method == method and op.path == template), None)
+    """The operation `METHOD template`; a trailing slash on either side does not matter
+    (`POST /items/` creates what `/items/{id}/` addresses, as FastAPI and DRF spell it)."""
+    exact = next((op for op in ctx.operations if op.method == method and op.path == template), None)
+    if exact is not None:
+        return exact
+    wanted = template.rstrip("/")
+    return next(
+        (op for op in ctx.operations if op.method == method and op.path.rstrip("/") == wanted),
+        None,
+    )
 
 
 def creator_of(ctx: Context, template: str) -> Operation | None:

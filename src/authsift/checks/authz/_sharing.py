@@ -25,7 +25,7 @@ from authsift.analysis.sensitivity import public_marker
 from authsift.checks.authz._inventory import Inventory, KnownObject
 from authsift.checks.base import Context
 from authsift.model import Operation
-from authsift.spec.classify import documented_public, operation_matches
+from authsift.spec.classify import operation_matches
 
 _SHARING_KEY = re.compile(
     r"shared|sharedwith|members?|collaborators?|participants?|viewers?|readers?|editors?|acl"
@@ -47,7 +47,7 @@ def sharing_evidence(
         patterns = policy.get(kind) or []
         if any(operation_matches(str(p), operation.method, operation.path) for p in patterns):
             return f"the config's policy.{kind} names {operation.key}"
-    if documented_public(operation, ctx.operations):
+    if operation.needs_no_credential:
         return "the spec documents the operation as needing no authentication"
     if isinstance(owner_answer, Mapping):
         marker = public_marker(owner_answer)
@@ -83,7 +83,7 @@ def _related(answer: Any, obj: KnownObject, reach: set[tuple[str, str]]) -> str 
     for name, value in obj.params:
         if (_normal(name), value) in reach:
             return f"{name} {value} (the object itself)"
-    own = {value for _, value in obj.params}
+    own = {(_normal(name), value) for name, value in obj.params}
     for path, leaf in json_leaves(answer):
         if isinstance(leaf, bool) or not isinstance(leaf, int | str):
             continue
@@ -94,7 +94,7 @@ def _related(answer: Any, obj: KnownObject, reach: set[tuple[str, str]]) -> str 
         if len(keys) == 1 and _normal(keys[-1]) == "id":
             continue  # the object's own id
         value = str(leaf)
-        if value not in own and (_normal(name), value) in reach:
+        if (_normal(name), value) not in own and (_normal(name), value) in reach:
             return f"{name} {value}"
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,7 +16,13 @@ from authsift.analysis import (
 )
 from authsift.analysis.sensitivity import describe, private_properties, properties_carrying
 from authsift.checks.authz._bola_finding import BolaExchanges, BolaProof, bola_finding
-from authsift.checks.authz._inventory import Inventory, KnownObject, inventory, request_for
+from authsift.checks.authz._inventory import (
+    Inventory,
+    KnownObject,
+    inventory,
+    request_for,
+    seeded_params,
+)
 from authsift.checks.authz._objects import create, creator_of, delete
 from authsift.checks.authz._ownership import (
     nonexistent_like,
@@ -31,11 +38,15 @@ from authsift.model import (
     Finding,
     HttpRequest,
     Operation,
+    ParamLocation,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
 
 _OBJECTS_PER_OWNER = 2
+_QUERY_REFERENCE = re.compile(
+    r"(?:^|[_\-.])(?:id|uuid|guid)$|[a-z](?:Id|Uuid)$|^(?:user|username|owner|email|account)$",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +118,9 @@ class BolaRead(Check):
     )
 
     def applies_to(self, operation: Operation) -> str | None:
-        if operation.method != "GET" or last_param(operation.path) is None:
+        if operation.method != "GET" or (
+            last_param(operation.path) is None and not query_references(operation)
+        ):
             return "not a read of one object by id"
         if looks_privileged(operation):
             return "administrative function (authz-bfla-privileged-function covers it)"
@@ -120,7 +133,7 @@ class BolaRead(Check):
         tried = 0
         intruders = [p for p in inv.representatives() if not ctx.is_privileged(p)]
         for owner in inv.representatives():
-            objects = inv.owned_by(owner, ctx.operation.path)[:_OBJECTS_PER_OWNER]
+            objects = _objects(ctx, inv, owner)[:_OBJECTS_PER_OWNER]
             for intruder in intruders:
                 if inv.same_principal(owner, intruder):
                     continue
@@ -193,6 +206,8 @@ class BolaRead(Check):
             identity=owner,
         )
         usable, why = base.usable
+        if not usable and obj.source == "identity":
+            return _Attempt(True, f"{owner}'s user id names no object here ({why})")
         if not usable:
             return _Attempt(False, f"owner's answer: {why}")
         # Anonymous callers getting the owner's object is no evidence that it is public: it is
@@ -200,13 +215,8 @@ class BolaRead(Check):
         anonymous_too = anonymous.response is not None and alike(
             anonymous.response, base.reference, base.volatile, SIMILARITY_THRESHOLD
         )
-        attempt = await ctx.send(request, identity=intruder)
-        missing = await ctx.send(_missing_request(ctx, op, obj, intruder), identity=intruder)
-        if not answers_like(attempt.response, base) or (
-            missing.response is not None
-            and attempt.response is not None
-            and alike(attempt.response, missing.response, base.volatile, SIMILARITY_THRESHOLD)
-        ):
+        attempt, missing = await self._attempt(ctx, base, obj, owner, intruder)
+        if not answers_like(attempt.response, base) or _like_missing(attempt, missing, base):
             return self._refused(attempt, base)
         own = await self._own_object(ctx, inv, intruder)
         if own is not None and (own.response is None or not 200 <= own.response.status < 300):
@@ -246,6 +256,40 @@ class BolaRead(Check):
             BolaExchanges(first, anonymous, attempt, own, missing),
         )
 
+    async def _attempt(
+        self,
+        ctx: Context,
+        base: Baseline,
+        obj: KnownObject,
+        owner: str,
+        intruder: str,
+    ) -> tuple[Exchange, Exchange]:
+        """The intruder asks for the owner's object — for a nested resource also under its own
+        parent (`/clinics/{mine}/appointments/{theirs}`: membership checked on the parent, the
+        child loaded by id alone, the most common BOLA in multi-tenant APIs). Returns the first
+        attempt that answers like the owner (else the last), with its not-found control: the
+        same parent and an id that exists for nobody."""
+        op = ctx.operation
+        name = obj.object_key
+        assert op is not None and name is not None
+        values = obj.values
+        variants = [dict(values)]
+        parents = {
+            key: value
+            for key, value in seeded_params(ctx, op, intruder).items()
+            if key != name and values.get(key) not in (None, value)
+        }
+        if parents:
+            variants.append({**values, **parents})
+        for variant in variants:
+            request = request_for(ctx, op, variant, owner)
+            attempt = await ctx.send(request, identity=intruder)
+            absent = {**variant, name: nonexistent_like(values.get(name, ""))}
+            missing = await ctx.send(request_for(ctx, op, absent, intruder), identity=intruder)
+            if answers_like(attempt.response, base) and not _like_missing(attempt, missing, base):
+                break
+        return attempt, missing
+
     def _refused(self, attempt: Exchange, base: Baseline) -> _Attempt:
         status = attempt.status
         if status is not None and (400 <= status < 500 and status != 429):
@@ -255,12 +299,17 @@ class BolaRead(Check):
         return _Attempt(False, f"the intruder's attempt got {status or attempt.error}")
 
     async def _own_object(self, ctx: Context, inv: Inventory, intruder: str) -> Exchange | None:
+        """Control (i): the intruder reads an object of its own of the same type. A guess from
+        the identity endpoint (its user id in `{account_id}`) that the API does not answer is no
+        object of its own, not a failed control."""
         op = ctx.operation
         assert op is not None
-        mine = inv.owned_by(intruder, op.path)
+        mine = sorted(_objects(ctx, inv, intruder), key=lambda o: o.source == "identity")
         if not mine:
             return None
-        return await ctx.send(request_for(ctx, op, mine[0].values, intruder), identity=intruder)
+        own = await ctx.send(request_for(ctx, op, mine[0].values, intruder), identity=intruder)
+        failed = own.response is None or not 200 <= own.response.status < 300
+        return None if failed and mine[0].source == "identity" else own
 
     async def _reproduces(
         self,
@@ -296,9 +345,34 @@ class BolaRead(Check):
         )
 
 
-def _missing_request(
-    ctx: Context, op: Operation, obj: KnownObject, as_identity: str
-) -> HttpRequest:
-    name = last_param(op.path)
-    assert name is not None
-    return request_for(ctx, op, {**obj.values, name: nonexistent_like(obj.object_id)}, as_identity)
+def query_references(operation: Operation) -> list[str]:
+    """Query parameters that name an object (`?patient_id=`, `?owner=`, `?username=`)."""
+    return [
+        p.name
+        for p in operation.parameters
+        if p.location is ParamLocation.QUERY and _QUERY_REFERENCE.search(p.name)
+    ]
+
+
+def _objects(ctx: Context, inv: Inventory, owner: str) -> list[KnownObject]:
+    """The owner's objects this operation reads: by path (the inventory), or — for a read by
+    query parameter — the config's seeds for that parameter."""
+    op = ctx.operation
+    assert op is not None
+    if last_param(op.path) is not None:
+        return inv.owned_by(owner, op.path)
+    seeds = ctx.facts.resources.get(owner, {})
+    return [
+        KnownObject(op.path, ((name, value),), "seed", key=name)
+        for name in query_references(op)
+        for value in seeds.get(name, ())
+    ]
+
+
+def _like_missing(attempt: Exchange, missing: Exchange, base: Baseline) -> bool:
+    """The attempt is answered like an id that exists for nobody: not the owner's object."""
+    return (
+        missing.response is not None
+        and attempt.response is not None
+        and alike(attempt.response, missing.response, base.volatile, SIMILARITY_THRESHOLD)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -12,6 +13,8 @@ from authsift.analysis import (
     markers_present,
     similarity,
 )
+from authsift.analysis.bodies import json_body, json_leaves
+from authsift.analysis.sensitivity import describe, private_properties, properties_carrying
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -19,10 +22,13 @@ from authsift.model import (
     Family,
     Finding,
     HttpRequest,
+    HttpResponse,
     Operation,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
+
+_NOBODY = "authsift-unauthenticated-nobody"  # no seeds: the request built from the spec alone
 
 
 class UnauthenticatedAccess(Check):
@@ -95,7 +101,9 @@ class UnauthenticatedAccess(Check):
             carried = frozenset(
                 m for m in markers_present(exchange.response, base.markers) if is_strong_marker(m)
             )
-            reason = await self._why_protected(ctx, exchange.request, identity, carried)
+            reason = await self._why_protected(
+                ctx, exchange.request, identity, carried, exchange.response
+            )
             if reason is None:
                 raise Inconclusive(
                     "answers anonymous callers like every identity and carries nothing of the "
@@ -128,26 +136,62 @@ class UnauthenticatedAccess(Check):
             return
 
     async def _why_protected(
-        self, ctx: Context, request: HttpRequest, identity: str, carried: frozenset[str]
+        self,
+        ctx: Context,
+        request: HttpRequest,
+        identity: str,
+        carried: frozenset[str],
+        answer: HttpResponse,
     ) -> str | None:
+        """A reason to believe the resource is protected, from evidence independent of the
+        anonymous answer itself; None when nothing says so (it looks public)."""
         assert ctx.operation is not None
         if carried:
             shown = ", ".join(sorted(carried)[:3])
             return f"the anonymous answer carries {identity}'s own data ({shown})"
         if looks_privileged(ctx.operation):
             return "the operation is an administrative function"
+        owned = _owned_object(ctx, identity)
+        if owned is not None:
+            parsed = json_body(answer)
+            body = parsed.value if parsed is not None else None
+            private = private_properties(properties_carrying(body, _values(body)))
+            if private:
+                return (
+                    f"the request names {identity}'s object ({owned}, seeded in the config) and "
+                    f"the anonymous answer carries its private properties {describe(private)}"
+                )
+        # Another account refused the same request: access-controlled. Every non-admin account
+        # is asked (an admin listed first must not make everything look public).
         for other in ctx.identities:
-            if other != identity:
-                probe = await ctx.send(ctx.build(as_identity=identity), identity=other)
-                if probe.status in (401, 403, 404):
-                    return (
-                        f"{other} is refused the same request ({probe.status}), "
-                        "so it is access-controlled"
-                    )
-                return None
+            if other == identity or ctx.is_privileged(other):
+                continue
+            probe = await ctx.send(ctx.build(as_identity=identity), identity=other)
+            if probe.status in (401, 403, 404):
+                return (
+                    f"{other} is refused the same request ({probe.status}), "
+                    "so it is access-controlled"
+                )
         return None
 
 
 async def _reproduces(ctx: Context, request: HttpRequest, base: Baseline) -> bool:
     """The anonymous request, re-sent, keeps answering like the identity's own request."""
     return await ctx.reproduces(request, lambda again: answers_like(again.response, base))
+
+
+def _owned_object(ctx: Context, identity: str) -> str | None:
+    """`order_id 7` when the request names an object the config seeds for `identity` (its path
+    or query differs from the request built without seeds), else None."""
+    mine = urllib.parse.urlsplit(ctx.build(as_identity=identity).url)
+    nobody = urllib.parse.urlsplit(ctx.build(as_identity=_NOBODY).url)
+    if (mine.path, mine.query) == (nobody.path, nobody.query):
+        return None
+    mine_parts = mine.path.split("/") + mine.query.split("&")
+    nobody_parts = nobody.path.split("/") + nobody.query.split("&")
+    differing = [a for a, b in zip(mine_parts, nobody_parts, strict=False) if a != b]
+    return urllib.parse.unquote(differing[0]) if differing else mine.path
+
+
+def _values(body: object) -> list[str]:
+    return [str(leaf) for _, leaf in json_leaves(body) if leaf is not None and leaf is not True]
