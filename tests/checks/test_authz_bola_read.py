@@ -16,6 +16,7 @@ from authsift.lab.server import run_in_thread
 from authsift.lab.store import PUBLIC_DOCUMENT_ID, SHARED_DOCUMENT_ID
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import authz_invoices_api as invoices_api
+from tests.checks import authz_tenancy_api as tenancy_api
 from tests.checks.authz_helpers import (
     LabClient,
     findings_of,
@@ -151,3 +152,40 @@ def test_intrusive_mode_creates_its_own_object_when_none_is_known(
     status, page = LabClient(url, "alice").call("GET", "/orders?limit=100&offset=1100")
     assert status == 200 and "authsift-canary-" not in json.dumps(page)
     assert "leftovers" not in report.get("extras", {})
+
+
+# --------------------------------------------------------------------------- a multi-tenant API
+
+
+@pytest.mark.parametrize("vulnerable_api", [True, False])
+def test_tenancy_api_nested_and_query_references_without_relationship_decoys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vulnerable_api: bool
+) -> None:
+    """Issue #8 on an API written apart from the lab: the nested task read (intruder's team,
+    victim's task) and the read by `?owner_id=` are BOLA; the team lead reading her members'
+    notes and tasks (a relationship), the people directory (directory data only) and the public
+    author page (documented public by omission) are not. The hardened twin passes both."""
+    for name, value in tenancy_api.TOKEN_ENV.items():
+        monkeypatch.setenv(name, value)
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(tenancy_api.spec()))
+    with serve_in_thread(tenancy_api.make_app(vulnerable=vulnerable_api)) as url:
+        report = scan_with(tmp_path, tenancy_api.config(url, str(spec_path)), CHECK)
+    flawed = {"GET /teams/{team_id}/tasks/{task_id}", "GET /notes"}
+    assert fired_on(report, CHECK) == (flawed if vulnerable_api else set())
+    for finding in findings_of(report, CHECK):
+        assert (finding["identity"], finding["victim"]) == ("ben", "ann")
+        assert finding["details"]["leaked"], finding["details"]
+        assert "the config's `resources` seed it for ann" in finding["description"]
+    nested = next(
+        (f for f in findings_of(report, CHECK) if "/teams/" in f["operation"]["path"]), None
+    )
+    if nested is not None:
+        assert nested["reproduce"].count("/teams/2/tasks/101") == 1  # ben's team, ann's task
+    assert not [t for t in report["errors"] if t["check"] == CHECK]
+    inconclusive = {
+        f"{t['operation']['method']} {t['operation']['path']}"
+        for t in report["inconclusive"]
+        if t["check"] == CHECK
+    }
+    assert inconclusive == set(), report["inconclusive"]
