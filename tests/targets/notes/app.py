@@ -262,7 +262,7 @@ def openapi(req: Request) -> Reply:
     return 200, SPEC, []
 
 
-NAME, ID = r"(?P<username>[a-z0-9_]{3,20})", r"(?P<note_id>n_[A-Za-z0-9_-]{8})"
+NAME, ID = r"(?P<username>[a-z0-9_]{2,20})", r"(?P<note_id>n_[A-Za-z0-9_-]{8})"
 ROUTES: list[tuple[str, str, Callable[..., Reply]]] = [
     ("GET", r"/openapi\.json", openapi),
     ("POST", r"/session", create_session),

@@ -142,6 +142,8 @@ def main() -> int:
         s == 200 and b["profile"]["public_notes"] == 1,
         (s, b),
     )
+    s, b, _ = call("GET", "/u/mo")
+    expect("decoy: anonymous reads mo's profile (two-letter username)", s == 200, (s, b))
     s, b, _ = call("GET", "/u/alice/notes/n_Vb3mT8rL")
     expect("decoy: anonymous reads alice's public note", s == 200, (s, b))
     s, b, _ = call("GET", "/u/alice/notes/n_c4Hs9Wq1", "bob")
