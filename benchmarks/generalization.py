@@ -54,7 +54,7 @@ from authsift.spec.loader import load_spec_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "tests" / "targets"
-SPARRING = Path(os.environ.get("AUTHSIFT_SPARRING", "/work/shared/sparring"))
+SPARRING = Path(os.environ.get("AUTHSIFT_SPARRING", ROOT.parent / "shared" / "sparring"))
 
 # Ground-truth flaw class → the authsift check ids (implemented or planned, CHECKS.md) that
 # detect it. A class none of whose checks is implemented yet is "no check yet".

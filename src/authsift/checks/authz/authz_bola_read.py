@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,13 +22,14 @@ from authsift.checks.authz._inventory import (
     request_for,
     seeded_params,
 )
+from authsift.checks.authz._object_refs import objects_for, query_references
 from authsift.checks.authz._objects import create, creator_of, delete
 from authsift.checks.authz._ownership import (
     nonexistent_like,
     object_markers,
     proves_owner_object,
 )
-from authsift.checks.authz._producers import last_param
+from authsift.checks.authz._producers import path_params
 from authsift.checks.authz._sharing import sharing_evidence
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
@@ -38,15 +38,13 @@ from authsift.model import (
     Finding,
     HttpRequest,
     Operation,
-    ParamLocation,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
 
 _OBJECTS_PER_OWNER = 2
-_QUERY_REFERENCE = re.compile(
-    r"(?:^|[_\-.])(?:id|uuid|guid)$|[a-z](?:Id|Uuid)$|^(?:user|username|owner|email|account)$",
-)
+_CANDIDATES_PER_OWNER = 8
+_NOT_AN_OBJECT = frozenset({400, 404, 410, 422})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +53,7 @@ class _Attempt:
 
     decided: bool  # True: safe for this pair; False: could not tell
     reason: str
+    not_here: bool = False  # the value names no object of this operation for its owner
 
 
 class BolaRead(Check):
@@ -119,7 +118,7 @@ class BolaRead(Check):
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method != "GET" or (
-            last_param(operation.path) is None and not query_references(operation)
+            not path_params(operation.path) and not query_references(operation)
         ):
             return "not a read of one object by id"
         if looks_privileged(operation):
@@ -132,17 +131,31 @@ class BolaRead(Check):
         undecided: list[str] = []
         tried = 0
         intruders = [p for p in inv.representatives() if not ctx.is_privileged(p)]
+        not_here: list[str] = []
         for owner in inv.representatives():
-            objects = _objects(ctx, inv, owner)[:_OBJECTS_PER_OWNER]
+            # A seed under a shared name (`id` on a DRF-style API) may name an object of another
+            # type: values the owner itself cannot read here are passed over, not failures.
+            candidates = objects_for(ctx, inv, owner)[:_CANDIDATES_PER_OWNER]
+            unusable: set[tuple[tuple[str, str], ...]] = set()
             for intruder in intruders:
                 if inv.same_principal(owner, intruder):
                     continue
-                for obj in objects:
-                    tried += 1
+                used = 0
+                for obj in candidates:
+                    if used >= _OBJECTS_PER_OWNER:
+                        break
+                    if obj.params in unusable:
+                        continue
                     outcome = await self._probe(ctx, inv, owner, intruder, obj)
                     if isinstance(outcome, Finding):
                         yield outcome
                         return
+                    if outcome.not_here:
+                        unusable.add(obj.params)
+                        not_here.append(f"{owner}'s {obj.object_id} ({outcome.reason})")
+                        continue
+                    used += 1
+                    tried += 1
                     if outcome.decided:
                         break
                     undecided.append(f"{intruder} on {owner}'s {obj.object_id}: {outcome.reason}")
@@ -154,6 +167,11 @@ class BolaRead(Check):
             if outcome.decided:
                 return
             raise Inconclusive(outcome.reason)
+        if not tried and not_here:
+            raise Inconclusive(
+                "no seeded value names an object its owner can read here: "
+                + "; ".join(not_here[:3])
+            )
         if not tried:
             shared = any(inv.visible_to(p, ctx.operation.path) for p in inv.representatives())
             raise Inconclusive(
@@ -191,7 +209,10 @@ class BolaRead(Check):
     ) -> Finding | _Attempt:
         op = ctx.operation
         assert op is not None
-        if inv.principal(intruder) in inv.co_owners(op.path, obj.params):
+        seeded_too = obj.object_id in ctx.facts.resources.get(intruder, {}).get(
+            obj.object_key or "", ()
+        )
+        if seeded_too or inv.principal(intruder) in inv.co_owners(op.path, obj.params):
             return _Attempt(True, f"the config seeds this object for {intruder} too (co-owned)")
         request = request_for(ctx, op, obj.values, owner)
         first = await ctx.send(request, identity=owner)
@@ -206,8 +227,9 @@ class BolaRead(Check):
             identity=owner,
         )
         usable, why = base.usable
-        if not usable and obj.source == "identity":
-            return _Attempt(True, f"{owner}'s user id names no object here ({why})")
+        status = first.response.status
+        if not usable and (obj.source == "identity" or status in _NOT_AN_OBJECT):
+            return _Attempt(False, f"{owner} gets {status}", not_here=True)
         if not usable:
             return _Attempt(False, f"owner's answer: {why}")
         # Anonymous callers getting the owner's object is no evidence that it is public: it is
@@ -304,7 +326,7 @@ class BolaRead(Check):
         object of its own, not a failed control."""
         op = ctx.operation
         assert op is not None
-        mine = sorted(_objects(ctx, inv, intruder), key=lambda o: o.source == "identity")
+        mine = sorted(objects_for(ctx, inv, intruder), key=lambda o: o.source == "identity")
         if not mine:
             return None
         own = await ctx.send(request_for(ctx, op, mine[0].values, intruder), identity=intruder)
@@ -343,30 +365,6 @@ class BolaRead(Check):
             control=None if anonymous is None else (lambda: anonymous),
             control_holds=control_refused,
         )
-
-
-def query_references(operation: Operation) -> list[str]:
-    """Query parameters that name an object (`?patient_id=`, `?owner=`, `?username=`)."""
-    return [
-        p.name
-        for p in operation.parameters
-        if p.location is ParamLocation.QUERY and _QUERY_REFERENCE.search(p.name)
-    ]
-
-
-def _objects(ctx: Context, inv: Inventory, owner: str) -> list[KnownObject]:
-    """The owner's objects this operation reads: by path (the inventory), or — for a read by
-    query parameter — the config's seeds for that parameter."""
-    op = ctx.operation
-    assert op is not None
-    if last_param(op.path) is not None:
-        return inv.owned_by(owner, op.path)
-    seeds = ctx.facts.resources.get(owner, {})
-    return [
-        KnownObject(op.path, ((name, value),), "seed", key=name)
-        for name in query_references(op)
-        for value in seeds.get(name, ())
-    ]
 
 
 def _like_missing(attempt: Exchange, missing: Exchange, base: Baseline) -> bool:
