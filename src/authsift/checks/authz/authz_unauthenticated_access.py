@@ -57,12 +57,15 @@ class UnauthenticatedAccess(Check):
     ## Decision rule
     CHECKS.md #19, in its fewer-false-positives reading. The anonymous answer must be 2xx, equal in
     status and at least 90 % similar to the identity's valid answer (volatile fields masked), and
-    reproduce on two re-sends, on an operation not declared public. It is reported only with a
-    reason
-    to believe the resource is protected: the answer carries the identity's own markers, the
-    operation is an admin function, or another identity is refused the same request. An answer that
-    is the same for everyone and carries nothing of the caller looks public: inconclusive, never
-    vulnerable.
+    reproduce on two re-sends, on an operation the spec does not document as public (`security:
+    []`, an empty alternative, or no requirement where the rest of the spec declares them). It is
+    reported only with a reason to believe the resource is protected, from evidence other than
+    the anonymous answer: the answer carries the identity's own markers; the operation is an
+    admin function; the request names an object the config seeds for the identity and the
+    anonymous answer carries its private properties (e-mail, free text, money…) or its content
+    (a download); or another non-admin identity is refused the same request. An answer that is
+    the same for everyone and carries nothing private of anyone looks public: inconclusive,
+    never vulnerable.
     """
 
     id = "authz-unauthenticated-access"
@@ -160,6 +163,14 @@ class UnauthenticatedAccess(Check):
                 return (
                     f"the request names {identity}'s object ({owned}, seeded in the config) and "
                     f"the anonymous answer carries its private properties {describe(private)}"
+                )
+            kind = (answer.header("Content-Type") or "").split(";")[0].strip().lower()
+            if parsed is None and answer.body.strip() and not kind.startswith("image/"):
+                # a download (text, CSV, PDF): the object's content itself, not directory data
+                return (
+                    f"the request names {identity}'s object ({owned}, seeded in the config) and "
+                    f"the anonymous answer is its content ({len(answer.body)} bytes of "
+                    f"{kind or 'unlabelled data'})"
                 )
         # Another account refused the same request: access-controlled. Every non-admin account
         # is asked (an admin listed first must not make everything look public).
