@@ -8,12 +8,13 @@ is on, because every body in the evidence came from the target and may contain m
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from authsift.model import Family, Finding, Outcome, ScanResult, TaskResult
+from authsift.model import Evidence, Family, Finding, Outcome, ScanResult, TaskResult
 from authsift.reports.common import (
     SEVERITIES_WORST_FIRST,
     IdentityLine,
@@ -134,11 +135,21 @@ def _view(
         operation=operation_label(finding),
         actor=actor_label(finding),
         similarity=similarity_text(finding),
-        evidence_pairs=evidence_pairs(render_evidence(e) for e in finding.evidence),
+        evidence_pairs=evidence_pairs(_exchange_view(e) for e in finding.evidence),
         help_uri=HELP_URI.format(check_id=finding.check_id),
         accepted_reason=reason,
         accepted_expires=expires,
     )
+
+
+def _exchange_view(evidence: Evidence) -> RenderedEvidence:
+    """The template adds "as <identity>" to a label; not when the label already says whose
+    request it is ("valid request as alice as alice")."""
+    rendered = render_evidence(evidence)
+    identity = rendered.identity
+    if identity and re.search(rf"(?<![\w-]){re.escape(identity)}(?![\w-])", rendered.label):
+        return replace(rendered, identity=None)
+    return rendered
 
 
 def _task_rows(tasks: list[TaskResult]) -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 
 from authsift.analysis import Judgement, Verdict
+from authsift.analysis.wording import human_list, human_value
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
@@ -37,7 +38,7 @@ def privileged_hint(operation: Operation) -> str | None:
         for scopes in alternative.values():
             for scope in scopes:
                 if _PRIVILEGED_SCOPE.search(scope.lower()):
-                    return f"privileged scope {scope!r} in the spec"
+                    return f"privileged scope {human_value(scope)} in the spec"
     return None
 
 
@@ -147,7 +148,7 @@ class BflaPrivilegedFunction(Check):
         others: list[str],
     ) -> Finding:
         admin_exchange, none_exchange, _ = ctx.baseline_exchanges(operation, admin)
-        also = f" So did {', '.join(others)}." if others else ""
+        also = f" So did {human_list(others, quote=False, limit=8)}." if others else ""
         return ctx.finding(
             self,
             description=(

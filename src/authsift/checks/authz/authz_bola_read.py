@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from authsift.analysis import Baseline, alike, markers_present, similarity
+from authsift.analysis.wording import human_list, human_value
 from authsift.checks.authz._inventory import Inventory, KnownObject, inventory, request_for
 from authsift.checks.authz._objects import create, creator_of, delete
 from authsift.checks.authz._ownership import (
@@ -290,7 +291,7 @@ class BolaRead(Check):
         evidence = [
             Evidence(f"{owner} reads its own object", first),
             Evidence("the same request without credentials (refused)", anonymous),
-            Evidence(f"{intruder} reads {owner}'s object", attempt, f"carries {shown}"),
+            Evidence(f"{intruder} reads {owner}'s object", attempt, f"carries {human_list(shown)}"),
         ]
         if own is not None:
             evidence.append(Evidence(f"{intruder} reads its own object (control)", own))
@@ -304,10 +305,11 @@ class BolaRead(Check):
         return ctx.finding(
             self,
             description=(
-                f"{intruder} read {owner}'s object {obj.object_id!r} through "
+                f"{intruder} read {owner}'s object {human_value(obj.object_id, quote=False)} "
+                f"through "
                 f"{ctx.operation.key}: the answer is {score:.0%} like {owner}'s own and carries "
                 f"values of {owner}'s object that {intruder}'s own object does not "
-                f"({', '.join(shown)}), while the request without credentials is refused. "
+                f"({human_list(shown)}), while the request without credentials is refused. "
                 "Confirmed by two re-sends." + (f" Critical: {' and '.join(why)}." if why else "")
             ),
             evidence=evidence,

@@ -164,7 +164,7 @@ class TrustedHeaderSpoofing(Check):
         ctx.identity = spoof.sender
         sender = spoof.sender or "an anonymous caller"
         headers = ", ".join(f"{name}: {value}" for name, value in spoof.headers[:4])
-        more = f" (+{len(spoof.headers) - 4} more)" if len(spoof.headers) > 4 else ""
+        more = f" and {len(spoof.headers) - 4} more" if len(spoof.headers) > 4 else ""
         return ctx.finding(
             self,
             description=(

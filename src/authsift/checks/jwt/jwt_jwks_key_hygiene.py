@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from authsift.analysis.wording import human_list, human_value
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.jwt._keys import Discovery, discover_keys
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -110,7 +111,8 @@ def review(discovery: Discovery) -> list[tuple[Severity, str]]:
                 issues.append((Severity.HIGH, f"{name} is RSA {entry.size_bits} bits (< 2048)"))
             curve = entry.raw.get("crv")
             if entry.kty in ("EC", "OKP") and curve not in _STANDARD_CURVES:
-                issues.append((Severity.LOW, f"{name} uses the non-standard curve {curve!r}"))
+                what = f"the non-standard curve {human_value(curve)}" if curve else "no curve"
+                issues.append((Severity.LOW, f"{name} uses {what}"))
             if entry.kid is not None:
                 kid_types.setdefault(entry.kid, set()).add(entry.kty)
             uses.add(entry.use)
@@ -120,7 +122,13 @@ def review(discovery: Discovery) -> list[tuple[Severity, str]]:
             )
     for kid, types in kid_types.items():
         if len(types) > 1:
-            issues.append((Severity.LOW, f"kid {kid!r} is shared by key types {sorted(types)}"))
+            issues.append(
+                (
+                    Severity.LOW,
+                    f"kid {human_value(kid)} is shared by key types "
+                    f"{human_list(types, quote=False)}",
+                )
+            )
     for uri in discovery.jwks_uris:
         if uri.startswith("http:") and not _is_loopback(uri):
             issues.append((Severity.LOW, f"jwks_uri {uri} is served over plain http"))
