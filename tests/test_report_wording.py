@@ -22,8 +22,6 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from authsift.app.demo import scan_lab
-from authsift.lab.flaws import LabSettings
 from authsift.model import ScanResult
 from authsift.reports.console import render_console
 
@@ -42,25 +40,10 @@ REPR_PATTERNS = {
     "doubled word": re.compile(r"\b(the|a|an|with|as|of|to)\s+\1\b", re.IGNORECASE),
 }
 
-FORMATS = ["console", "json", "sarif", "junit", "html"]
-
 
 @pytest.fixture(scope="module")
-def lab_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path]:
-    output = tmp_path_factory.mktemp("wording")
-    quiet = Console(quiet=True)
-    outcome = scan_lab(
-        LabSettings.vulnerable(),
-        output=output,
-        out=quiet,
-        err=quiet,
-        formats=FORMATS,
-        quiet=True,
-        overrides={"checks.intrusive": True},
-    )
-    assert outcome.result is not None, outcome.error
-    assert outcome.result.findings, "the vulnerable lab must yield findings"
-    return outcome.result, output
+def lab_reports(intrusive_lab_scan: tuple[ScanResult, Path]) -> tuple[ScanResult, Path]:
+    return intrusive_lab_scan
 
 
 CODE_SPAN = re.compile(r"`[^`]*`")

@@ -49,6 +49,7 @@ class Baseline:
     volatile: frozenset[str] = frozenset()
     markers: frozenset[str] = frozenset()  # the identity's markers found in both valid answers
     threshold: float = DEFAULT_THRESHOLD
+    identity: str | None = None  # whose valid request this is (None: not recorded)
 
     @classmethod
     def from_responses(
@@ -59,6 +60,7 @@ class Baseline:
         junk: HttpResponse | None = None,
         identity_markers: frozenset[str] = frozenset(),
         threshold: float = DEFAULT_THRESHOLD,
+        identity: str | None = None,
     ) -> Baseline:
         """Learn volatile fields from the two valid answers and keep the identity's markers that
         this operation actually returns (in *both* valid answers: a marker that comes and goes
@@ -74,6 +76,7 @@ class Baseline:
             volatile=learn_volatile(first, second),
             markers=markers,
             threshold=threshold,
+            identity=identity,
         )
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from authsift.analysis.wording import human_list, human_value
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
 from authsift.checks.jwt._keys import Discovery, discover_keys
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
 
@@ -68,7 +68,8 @@ class JwksKeyHygiene(Check):
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if _OWNER in ctx.shared:
-            raise Inconclusive(f"the JWK Set is reviewed once per scan (on {ctx.shared[_OWNER]})")
+            owner = ctx.shared[_OWNER]
+            raise CoveredElsewhere(f"the JWK Set is reviewed once per scan, on {owner}")
         ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
         discovery = await discover_keys(ctx)
         if not discovery.key_sets:
