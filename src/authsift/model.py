@@ -328,6 +328,16 @@ class TaskResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckEntry:
+    """A check of the catalogue as this scan saw it: selected, or left out and why."""
+
+    check_id: str
+    family: Family
+    title: str
+    left_out: str = ""  # why it was not selected ("excluded by checks.exclude"); "" = selected
+
+
+@dataclass(frozen=True, slots=True)
 class IdentitySummary:
     """Per identity, proof that the scan really ran logged in (issue #2 §6)."""
 
@@ -372,6 +382,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[SuppressedFinding] = field(default_factory=list)
     tasks: list[TaskResult] = field(default_factory=list)
+    checks: list[CheckEntry] = field(default_factory=list)  # the whole catalogue (coverage)
     spec_source: str | None = None
     baseline_source: str | None = None  # --baseline file; findings then are only the new ones
     # free-form structured sections added by later work (e.g. the access matrix, issue #5)

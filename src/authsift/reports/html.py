@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from authsift.model import Evidence, Family, Finding, Outcome, ScanResult, TaskResult
+from authsift.model import Evidence, Family, Finding, Outcome, ScanResult, Severity, TaskResult
 from authsift.reports.common import (
     SEVERITIES_WORST_FIRST,
     IdentityLine,
@@ -32,6 +32,7 @@ from authsift.reports.common import (
     similarity_text,
     sort_suppressed,
 )
+from authsift.reports.coverage import Coverage, FamilyCoverage, coverage
 from authsift.reports.sarif import HELP_URI
 
 logger = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
     ]
     identities: list[IdentityLine] = identity_lines(result.identities)
     skipped = [t for t in result.tasks if t.outcome is Outcome.SKIPPED]
+    covered = {c.family: c for c in coverage(result)}
     return {
         "result": result,
         "severities": SEVERITIES_WORST_FIRST,
@@ -107,7 +109,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "total": sum(counts.values()),
         "groups": groups,
         "family_rows": [
-            (family_heading(family), family_anchor(family), counts, sum(counts.values()))
+            _family_row(family, counts, covered[family])
             for family, counts in family_severity_counts(result.findings)
         ],
         "accepted": accepted,
@@ -118,6 +120,17 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "skipped_count": len(skipped),
         "matrix": _matrix(result.extras.get("access_matrix")),
     }
+
+
+def _family_row(
+    family: Family, counts: dict[Severity, int], covered: FamilyCoverage
+) -> tuple[str, str, dict[Severity, int], int, bool, str]:
+    """(heading, anchor, counts, total, not tested, note): a family that did not run says so
+    instead of a 0 (issue 14 §2)."""
+    total = sum(counts.values())
+    untested = covered.status is Coverage.NOT_TESTED and not total
+    note = covered.reason if untested else covered.note
+    return family_heading(family), family_anchor(family), counts, total, untested, note
 
 
 def _view(
