@@ -100,7 +100,12 @@ def _context(result: ScanResult) -> dict[str, Any]:
         for index, s in enumerate(sort_suppressed(result.suppressed))
     ]
     identities: list[IdentityLine] = identity_lines(result.identities)
-    skipped = [t for t in result.tasks if t.outcome is Outcome.SKIPPED]
+    # tasks skipped because a finding or another task covers them are not "skipped by design"
+    skipped = [
+        t
+        for t in result.tasks
+        if t.outcome is Outcome.SKIPPED and not t.reason.startswith("covered")
+    ]
     covered = {c.family: c for c in coverage(result)}
     return {
         "result": result,

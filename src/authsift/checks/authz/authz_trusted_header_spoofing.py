@@ -168,7 +168,8 @@ class TrustedHeaderSpoofing(Check):
         return ctx.finding(
             self,
             description=(
-                f"{sender} sent {operation.key} with {spoof.label} ({headers}{more}) and got "
+                f"{spoof.sender or 'An anonymous caller'} sent {operation.key} with "
+                f"{spoof.label} ({headers}{more}) and got "
                 f"{spoof.target}'s answer: {judgement.reason}. Confirmed twice; the same request "
                 "without those headers is not answered so."
             ),

@@ -116,7 +116,7 @@ class IssuerNotValidated(Check):
             )
             header = {k: v for k, v in probe.jws.header.items() if k not in ("kid", "jku", "jwk")}
             token = sign(header, {**probe.claims, "iss": base}, key, "RS256")
-            label = f"iss {base} of our own issuer, signed with its key"
+            label = f"iss {base}, an issuer we run, signed with its key"
             trial = await try_forgeries(ctx, probe, [(label, token)])
             fetched = sorted({hit.path for hit in issuer.hits()})
         if trial.accepted is None:
