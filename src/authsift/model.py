@@ -313,7 +313,7 @@ class Outcome(enum.StrEnum):
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"  # the check crashed; recorded, the scan went on
     NOT_RUN = "not-run"  # budget, max_time, Ctrl-C, or precondition missing
-    SKIPPED = "skipped"  # planned out: needs not met, safety not allowed, excluded
+    SKIPPED = "skipped"  # planned out (needs, safety, excluded) or covered by a finding elsewhere
 
 
 @dataclass(frozen=True, slots=True)
