@@ -50,3 +50,28 @@ def write_spec(
 
     path.write_text(json.dumps(toy_spec(servers, extra_paths=extra_paths)), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def intrusive_lab_scan(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """One full scan of the vulnerable lab, intrusive, every check, every report format:
+    `(ScanResult, report directory)`. Shared by the tests that judge what a whole scan says."""
+    from rich.console import Console
+
+    from authsift.app.demo import scan_lab
+    from authsift.lab.flaws import LabSettings
+
+    output = tmp_path_factory.mktemp("intrusive-lab")
+    quiet = Console(quiet=True)
+    outcome = scan_lab(
+        LabSettings.vulnerable(),
+        output=output,
+        out=quiet,
+        err=quiet,
+        formats=["console", "json", "sarif", "junit", "html"],
+        quiet=True,
+        overrides={"checks.intrusive": True},
+    )
+    assert outcome.result is not None, outcome.error
+    assert outcome.result.findings, "the vulnerable lab must yield findings"
+    return outcome.result, output

@@ -185,6 +185,46 @@ def test_unreachable_target_is_a_setup_error(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (["--include", "authz-bola"], '"authz-bola" (did you mean authz-bola-read?)'),
+        (["--include", "authz-bola-read,jwt-alg-nne"], "(did you mean jwt-alg-none?)"),
+        (["--exclude", "jwtt"], 'checks.exclude: unknown check or family "jwtt"'),
+        (["--include", "ratelimit"], "(did you mean rl?)"),
+        (["--include", "oauth"], "oauth has no checks yet"),
+        (["--include", "jwt", "--exclude", "jwt"], "nothing to run"),
+    ],
+)
+def test_a_check_selection_that_runs_nothing_is_an_error(
+    tmp_path: Path, selection: list[str], message: str
+) -> None:
+    """Issue 14 §2: `--include authz-bola` used to run 0 checks and exit 0, green in CI."""
+    config = {
+        "target": "http://127.0.0.1:9",
+        "spec": str(write_spec(tmp_path / "s.json")),
+        "identities": [{"name": "a", "auth": {"type": "bearer", "token": "t0k3n-value"}}],
+    }
+    path = write_yaml(tmp_path / "a.yaml", config)
+    for extra in ([], ["--dry-run"]):
+        result = runner.invoke(app, ["scan", "-c", str(path), *selection, *extra])
+        assert result.exit_code == 2, result.output
+        assert message in result.output and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_a_plan_with_no_task_is_an_error_not_a_clean_scan(tmp_path: Path, toy_server: Any) -> None:
+    url, _ = toy_server(ToyOptions())
+    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
+    config["checks"] = {"include": ["authz-bola-write"]}  # state-changing: needs intrusive
+    path = write_yaml(tmp_path / "a.yaml", config)
+    result = runner.invoke(app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 2, result.output
+    assert "nothing to test: authz-bola-write: needs checks.intrusive" in result.output
+    assert "Traceback" not in result.output
+
+
 @contextlib.contextmanager
 def forward_proxy() -> Iterator[tuple[str, list[str]]]:
     """A minimal HTTP forward proxy on 127.0.0.1 that records absolute-form request lines."""

@@ -37,6 +37,14 @@ def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path)
     found = {f["check"] for f in report["findings"]}
     assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= found
     assert report["tasks"]["error"] == 0
+    # issue 14 §2: what did not run says so (the demo is read-only; four families have no checks)
+    assert set(report["summary"]["not_tested"]) >= {"apikey", "rl", "oauth", "transport"}
+    coverage = {f["family"]: f for f in report["coverage"]["families"]}
+    assert coverage["authz"]["status"] == "partial"
+    assert "authz-bola-write" in coverage["authz"]["reason"]
+    assert "needs checks.intrusive" in coverage["authz"]["reason"]
+    said = " ".join(result.output.split())  # the console wraps at 80 columns here
+    assert "not tested" in said and "not tested (needs checks.intrusive)" in said
 
 
 @pytest.mark.slow

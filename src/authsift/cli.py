@@ -41,6 +41,11 @@ def _die(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _split_names(values: list[str]) -> list[str]:
+    """`--include authz,jwt` and `--include authz --include jwt` mean the same."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
 def _print_version(value: bool) -> None:
     if value:
         out.print(f"authsift {__version__}", highlight=False)
@@ -84,7 +89,9 @@ def scan(
         Path | None, typer.Option("--output", "-o", help="Report file (one format) or directory.")
     ] = None,
     fail_on: Annotated[str | None, typer.Option(help="info|low|medium|high|critical|none.")] = None,
-    include: Annotated[list[str] | None, typer.Option(help="Check ids or families to run.")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Check ids or families to run (authz, jwt, …).")
+    ] = None,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Check ids or families to skip.")
     ] = None,
@@ -129,9 +136,9 @@ def scan(
     if fail_on is not None:
         overrides["fail_on"] = fail_on
     if include:
-        overrides["checks.include"] = include
+        overrides["checks.include"] = _split_names(include)
     if exclude:
-        overrides["checks.exclude"] = exclude
+        overrides["checks.exclude"] = _split_names(exclude)
     if intrusive is not None:
         overrides["checks.intrusive"] = intrusive
     if proxy is not None:

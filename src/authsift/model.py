@@ -324,7 +324,7 @@ class Outcome(enum.StrEnum):
     INCONCLUSIVE = "inconclusive"
     ERROR = "error"  # the check crashed; recorded, the scan went on
     NOT_RUN = "not-run"  # budget, max_time, Ctrl-C, or precondition missing
-    SKIPPED = "skipped"  # planned out: needs not met, safety not allowed, excluded
+    SKIPPED = "skipped"  # planned out (needs, safety, excluded) or covered by a finding elsewhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +336,16 @@ class TaskResult:
     reason: str = ""  # why inconclusive / not run / skipped, or the error message
     requests: int = 0
     duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckEntry:
+    """A check of the catalogue as this scan saw it: selected, or left out and why."""
+
+    check_id: str
+    family: Family
+    title: str
+    left_out: str = ""  # why it was not selected ("excluded by checks.exclude"); "" = selected
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +393,7 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     suppressed: list[SuppressedFinding] = field(default_factory=list)
     tasks: list[TaskResult] = field(default_factory=list)
+    checks: list[CheckEntry] = field(default_factory=list)  # the whole catalogue (coverage)
     spec_source: str | None = None
     baseline_source: str | None = None  # --baseline file; findings then are only the new ones
     # free-form structured sections added by later work (e.g. the access matrix, issue #5)

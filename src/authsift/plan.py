@@ -7,11 +7,13 @@ baselines and preflight the engine will send.
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from authsift.checks.base import Check
-from authsift.model import Operation, Safety
+from authsift.model import Family, Operation, Safety
 from authsift.spec.classify import operation_matches, representative_operations
 
 BASELINE_REQUESTS = 4  # valid ×2, none, junk (CHECKS.md §1.2)
@@ -104,6 +106,106 @@ def select_operations(
     return kept, skipped
 
 
+# --------------------------------------------------------------------------- which checks
+
+
+ALL = "all"
+FAMILY_NAMES = frozenset(f.value for f in Family)
+# Names a reader may guess from the checks/ subpackages or the catalogue: pointed to, not guessed.
+_ALIASES = {
+    "apikeys": "apikey",
+    "api-key": "apikey",
+    "ratelimit": "rl",
+    "rate-limit": "rl",
+    "lifecycle": "token",
+    "tokens": "token",
+}
+
+
+class SelectionError(ValueError):
+    """`checks.include` / `checks.exclude` name something that is not a check, a family or
+    `all`, or select nothing at all. The message is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    chosen: tuple[str, ...]  # check ids, catalogue order
+    left_out: dict[str, str]  # check id → why it is not run ("excluded by checks.exclude")
+
+
+def resolve_selection(
+    catalogue: Mapping[str, type[Check]], include: Sequence[str], exclude: Sequence[str]
+) -> Selection:
+    """`checks.include` / `checks.exclude` → the checks to run. Both take check ids, family names
+    (`jwt`, `authz`) or `all`; anything else is an error with a did-you-mean, because a typo
+    there (`authz-bola`) would otherwise run nothing and exit green."""
+    known = {ALL, *FAMILY_NAMES, *catalogue}
+    for key, given in (("checks.include", include), ("checks.exclude", exclude)):
+        problem = _unknown_names(key, given, known)
+        if problem:
+            raise SelectionError(problem)
+    wanted, unwanted = set(include), set(exclude)
+    chosen: list[str] = []
+    left_out: dict[str, str] = {}
+    for check_id, check in catalogue.items():
+        names = {check_id, check.family.value, ALL}
+        if names & unwanted:
+            left_out[check_id] = "excluded by checks.exclude"
+        elif not names & wanted:
+            left_out[check_id] = "not in checks.include"
+        else:
+            chosen.append(check_id)
+    if not chosen:
+        raise SelectionError(_nothing_selected(catalogue, wanted, unwanted))
+    return Selection(tuple(chosen), left_out)
+
+
+def _unknown_names(key: str, names: Sequence[str], known: set[str]) -> str | None:
+    problems = []
+    for name in names:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = _ALIASES.get(name.lower()) or (close[0] if close else None)
+        problems.append(f'"{name}"' + (f" (did you mean {hint}?)" if hint else ""))
+    if not problems:
+        return None
+    what = "check or family" if len(problems) == 1 else "checks or families"
+    return f"{key}: unknown {what} {', '.join(problems)}; `authsift checks` lists them"
+
+
+def _nothing_selected(
+    catalogue: Mapping[str, type[Check]], wanted: set[str], unwanted: set[str]
+) -> str:
+    families = {check.family.value for check in catalogue.values()}
+    empty = sorted(name for name in wanted if name in FAMILY_NAMES and name not in families)
+    if empty and wanted <= set(empty):
+        which = " and ".join(empty)
+        has = "has" if len(empty) == 1 else "have"
+        return f"checks.include selects no check: {which} {has} no checks yet"
+    if unwanted:
+        return "checks.exclude removes every check that checks.include selects: nothing to run"
+    return "checks.include selects no check: nothing to run"
+
+
+# --------------------------------------------------------------------------- preconditions
+
+# How a missing precondition reads in a report ("needs an admin identity and a non-admin one").
+NEED_PHRASES = {
+    "credential": "an identity",
+    "two_identities": "two identities, at least one of them not privileged",
+    "admin": "an admin identity and a non-admin one",
+    "jwt": "an identity whose credential is a token (bearer, login, OAuth 2.0, cookie)",
+    "api_key": "an API-key identity",
+    "login": "a login endpoint (endpoints.login)",
+    "refresh": "a refresh endpoint (endpoints.refresh)",
+    "logout": "a logout endpoint (endpoints.logout)",
+    "oidc": "OpenID Connect discovery (endpoints.oidc_discovery)",
+    "oob": "an out-of-band listener reachable by the target",
+}
+NEEDS_INTRUSIVE = "needs checks.intrusive"
+
+
 def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabilities) -> str | None:
     users = [i for i in identities if not i.privileged]
     token_based = [
@@ -122,7 +224,9 @@ def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabiliti
         "oob": not caps.oob,
     }
     missing = sorted(need for need in check.needs if unmet.get(need, True))
-    return f"needs {', '.join(missing)}" if missing else None
+    if not missing:
+        return None
+    return "needs " + " and ".join(NEED_PHRASES.get(need, need) for need in missing)
 
 
 def make_plan(
@@ -146,9 +250,7 @@ def make_plan(
             plan.skipped.append(Skip(check_id, None, unmet))
             continue
         if check.safety is not Safety.READ_ONLY and not intrusive:
-            plan.skipped.append(
-                Skip(check_id, None, f"{check.safety.value}; enable checks.intrusive")
-            )
+            plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE))
             continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
         if check.granularity == "api" and not targets:
@@ -158,7 +260,7 @@ def make_plan(
         for op in targets:
             if not op.is_read_only and not intrusive:
                 plan.skipped.append(
-                    Skip(check_id, op.key, "state-changing operation; intrusive off")
+                    Skip(check_id, op.key, "state-changing operation: needs checks.intrusive")
                 )
                 continue
             reason = check.applies_to(op)
@@ -172,3 +274,22 @@ def make_plan(
                     plan.baseline_identities.get(op.key, 0), needed
                 )
     return plan
+
+
+def nothing_to_test(plan: Plan) -> str:
+    """Why a plan has no task, in one line: a scan that tests nothing must not pass as clean."""
+    by_reason: dict[str, list[str]] = {}
+    for skip in plan.skipped:
+        if skip.check_id != "*":
+            names = by_reason.setdefault(skip.reason, [])
+            if skip.check_id not in names:
+                names.append(skip.check_id)
+    if not by_reason:
+        operations = Counter(skip.reason for skip in plan.skipped)
+        why = ", ".join(sorted(operations)) or "the spec has no operation"
+        return f"nothing to test: no operation is left to probe ({why})"
+    parts = [
+        f"{', '.join(names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}: {reason}"
+        for reason, names in by_reason.items()
+    ]
+    return "nothing to test: " + "; ".join(parts)

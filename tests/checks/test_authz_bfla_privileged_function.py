@@ -63,7 +63,7 @@ def test_spec_hints_mark_privileged_operations() -> None:
     assert privileged_hint(Operation("GET", "/admin/users")) is not None
     assert privileged_hint(Operation("GET", "/reports", tags=("internal",))) is not None
     scoped = Operation("GET", "/users", security=({"oauth": ("users:admin",)},))
-    assert privileged_hint(scoped) == "privileged scope 'users:admin' in the spec"
+    assert privileged_hint(scoped) == 'privileged scope "users:admin" in the spec'
     assert privileged_hint(Operation("GET", "/orders", security=({"oauth": ("read",)},))) is None
     assert privileged_hint(Operation("GET", "/administrators-guide")) is None
 

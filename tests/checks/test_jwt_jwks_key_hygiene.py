@@ -61,7 +61,7 @@ def test_review_grades_each_hygiene_rule() -> None:
     )
     issues = {text: severity for severity, text in review(discovery)}
     assert issues["key hmac (oct) is a symmetric key with its value k"] == Severity.CRITICAL
-    assert issues["kid 'shared' is shared by key types ['EC', 'RSA']"] == Severity.LOW
+    assert issues['kid "shared" is shared by key types EC and RSA'] == Severity.LOW
     assert issues["jwks_uri http://idp.example/jwks is served over plain http"] == Severity.LOW
     assert not any("127.0.0.1" in text for text in issues)  # a local sidecar is fine
     assert not any("key good" in text for text in issues)  # RSA 2048 with use: nothing to say

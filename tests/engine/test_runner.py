@@ -12,11 +12,22 @@ import pytest
 from typer.testing import CliRunner
 
 from authsift.checks import base as checks_base
-from authsift.checks.base import Check, Context
+from authsift.checks.base import Check, Context, Inconclusive
 from authsift.cli import app
 from authsift.config import parse_config
+from authsift.engine.runner import settle_inconclusive
 from authsift.engine.scan import ScanOptions, run_scan
-from authsift.model import Family, Finding, Outcome, Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Family,
+    Finding,
+    OperationRef,
+    Outcome,
+    ScanResult,
+    Severity,
+    TaskResult,
+)
 from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, toy_config
 from tests.conftest import write_spec, write_yaml
 
@@ -119,3 +130,110 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
     report = json.loads((tmp_path / "out" / "authsift.json").read_text())
     assert report["partial"] is True and report["partial_reason"] == "interrupted"
     assert (tmp_path / "out" / "authsift.html").is_file()
+
+
+# --------------------------------------------------------------------------- issue 14 §3
+
+
+@pytest.fixture
+def finds_then_gives_up() -> Iterator[str]:
+    class FindsThenGivesUp(Check):
+        """Test double: a finding, then a sub-probe that cannot decide."""
+
+        id = "authz-test-finds-then-gives-up"
+        title = "finds, then gives up"
+        family = Family.AUTHZ
+        severity = Severity.LOW
+        cwe = (0,)
+        owasp = "API0"
+        max_requests = 1
+
+        async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+            exchange = await ctx.send(ctx.build())
+            yield ctx.finding(self, description="seen", evidence=[Evidence("probe", exchange)])
+            raise Inconclusive("a later sub-probe could not decide")
+
+    try:
+        yield FindsThenGivesUp.id
+    finally:
+        checks_base._REGISTRY.pop(FindsThenGivesUp.id, None)
+
+
+async def test_a_finding_then_an_undecided_sub_probe_is_a_finding(
+    tmp_path: Path, toy_server: Any, finds_then_gives_up: str
+) -> None:
+    url, _ = toy_server(ToyOptions())
+    data = toy_config(url, str(write_spec(tmp_path / "s.json")))
+    data["checks"] = {"include": [finds_then_gives_up]}
+    config = parse_config(data, base_dir=tmp_path, env=PASSWORD_ENV)
+    result = await run_scan(ScanOptions(config=config, config_dir=tmp_path))
+    ran = [t for t in result.tasks if t.outcome is not Outcome.SKIPPED]
+    assert ran and all(t.outcome is Outcome.FINDING for t in ran)
+    assert not result.inconclusive
+    assert len(result.findings) == len(ran)
+
+
+def _task(check: str, operation: str | None, outcome: Outcome, reason: str = "") -> TaskResult:
+    ref = OperationRef(*operation.split(" ", 1)) if operation else None
+    return TaskResult(check, ref, "alice", outcome, reason)
+
+
+def _finding(check: str, operation: str | None, **details: Any) -> Finding:
+    ref = OperationRef(*operation.split(" ", 1)) if operation else None
+    return Finding(
+        check, "t", Severity.HIGH, Confidence.FIRM, Family.JWT, (1,), "API2", ref, "alice", "d",
+        (), "", "", f"fp-{check}-{operation}", details=details,
+    )  # fmt: skip
+
+
+def test_settling_turns_contradicted_inconclusives_into_covered_skips() -> None:
+    tasks = [
+        _task("jwt-a", "GET /me", Outcome.FINDING),
+        _task("jwt-a", "GET /keys", Outcome.INCONCLUSIVE, "no usable baseline"),
+        _task("authz-b", "GET /orders/{id}", Outcome.INCONCLUSIVE, "sub-probe undecided"),
+        _task("authz-b", "GET /users/{id}", Outcome.INCONCLUSIVE, "really undecided"),
+        _task("jwt-c", "GET /me", Outcome.ERROR, "crashed"),
+    ]
+    findings = [
+        _finding("jwt-a", None, confirmed_on=["GET /me"]),
+        _finding("authz-b", "GET /orders/{id}"),
+        _finding("jwt-c", None),
+    ]
+    settled = {(t.check_id, t.operation.key if t.operation else None): t for t in
+               settle_inconclusive(tasks, findings)}  # fmt: skip
+    keys = settled[("jwt-a", "GET /keys")]
+    assert keys.outcome is Outcome.SKIPPED
+    assert keys.reason == "covered by the API-wide finding (confirmed on GET /me)"
+    orders = settled[("authz-b", "GET /orders/{id}")]
+    assert orders.outcome is Outcome.SKIPPED and "GET /orders/{id}" in orders.reason
+    assert settled[("authz-b", "GET /users/{id}")].outcome is Outcome.INCONCLUSIVE
+    assert settled[("jwt-c", "GET /me")].outcome is Outcome.ERROR  # a crash stays a crash
+
+
+def test_the_lab_scan_lists_nothing_inconclusive_that_a_finding_answers(
+    intrusive_lab_scan: tuple[ScanResult, Path],
+) -> None:
+    result, _ = intrusive_lab_scan
+    api_wide = {f.check_id for f in result.findings if f.operation is None}
+    on_operation = {(f.check_id, f.operation.key) for f in result.findings if f.operation}
+    for task in result.inconclusive:
+        where = task.operation.key if task.operation else None
+        assert task.check_id not in api_wide, task
+        assert (task.check_id, where) not in on_operation, task
+        assert "once per scan" not in task.reason, task  # done elsewhere is not undecided
+
+
+def test_a_baseline_comes_from_an_identity_that_may_call_the_operation(
+    intrusive_lab_scan: tuple[ScanResult, Path],
+) -> None:
+    """GET /api-keys/self answers only API keys: alice and bob get 404, so the baseline comes
+    from alice-ro (the user with an API key) instead of the task giving up."""
+    result, _ = intrusive_lab_scan
+    task = next(
+        t
+        for t in result.tasks
+        if t.check_id == "authz-unauthenticated-access"
+        and t.operation == OperationRef("GET", "/api-keys/self")
+    )
+    assert task.outcome in (Outcome.PASSED, Outcome.FINDING), task
+    assert task.identity == "alice-ro"

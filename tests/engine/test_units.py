@@ -13,7 +13,13 @@ from authsift.engine.requests import build_request, curl_command
 from authsift.engine.scope import Scope, ScopeError
 from authsift.engine.throttle import Budget, BudgetExhausted, parse_retry_after
 from authsift.model import Exchange, HttpRequest, Operation, Parameter, ParamLocation, RequestBody
-from authsift.plan import IdentityInfo, make_plan
+from authsift.plan import (
+    IdentityInfo,
+    SelectionError,
+    make_plan,
+    nothing_to_test,
+    resolve_selection,
+)
 from authsift.spec.classify import operation_matches, representative_operations
 
 
@@ -148,8 +154,43 @@ def test_plan_respects_safety_needs_and_representatives() -> None:
     assert plan.estimated_requests == 5 + plan.baseline_requests + plan.check_requests
     reasons = {s.reason for s in plan.skipped}
     assert "excluded by operations.exclude" in reasons
-    assert "state-changing operation; intrusive off" in reasons
+    assert "state-changing operation: needs checks.intrusive" in reasons
     nobody = make_plan(checks, ops, [])
     assert not nobody.tasks and all(
         s.reason.startswith("needs ") for s in nobody.skipped if s.check_id != "*"
+    )
+
+
+def test_selection_takes_ids_families_and_all_and_refuses_anything_else() -> None:
+    catalogue = registry()
+    every = resolve_selection(catalogue, ["all"], [])
+    assert set(every.chosen) == set(catalogue) and not every.left_out
+    jwt = resolve_selection(catalogue, ["jwt", "authz-bola-read"], ["jwt-alg-none"])
+    assert "authz-bola-read" in jwt.chosen and "jwt-kid-injection" in jwt.chosen
+    assert jwt.left_out["jwt-alg-none"] == "excluded by checks.exclude"
+    assert jwt.left_out["authz-bola-write"] == "not in checks.include"
+    with pytest.raises(SelectionError, match=r'"authz-bola" \(did you mean authz-bola-read\?\)'):
+        resolve_selection(catalogue, ["authz-bola"], [])
+    with pytest.raises(SelectionError, match="unknown checks or families"):
+        resolve_selection(catalogue, ["all"], ["nope-one", "nope-two"])
+    with pytest.raises(SelectionError, match="transport has no checks yet"):
+        resolve_selection(catalogue, ["transport"], [])
+    with pytest.raises(SelectionError, match="removes every check"):
+        resolve_selection(catalogue, ["authz"], ["authz"])
+
+
+def test_an_empty_plan_says_why_in_one_line() -> None:
+    checks = {"authz-bola-write": registry()["authz-bola-write"]()}
+    ops = [Operation("GET", "/me", security=({"b": ()},))]
+    alone = [IdentityInfo("alice", "user", False, "login")]
+    plan = make_plan(checks, ops, alone, intrusive=True)
+    assert not plan.tasks
+    assert nothing_to_test(plan) == (
+        "nothing to test: authz-bola-write: needs two identities, at least one of them not "
+        "privileged"
+    )
+    two = [*alone, IdentityInfo("bob", "user", False, "login")]
+    nothing = make_plan(checks, ops, two, intrusive=True, exclude_ops=["GET /me"])
+    assert "no operation is left to probe (excluded by operations.exclude)" in nothing_to_test(
+        nothing
     )

@@ -31,6 +31,7 @@ from authsift.analysis.verdict import (
     judge,
 )
 from authsift.analysis.volatile import learn_volatile, masked_headers
+from authsift.analysis.wording import human_list, human_mapping, human_value
 
 __all__ = [
     "CONFIRMATION_HEADERS",
@@ -47,6 +48,9 @@ __all__ = [
     "confirm",
     "confirmation_failure",
     "exchange_json",
+    "human_list",
+    "human_mapping",
+    "human_value",
     "identity_markers",
     "is_strong_marker",
     "json_body",

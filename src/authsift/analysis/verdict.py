@@ -25,6 +25,7 @@ from authsift.analysis.baseline import Baseline, alike
 from authsift.analysis.calibration import Calibration
 from authsift.analysis.markers import markers_present
 from authsift.analysis.similarity import SIMILARITY_THRESHOLD, similar_at_least, similarity
+from authsift.analysis.wording import human_list
 from authsift.model import HttpResponse
 
 DEFAULT_THRESHOLD = SIMILARITY_THRESHOLD
@@ -127,7 +128,9 @@ def judge(
         gap = _proof_gap(response, baseline, wanted, found)
     if gap is not None:
         return verdict(Verdict.INCONCLUSIVE, gap)
-    evidence = f"markers {sorted(found)}" if wanted else "no caller markers on this operation"
+    evidence = (
+        f"caller markers {human_list(found)}" if wanted else "no caller markers on this operation"
+    )
     return verdict(
         Verdict.ACCEPTED,
         f"answered like the valid request (similarity {sim_valid:.2f}, "

@@ -19,6 +19,7 @@ from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession
 from authsift.engine.specs import SpecUnavailable, load_local_spec, obtain_spec
 from authsift.model import ApiSpec
+from authsift.plan import SelectionError, nothing_to_test
 
 
 def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:
@@ -47,7 +48,11 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     except (SpecUnavailable, OSError) as exc:
         print_error(err, str(exc))
         return 2
-    checks = select_checks(config)
+    try:
+        checks = select_checks(config)
+    except SelectionError as exc:
+        print_error(err, str(exc))
+        return 2
     plan = build_plan(config, spec, checks)
     table = Table("check", "tasks", "requests (est.)", "safety", title=f"Plan for {config.target}")
     for check_id, tasks in plan.tasks_by_check().items():
@@ -79,4 +84,7 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
             out.print(
                 f"  {reason}" + (f" ({count} operations)" if count > 1 else ""), highlight=False
             )
+    if not plan.tasks:  # the scan would refuse to run: say so here too
+        print_error(err, nothing_to_test(plan))
+        return 2
     return 0

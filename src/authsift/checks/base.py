@@ -237,6 +237,12 @@ class CallbackListener(Protocol):
         ...
 
 
+class CoveredElsewhere(Exception):
+    """Raised by a check whose question is answered by another of its tasks (an API-wide review
+    done once per scan on another operation). The task is reported as skipped with this reason:
+    "done elsewhere" is not "could not decide"."""
+
+
 class Context(Protocol):
     """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 

@@ -108,9 +108,15 @@ class OperationsConfig(ConfigModel):
 class ChecksConfig(ConfigModel):
     include: list[str] = Field(
         default_factory=lambda: ["all"],
-        description="Check ids or families to run; `all` runs every check.",
+        description=(
+            "Check ids or families (`authz`, `jwt`) to run; `all` runs every check. An unknown "
+            "name is an error, and so is a selection that leaves nothing to run."
+        ),
     )
-    exclude: list[str] = Field(default_factory=list, description="Check ids or families to skip.")
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Check ids or families to skip; an unknown name is an error.",
+    )
     intrusive: bool = Field(
         default=False,
         description="Allow state-changing and noisy probes (otherwise GET/HEAD/OPTIONS only).",

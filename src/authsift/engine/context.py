@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from authsift.analysis import (
     Calibration,
     Judgement,
     Verdict,
+    human_list,
     judge,
 )
 from authsift.checks.base import Check, Inconclusive, ScanFacts
@@ -163,20 +165,33 @@ class TaskContext:
         self, operation: Operation | None = None, identity: str | None = None
     ) -> Baseline:
         """The baseline as `identity`, or — when the task has none — as the first identity (in
-        `identity_order`) whose valid request succeeds. Raises `Inconclusive` when none does."""
+        `identity_order`) whose valid request succeeds: a user refused an admin operation (403)
+        hands over to the admin, an operation only an API key may call to that key's identity.
+        The identity it came from is `Baseline.identity`, and the task then runs as it. Raises
+        `Inconclusive` when no identity gets a usable answer.
+
+        A named identity is never swapped for another: access matrices and owner-vs-intruder
+        checks ask for one identity's baseline precisely to learn what *that* identity gets."""
         op = operation or self._require_operation()
         wanted = identity or self.identity
-        candidates = [wanted] if wanted else self._state.identity_order(op)[:2]
-        reasons: list[str] = []
-        for name in candidates:
+        if wanted:
+            base = await self._baseline_for(op, wanted)
+            usable, reason = base.usable
+            if not usable:
+                raise Inconclusive(f"no usable baseline for {op.key} as {wanted}: {reason}")
+            return base
+        failures: dict[str, list[str]] = {}
+        for name in self._state.identity_order(op):
             base = await self._baseline_for(op, name)
             usable, reason = base.usable
             if usable:
-                if wanted is None:
-                    self._identity = name  # the engine chose: the task now runs as `name`
+                self._identity = name  # the engine chose: the task now runs as `name`
                 return base
-            reasons.append(f"{name}: {reason}")
-        raise Inconclusive(f"no usable baseline for {op.key} ({'; '.join(reasons)})")
+            failures.setdefault(reason, []).append(name)
+        tried = "; ".join(
+            f"{human_list(names, quote=False)}: {reason}" for reason, names in failures.items()
+        )
+        raise Inconclusive(f"no identity has a usable baseline for {op.key} ({tried})")
 
     async def _baseline_for(self, op: Operation, identity: str) -> Baseline:
         if not op.is_read_only:
@@ -333,7 +348,9 @@ class TaskContext:
             identity=attacker,
             victim=victim,
             description=redact.text(description),
-            evidence=tuple(replace(e, exchange=redact.exchange(e.exchange)) for e in evidence),
+            evidence=tuple(
+                replace(e, label=_whose(e), exchange=redact.exchange(e.exchange)) for e in evidence
+            ),
             reproduce=curl_command(redact.exchange(attack)) if attack else "",
             remediation=check.remediation,
             fingerprint=hashlib.sha256(fingerprint_source.encode()).hexdigest()[:24],
@@ -345,6 +362,15 @@ class TaskContext:
         if self.operation is None:
             raise Inconclusive("this task has no operation")
         return self.operation
+
+
+def _whose(evidence: Evidence) -> str:
+    """The label, naming whose credentials the exchange carried if it does not already: a
+    baseline may come from another identity than the one a check asked about first."""
+    sender = evidence.exchange.identity
+    if sender is None or re.search(rf"(?<![\w-]){re.escape(sender)}(?![\w-])", evidence.label):
+        return evidence.label
+    return f"{evidence.label} (as {sender})"
 
 
 def _junk(credential: Credential | None) -> Credential:

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from authsift.checks.base import Check, Inconclusive
+from authsift.checks.base import Check, CoveredElsewhere, Inconclusive
 from authsift.engine.context import ScanState, TaskContext
 from authsift.engine.events import FindingMade, Listener, ScanStarted, ScanStopped, TaskFinished
 from authsift.engine.scope import ScopeError
@@ -87,6 +87,7 @@ async def run_plan(
                 outcome.tasks.append(_result(task, Outcome.NOT_RUN, "interrupted"))
     # A check may report for another check (a chained proof); only selected checks are reported.
     outcome.findings = [f for f in outcome.findings if f.check_id in checks]
+    outcome.tasks = settle_inconclusive(outcome.tasks, outcome.findings)
     outcome.findings = fold_subsumed(outcome.findings, checks)
     emit(ScanStopped(outcome.stopped))
     return outcome
@@ -124,6 +125,35 @@ def fold_subsumed(findings: list[Finding], checks: Mapping[str, Check]) -> list[
     return kept
 
 
+def settle_inconclusive(tasks: list[TaskResult], findings: list[Finding]) -> list[TaskResult]:
+    """An operation × check with a finding is not also "inconclusive": a task that could not
+    decide on its own, where its check has a finding on the same operation or an API-wide one
+    (often made by another task, or by a chained proof), is covered by that finding."""
+    api_wide: dict[str, Finding] = {}
+    on_operation: set[tuple[str, str]] = set()
+    for finding in findings:
+        if finding.operation is None:
+            api_wide.setdefault(finding.check_id, finding)
+        else:
+            on_operation.add((finding.check_id, finding.operation.key))
+    settled: list[TaskResult] = []
+    for task in tasks:
+        reason = None
+        if task.outcome is Outcome.INCONCLUSIVE:
+            key = task.operation.key if task.operation else None
+            if key is not None and (task.check_id, key) in on_operation:
+                reason = f"covered by the finding on {key}"
+            elif task.check_id in api_wide:
+                where = api_wide[task.check_id].details.get("confirmed_on") or []
+                reason = "covered by the API-wide finding" + (
+                    f" (confirmed on {', '.join(where)})" if where else ""
+                )
+        settled.append(
+            task if reason is None else replace(task, outcome=Outcome.SKIPPED, reason=reason)
+        )
+    return settled
+
+
 async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskResult, list[Finding]]:
     ctx = TaskContext(state, task.operation, task.identity)
     findings: list[Finding] = []
@@ -144,7 +174,12 @@ async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskRes
         async for finding in check.run(ctx):
             findings.append(finding)
     except Inconclusive as exc:
+        # a finding made before a later sub-probe could not decide is still a finding
+        if findings:
+            return done(Outcome.FINDING), findings
         return done(Outcome.INCONCLUSIVE, str(exc)), findings
+    except CoveredElsewhere as exc:
+        return done(Outcome.SKIPPED, f"covered elsewhere: {exc}"), findings
     except BudgetExhausted as exc:
         return done(Outcome.NOT_RUN, f"budget: {exc}"), findings
     except (SafetyError, ScopeError) as exc:

@@ -27,8 +27,24 @@ from authsift.engine.runner import run_plan
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
 from authsift.engine.specs import SpecUnavailable, obtain_spec
-from authsift.model import ApiSpec, IdentitySummary, OperationRef, Outcome, ScanResult, TaskResult
-from authsift.plan import Capabilities, Plan, make_plan, select_operations
+from authsift.model import (
+    ApiSpec,
+    CheckEntry,
+    IdentitySummary,
+    OperationRef,
+    Outcome,
+    ScanResult,
+    TaskResult,
+)
+from authsift.plan import (
+    Capabilities,
+    Plan,
+    SelectionError,
+    make_plan,
+    nothing_to_test,
+    resolve_selection,
+    select_operations,
+)
 from authsift.spec.classify import operation_matches, representative_operations
 
 log = logging.getLogger(__name__)
@@ -47,17 +63,21 @@ class ScanOptions:
 
 
 def select_checks(config: Config) -> dict[str, Check]:
-    """`checks.include` / `checks.exclude` take check ids or family names (`jwt`, `authz`)."""
-    include = set(config.checks.include)
-    exclude = set(config.checks.exclude)
+    """`checks.include` / `checks.exclude` take check ids or family names (`jwt`, `authz`).
+    Raises `SelectionError` (one line, exit 2) on an unknown name or an empty selection."""
+    catalogue = registry()
+    selection = resolve_selection(catalogue, config.checks.include, config.checks.exclude)
+    return {check_id: catalogue[check_id]() for check_id in selection.chosen}
 
-    def chosen(check_id: str, check: type[Check]) -> bool:
-        names = {check_id, check.family.value}
-        if names & exclude:
-            return False
-        return "all" in include or bool(names & include)
 
-    return {cid: cls() for cid, cls in registry().items() if chosen(cid, cls)}
+def check_entries(config: Config) -> list[CheckEntry]:
+    """Every check of the catalogue, with why it is left out of this scan, for the coverage."""
+    catalogue = registry()
+    selection = resolve_selection(catalogue, config.checks.include, config.checks.exclude)
+    return [
+        CheckEntry(check_id, cls.family, cls.title, selection.left_out.get(check_id, ""))
+        for check_id, cls in catalogue.items()
+    ]
 
 
 def capabilities(config: Config) -> Capabilities:
@@ -115,9 +135,16 @@ async def run_scan(options: ScanOptions) -> ScanResult:
     register_secrets(config, redactor)
     recorder = Recorder()
     auth = AuthManager(identity_specs(config), config.target, redactor)
-    checks = select_checks(config)
+    try:
+        checks = select_checks(config)
+    except SelectionError as exc:
+        raise SetupError(str(exc)) from None
     result = ScanResult(
-        tool_version=__version__, target=config.target, started_at=_iso(started), finished_at=""
+        tool_version=__version__,
+        target=config.target,
+        started_at=_iso(started),
+        finished_at="",
+        checks=check_entries(config),
     )
     with redacted_logging(redactor):
         return await _scan(
@@ -159,6 +186,8 @@ async def _scan(
             for note in preflight.notes:
                 log.info("%s", redactor.text(note))
             plan = build_plan(config, spec, checks)
+            if not plan.tasks:
+                raise SetupError(nothing_to_test(plan))
             in_scope, _ = select_operations(
                 spec.operations, config.operations.include, config.operations.exclude
             )

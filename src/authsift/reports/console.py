@@ -29,6 +29,7 @@ from authsift.reports.common import (
     similarity_text,
     sort_findings,
 )
+from authsift.reports.coverage import Coverage, coverage
 
 SEVERITY_STYLES: dict[Severity, str] = {
     Severity.CRITICAL: "bold white on red",
@@ -62,6 +63,9 @@ def render_console(result: ScanResult, console: Console, *, verbose: bool = Fals
     console.print(_header(result))
     console.print(_identities(result))
     console.print(_summary_table(result))
+    gaps = _coverage_gaps(result)
+    if gaps is not None:
+        console.print(gaps)
     for finding in sort_findings(result.findings):
         console.print(_finding_panel(finding, verbose=verbose))
         _print_reproduce(console, finding)
@@ -136,16 +140,38 @@ def _summary_table(result: ScanResult) -> Table:
         )
     table.add_column("total", justify="right", style="bold", no_wrap=True, min_width=5)
     totals = dict.fromkeys(SEVERITIES_WORST_FIRST, 0)
+    covered = {c.family: c for c in coverage(result)}
     for family, counts in family_severity_counts(result.findings):
         for severity, count in counts.items():
             totals[severity] += count
+        heading = Text(family_heading(family))
+        status = covered[family].status
+        # never a bare 0 for what was not tested (issue 14 §2); the reasons follow the table
+        if status is Coverage.NOT_TESTED and not sum(counts.values()):
+            cells = ["–"] * len(SEVERITIES_WORST_FIRST)
+            table.add_row(heading, *cells, Text("not tested", style="yellow"))
+            continue
+        if status is not Coverage.TESTED:
+            heading.append(" (partly tested)", style="yellow")
         cells = [str(counts[s]) if counts[s] else "·" for s in SEVERITIES_WORST_FIRST]
-        table.add_row(family_heading(family), *cells, str(sum(counts.values())))
+        table.add_row(heading, *cells, str(sum(counts.values())))
     table.add_section()
     table.add_row(
         "All", *(str(totals[s]) for s in SEVERITIES_WORST_FIRST), str(sum(totals.values()))
     )
     return table
+
+
+def _coverage_gaps(result: ScanResult) -> Text | None:
+    """Under the summary table: what was not tested, and why, one line per family."""
+    gaps = [c for c in coverage(result) if c.status is not Coverage.TESTED]
+    if not gaps:
+        return None
+    text = Text("Not tested (a 0 above is not a clean result for these)", style="bold yellow")
+    for gap in gaps:
+        text.append(f"\n  {family_heading(gap.family)}: ", style="bold")
+        text.append(gap.reason)
+    return text
 
 
 def _finding_panel(finding: Finding, *, verbose: bool, accepted: str | None = None) -> Panel:

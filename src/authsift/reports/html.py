@@ -17,8 +17,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from typing import Any, TextIO
@@ -26,7 +27,7 @@ from typing import Any, TextIO
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from authsift.model import Family, Finding, Outcome, ScanResult, TaskResult
+from authsift.model import Evidence, Family, Finding, Outcome, ScanResult, Severity, TaskResult
 from authsift.reports.access import FindingLink, read_matrix
 from authsift.reports.common import (
     SEVERITIES_WORST_FIRST,
@@ -45,6 +46,7 @@ from authsift.reports.common import (
     similarity_text,
     sort_suppressed,
 )
+from authsift.reports.coverage import Coverage, FamilyCoverage, coverage
 from authsift.reports.sarif import HELP_URI
 
 logger = logging.getLogger(__name__)
@@ -129,7 +131,13 @@ def _context(result: ScanResult) -> dict[str, Any]:
         for index, s in enumerate(sort_suppressed(result.suppressed))
     ]
     identities: list[IdentityLine] = identity_lines(result.identities)
-    skipped = [t for t in result.tasks if t.outcome is Outcome.SKIPPED]
+    # tasks skipped because a finding or another task covers them are not "skipped by design"
+    skipped = [
+        t
+        for t in result.tasks
+        if t.outcome is Outcome.SKIPPED and not t.reason.startswith("covered")
+    ]
+    covered = {c.family: c for c in coverage(result)}
     links = [
         (view.finding, FindingLink(view.anchor, view.finding.check_id, view.finding.title))
         for group in groups
@@ -151,7 +159,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "total": sum(counts.values()),
         "groups": groups,
         "family_rows": [
-            (family_heading(family), family_anchor(family), counts, sum(counts.values()))
+            _family_row(family, counts, covered[family])
             for family, counts in family_severity_counts(result.findings)
         ],
         "accepted": accepted,
@@ -163,6 +171,17 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "matrix": read_matrix(result.extras.get("access_matrix"), result.identities, links),
         "filters": _filters(result.findings),
     }
+
+
+def _family_row(
+    family: Family, counts: dict[Severity, int], covered: FamilyCoverage
+) -> tuple[str, str, dict[Severity, int], int, bool, str]:
+    """(heading, anchor, counts, total, not tested, note): a family that did not run says so
+    instead of a 0 (issue 14 §2)."""
+    total = sum(counts.values())
+    untested = covered.status is Coverage.NOT_TESTED and not total
+    note = covered.reason if untested else covered.note
+    return family_heading(family), family_anchor(family), counts, total, untested, note
 
 
 def _view(
@@ -180,11 +199,21 @@ def _view(
         operation=operation_label(finding),
         actor=actor_label(finding),
         similarity=similarity_text(finding),
-        evidence_pairs=evidence_pairs(render_evidence(e) for e in finding.evidence),
+        evidence_pairs=evidence_pairs(_exchange_view(e) for e in finding.evidence),
         help_uri=HELP_URI.format(check_id=finding.check_id),
         accepted_reason=reason,
         accepted_expires=expires,
     )
+
+
+def _exchange_view(evidence: Evidence) -> RenderedEvidence:
+    """The template adds "as <identity>" to a label; not when the label already says whose
+    request it is ("valid request as alice as alice")."""
+    rendered = render_evidence(evidence)
+    identity = rendered.identity
+    if identity and re.search(rf"(?<![\w-]){re.escape(identity)}(?![\w-])", rendered.label):
+        return replace(rendered, identity=None)
+    return rendered
 
 
 def _task_rows(tasks: list[TaskResult]) -> list[dict[str, str]]:

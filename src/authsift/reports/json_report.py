@@ -30,6 +30,7 @@ from authsift.reports.common import (
     sort_findings,
     sort_suppressed,
 )
+from authsift.reports.coverage import coverage, untested_families
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "authsift"
@@ -54,6 +55,7 @@ _RESERVED_KEYS = frozenset(
         "errors",
         "not_run",
         "tasks",
+        "coverage",
         "extras",
     }
 )
@@ -106,6 +108,7 @@ def report_dict(result: ScanResult) -> dict[str, Any]:
         "errors": [_task_dict(t) for t in result.errors],
         "not_run": [_task_dict(t) for t in result.not_run],
         "tasks": _task_summary(result.tasks),
+        "coverage": _coverage(result),
     }
     clashing: dict[str, Any] = {}
     for key, value in result.extras.items():
@@ -211,6 +214,35 @@ def _summary(result: ScanResult) -> dict[str, Any]:
             family.value: sum(counts.values())
             for family, counts in family_severity_counts(result.findings)
         },
+        # a 0 in by_family is "no finding", not "tested and clean": these families did not run
+        "not_tested": [family.value for family in untested_families(result)],
+    }
+
+
+def _coverage(result: ScanResult) -> dict[str, Any]:
+    """Per family and per check: tested, partial (families) or not-tested, and why."""
+    return {
+        "families": [
+            {
+                "family": family.family.value,
+                "mistake": family.family.mistake,
+                "title": family.family.label,
+                "status": family.status.value,
+                "reason": family.reason,
+                "findings": family.findings,
+                "checks": [
+                    {
+                        "check": check.check_id,
+                        "title": check.title,
+                        "status": check.status.value,
+                        "reason": check.reason,
+                        "tasks": check.outcomes,
+                    }
+                    for check in family.checks
+                ],
+            }
+            for family in coverage(result)
+        ]
     }
 
 

@@ -22,6 +22,7 @@ from authsift.reports.common import (
     operation_label,
     sort_findings,
 )
+from authsift.reports.coverage import Coverage, coverage
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -90,6 +91,9 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
                 "message": {"text": f"partial scan: {result.partial_reason or 'cut short'}"},
             }
         ]
+    gaps = _coverage_notes(result)
+    if gaps:
+        invocation["toolConfigurationNotifications"] = gaps
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -105,6 +109,36 @@ def sarif_dict(result: ScanResult) -> dict[str, Any]:
         "properties": {"target": result.target},
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _coverage_notes(result: ScanResult) -> list[dict[str, Any]]:
+    """What was not tested, as notes: a dashboard with no results for a family must not read as
+    "clean" when the family never ran (issue 14 §2). One note per untested family, and one per
+    check that did not run in a family where others did."""
+    notes: list[dict[str, Any]] = []
+    for family in coverage(result):
+        heading = family_heading(family.family)
+        if family.status is Coverage.NOT_TESTED:
+            notes.append(
+                {
+                    "level": "note",
+                    "message": {"text": f"{heading}: not tested ({family.reason})."},
+                    "descriptor": {"id": f"authsift/coverage/{family.family.value}"},
+                    "properties": {"family": family.family.value, "status": family.status.value},
+                }
+            )
+            continue
+        for check in family.untested:
+            notes.append(
+                {
+                    "level": "note",
+                    "message": {"text": f"{check.check_id} not tested: {check.reason}."},
+                    "descriptor": {"id": f"authsift/coverage/{check.check_id}"},
+                    "associatedRule": {"id": check.check_id},
+                    "properties": {"family": family.family.value, "status": check.status.value},
+                }
+            )
+    return notes
 
 
 def _rules(findings: list[Finding]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import Baseline, Verdict
+from authsift.analysis.wording import human_value
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, Operation
 from authsift.spec.classify import looks_privileged, operation_matches
@@ -47,7 +48,7 @@ def privileged_hint(operation: Operation) -> str | None:
         for scopes in alternative.values():
             for scope in scopes:
                 if _PRIVILEGED_SCOPE.search(scope.lower()):
-                    return f"privileged scope {scope!r} in the spec"
+                    return f"privileged scope {human_value(scope)} in the spec"
     return None
 
 

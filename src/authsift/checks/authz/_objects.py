@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import loads_or_none
+from authsift.analysis.wording import human_list, human_mapping
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._producers import (
     id_of,
@@ -134,7 +135,9 @@ async def create(
     parent = match_template(post.path, built.url) or {}
     if value is None:
         remember_leftover(
-            ctx, f"{post.key} as {owner}: created, but its id is unknown ({sorted(planted)})"
+            ctx,
+            f"{post.key} as {owner}: created, but its id is unknown "
+            f"(planted {human_list(planted)})",
         )
         return None
     return Created(owner, template, {**parent, name: value}, body, frozenset(planted), exchange)
@@ -176,7 +179,7 @@ async def delete(ctx: Context, obj: Created) -> bool:
         await ctx.send(request_for(ctx, remover, obj.params, obj.owner), identity=obj.owner)
         if still_there(obj, await read_back(ctx, obj)) is False:
             return True
-    remember_leftover(ctx, f"{obj.template} {obj.params} owned by {obj.owner}")
+    remember_leftover(ctx, f"{obj.template} ({human_mapping(obj.params)}) owned by {obj.owner}")
     return False
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from authsift.analysis import SIMILARITY_THRESHOLD, similarity
+from authsift.analysis.wording import human_value
 from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.base import Context
 from authsift.model import Exchange
@@ -60,7 +61,11 @@ async def try_role(
         after = await ctx.send(request, identity=identity)
     finally:
         if not await set_role(original):
-            remember_leftover(ctx, f"{identity}'s role may be left at {role!r} (was {original!r})")
+            remember_leftover(
+                ctx,
+                f"{identity}'s role may be left at {human_value(role)} "
+                f"(was {human_value(original)})",
+            )
     granted = (
         after.response is not None
         and reference.response is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 
 from authsift.analysis import Judgement, Verdict
+from authsift.analysis.wording import human_list
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe, privileged_hint
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
@@ -119,7 +120,7 @@ class BflaPrivilegedFunction(Check):
         others: list[str],
     ) -> Finding:
         admin_exchange, none_exchange, _ = ctx.baseline_exchanges(operation, admin)
-        also = f" So did {', '.join(others)}." if others else ""
+        also = f" So did {human_list(others, quote=False, limit=8)}." if others else ""
         return ctx.finding(
             self,
             identity=user,

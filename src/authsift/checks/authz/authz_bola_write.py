@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from authsift.analysis import markers_present
+from authsift.analysis.wording import human_value
 from authsift.checks.authz._inventory import inventory, request_for
 from authsift.checks.authz._objects import (
     Created,
@@ -156,7 +157,9 @@ class BolaWrite(Check):
             and after.response is not None
             and bool(markers_present(after.response, {marker}))
         )
-        effect = f"{field} changed to the intruder's marker {marker!r}" if changed else None
+        effect = (
+            f"{field} changed to the intruder's marker {human_value(marker)}" if changed else None
+        )
         return _Outcome(attempt, after, effect)
 
     async def _delete(self, ctx: Context, obj: Created, op: Operation, intruder: str) -> _Outcome:
@@ -182,7 +185,8 @@ class BolaWrite(Check):
                 self,
                 identity=intruder,
                 description=(
-                    f"{intruder} sent {op.key} to {obj.owner}'s object {obj.object_id!r} (created "
+                    f"{intruder} sent {op.key} to {obj.owner}'s object "
+                    f"{human_value(obj.object_id, quote=False)} (created "
                     f"by the scanner) and {outcome.effect}, as {obj.owner}'s own read-back shows."
                 ),
                 evidence=evidence,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.analysis.wording import human_mapping, human_value
 from authsift.checks.authz._inventory import inventory, request_for
 from authsift.checks.authz._objects import (
     create,
@@ -217,7 +218,8 @@ class BoplaMassAssignment(Check):
                 )
                 if not restored:
                     remember_leftover(
-                        ctx, f"{op.path} as {identity}: property {name!r} left at {value!r}"
+                        ctx,
+                        f"{op.path} as {identity}: property {name} left at {human_value(value)}",
                     )
             effect = None
             if restored and is_role(name) and isinstance(record[name], str):
@@ -288,11 +290,11 @@ class BoplaMassAssignment(Check):
 
     def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[_Hit]) -> Finding:
         critical = any(is_critical(h.name) for h in hits)
-        names = ", ".join(f"{h.name}={h.value!r}" for h in hits)
+        names = human_mapping({h.name: h.value for h in hits}, limit=len(hits))
         evidence: list[Evidence] = []
         for hit in hits[:3]:
             evidence.append(
-                Evidence(f"{identity} sends the undeclared property {hit.name!r}", hit.attempt)
+                Evidence(f"{identity} sends the undeclared property {hit.name}", hit.attempt)
             )
             evidence.append(
                 Evidence(f"{identity} reads it back", hit.after, f"{hit.name} persisted")
@@ -302,7 +304,11 @@ class BoplaMassAssignment(Check):
         for effect in granted[:1]:
             evidence.append(Evidence("admin operation before the role change", effect.before))
             evidence.append(
-                Evidence(f"the same request with role {effect.role!r}", effect.after, "granted")
+                Evidence(
+                    f"the same request with role {human_value(effect.role, quote=False)}",
+                    effect.after,
+                    "granted",
+                )
             )
         return ctx.finding(
             self,
@@ -313,7 +319,8 @@ class BoplaMassAssignment(Check):
                 + (f" Restored: {', '.join(restored)}." if restored else "")
                 + (" A role, permission or tenant property is writable." if critical else "")
                 + (
-                    f" Setting the role to {granted[0].role!r} granted an admin operation that "
+                    f" Setting the role to {human_value(granted[0].role, quote=False)} granted an "
+                    "admin operation that "
                     "was refused before (the original role was restored)."
                     if granted
                     else ""

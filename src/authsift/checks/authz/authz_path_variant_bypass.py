@@ -8,6 +8,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from authsift.analysis import Verdict
+from authsift.analysis.wording import human_value
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
@@ -172,7 +173,8 @@ class PathVariantBypass(Check):
                 identity=attacker,
                 description=(
                     f"{operation.key} refuses {who} ({refused_exchange.status}) but answers "
-                    f"{variant!r} ({label}) as it answers {owner}: {judgement.reason}. Confirmed "
+                    f"{human_value(variant)} ({label}) as it answers {owner}: {judgement.reason}. "
+                    "Confirmed "
                     "twice with junk controls rejected."
                 ),
                 evidence=evidence,

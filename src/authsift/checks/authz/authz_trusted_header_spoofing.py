@@ -160,12 +160,13 @@ class TrustedHeaderSpoofing(Check):
     ) -> Finding:
         sender = spoof.sender or "an anonymous caller"
         headers = ", ".join(f"{name}: {value}" for name, value in spoof.headers[:4])
-        more = f" (+{len(spoof.headers) - 4} more)" if len(spoof.headers) > 4 else ""
+        more = f" and {len(spoof.headers) - 4} more" if len(spoof.headers) > 4 else ""
         return ctx.finding(
             self,
             identity=spoof.sender,
             description=(
-                f"{sender} sent {operation.key} with {spoof.label} ({headers}{more}) and got "
+                f"{spoof.sender or 'An anonymous caller'} sent {operation.key} with "
+                f"{spoof.label} ({headers}{more}) and got "
                 f"{spoof.target}'s answer: {judgement.reason}. Confirmed twice; the same request "
                 "without those headers is not answered so."
             ),

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from authsift.analysis.wording import human_mapping
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.jwt._common import (
     Attempt,
@@ -140,7 +141,9 @@ async def escalate(
             return details, [
                 Evidence(f"{operation.key} as {probe.identity} (refused)", own),
                 Evidence(
-                    f"{probe.identity}'s claims with {raised}", exchange, f"answered like {admin}"
+                    f"{probe.identity}'s claims with {human_mapping(raised)}",
+                    exchange,
+                    f"answered like {admin}",
                 ),
             ]
     return {}, []
@@ -202,7 +205,7 @@ def _links(probe: JwtProbe) -> list[_Link]:
         ),
         _Link(
             TokenTypeConfusion(),
-            "typed as a refresh token (typ JWT, token_use refresh)",
+            "typ JWT and token_use refresh (typed as a refresh token)",
             {**claims, "token_use": "refresh"},
             {"typ": "JWT"},
             Severity.HIGH,

@@ -88,7 +88,7 @@ async def open_probe(
         try:
             base = await ctx.baseline(ctx.operation, name)
         except Inconclusive as exc:
-            reasons.append(f"{name}: {exc}")
+            reasons.append(str(exc))
             continue
         if not base.depends_on_auth:
             raise Inconclusive(

@@ -88,7 +88,7 @@ class AlgConfusionHmac(Check):
             return
         power = SigningPower(
             self.id,
-            f"public key as HMAC secret ({accepted.label})",
+            f"public key as HMAC secret, {accepted.label}",
             signer_from_forgery(forge, probe.jws, accepted.label),
         )
         details: dict[str, Any] = {"keys_from": [k.url for k in discovery.key_sets]}
@@ -101,7 +101,7 @@ class AlgConfusionHmac(Check):
             description=(
                 f"{probe.operation.key} accepted {probe.identity}'s claims re-signed "
                 f"{accepted.label}: the verifier used the published public key as an HMAC "
-                f"secret ({accepted.judgement.reason})."
+                f"secret. It {accepted.judgement.reason}."
             ),
             details=details,
         ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from authsift.analysis.wording import human_list
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.jwt._common import (
     forgery_finding,
@@ -81,7 +82,7 @@ class AudienceNotValidated(Check):
                 continue
             theirs = _audiences(claims.get("aud"))
             if theirs and theirs != mine:  # CHECKS.md #15: skip tokens for this API's audience
-                candidates.append((f"{probe.identity}'s token for aud {sorted(theirs)}", token))
+                candidates.append((f"{probe.identity}'s token for aud {human_list(theirs)}", token))
         if not candidates:
             raise Inconclusive(
                 f"needs a genuine token of {probe.identity} minted for another audience "
@@ -99,7 +100,7 @@ class AudienceNotValidated(Check):
             accepted,
             description=(
                 f"{probe.operation.key} accepted {accepted.label}, although its audience is not "
-                f"this API's ({sorted(mine)}): {accepted.judgement.reason}."
+                f"this API's ({human_list(mine)}): it {accepted.judgement.reason}."
             ),
         )
         yield finding

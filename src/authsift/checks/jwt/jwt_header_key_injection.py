@@ -63,7 +63,7 @@ class HeaderKeyInjection(Check):
             return
         power = SigningPower(
             self.id,
-            f"our own key ({accepted.label})",
+            f"our own key, {accepted.label}",
             signer_from_forgery(embedded_jwk, probe.jws, accepted.label),
         )
         async for finding in report_recovery(

@@ -112,7 +112,7 @@ class IssuerNotValidated(Check):
             )
             header = {k: v for k, v in probe.jws.header.items() if k not in ("kid", "jku", "jwk")}
             token = sign(header, {**probe.claims, "iss": base}, key, "RS256")
-            label = f"iss {base} (our issuer), signed with its key"
+            label = f"iss {base}, an issuer we run, signed with its key"
             trial = await try_forgeries(ctx, probe, [(label, token)])
             fetched = sorted({hit.path for hit in issuer.hits()})
         if trial.accepted is None:
@@ -132,7 +132,7 @@ class IssuerNotValidated(Check):
             accepted,
             description=(
                 f"{probe.operation.key} accepted {probe.identity}'s claims from a foreign issuer "
-                f"({accepted.label}){how}: {accepted.judgement.reason}."
+                f"({accepted.label}){how}. It {accepted.judgement.reason}."
             ),
             details={} if fetched is None else {"fetched": fetched},
         )

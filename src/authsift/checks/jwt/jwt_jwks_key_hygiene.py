@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.analysis.wording import human_list, human_value
+from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
 from authsift.checks.jwt._keys import Discovery, discover_keys
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
 
@@ -64,7 +65,8 @@ class JwksKeyHygiene(Check):
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if _OWNER in ctx.shared:
-            raise Inconclusive(f"the JWK Set is reviewed once per scan (on {ctx.shared[_OWNER]})")
+            owner = ctx.shared[_OWNER]
+            raise CoveredElsewhere(f"the JWK Set is reviewed once per scan, on {owner}")
         ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
         discovery = await discover_keys(ctx)
         if not discovery.key_sets:
@@ -107,7 +109,8 @@ def review(discovery: Discovery) -> list[tuple[Severity, str]]:
                 issues.append((Severity.HIGH, f"{name} is RSA {entry.size_bits} bits (< 2048)"))
             curve = entry.raw.get("crv")
             if entry.kty in ("EC", "OKP") and curve not in _STANDARD_CURVES:
-                issues.append((Severity.LOW, f"{name} uses the non-standard curve {curve!r}"))
+                what = f"the non-standard curve {human_value(curve)}" if curve else "no curve"
+                issues.append((Severity.LOW, f"{name} uses {what}"))
             if entry.kid is not None:
                 kid_types.setdefault(entry.kid, set()).add(entry.kty)
             uses.add(entry.use)
@@ -117,7 +120,13 @@ def review(discovery: Discovery) -> list[tuple[Severity, str]]:
             )
     for kid, types in kid_types.items():
         if len(types) > 1:
-            issues.append((Severity.LOW, f"kid {kid!r} is shared by key types {sorted(types)}"))
+            issues.append(
+                (
+                    Severity.LOW,
+                    f"kid {human_value(kid)} is shared by key types "
+                    f"{human_list(types, quote=False)}",
+                )
+            )
     for uri in discovery.jwks_uris:
         if uri.startswith("http:") and not _is_loopback(uri):
             issues.append((Severity.LOW, f"jwks_uri {uri} is served over plain http"))

@@ -89,8 +89,8 @@ class KidInjection(Check):
             power,
             description=(
                 f"{probe.operation.key} accepted {probe.identity}'s claims in an HS256 token "
-                f"with {accepted.label}: the `kid` chose a key the attacker knows "
-                f"({accepted.judgement.reason})."
+                f"with {accepted.label}: the `kid` chose a key the attacker knows. It "
+                f"{accepted.judgement.reason}."
             ),
         ):
             yield finding

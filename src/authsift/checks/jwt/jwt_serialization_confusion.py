@@ -79,7 +79,7 @@ class SerializationConfusion(Check):
                     description=(
                         f"{probe.operation.key} verified {probe.identity}'s genuine signature but "
                         f"read the claims of the forged compact string ({trial.accepted.label}): "
-                        f"the answer is {victim}'s ({trial.accepted.judgement.reason})."
+                        f"the answer is {victim}'s. It {trial.accepted.judgement.reason}."
                     ),
                     details={"impersonated": victim},
                 )

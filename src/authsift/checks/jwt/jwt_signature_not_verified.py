@@ -105,8 +105,8 @@ class SignatureNotVerified(Check):
             self,
             identity=probe.identity,
             description=(
-                f"{ctx.operation.key} accepted {probe.identity}'s token with "
-                f"{accepted.label}: {accepted.judgement.reason}. Confirmed twice with junk "
+                f"{ctx.operation.key} accepted {probe.identity}'s token with a forged signature "
+                f"({accepted.label}). It {accepted.judgement.reason}. Confirmed twice with junk "
                 "controls rejected."
                 + (f" A token naming {details['impersonated']} got its data." if details else "")
             ),

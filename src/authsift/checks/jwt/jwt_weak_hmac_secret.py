@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from authsift.analysis.wording import human_value
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.jwt._chain import SigningPower, report_recovery
 from authsift.checks.jwt._common import open_probe, try_forgeries
@@ -86,18 +87,21 @@ class WeakHmacSecret(Check):
             )
         secret, alg = result.secret, probe.alg
         confirmation = resign(probe.token, secret, alg)
-        trial = await try_forgeries(ctx, probe, [(f"re-signed with {secret!r}", confirmation)])
+        trial = await try_forgeries(
+            ctx, probe, [(f"re-signed with {human_value(secret)}", confirmation)]
+        )
         accepted = trial.accepted
         if accepted is None:
             raise Inconclusive(
-                f"secret {secret!r} recovered but a token re-signed with it was not accepted "
+                f"secret {human_value(secret)} recovered but a token re-signed with it was not "
+                "accepted "
                 "(it may sign tokens for another system)"
             )
 
         def sign(claims: dict[str, Any], header: dict[str, Any]) -> str:
             return resign(probe.token, secret, alg, header=header, claims=claims)
 
-        power = SigningPower(self.id, f"{alg} secret {secret.decode(errors='replace')!r}", sign)
+        power = SigningPower(self.id, f"{alg} secret {human_value(secret)}", sign)
         async for finding in report_recovery(
             ctx,
             self,
@@ -106,7 +110,7 @@ class WeakHmacSecret(Check):
             power,
             description=(
                 f"{probe.identity}'s {alg} token is signed with the secret "
-                f"{secret.decode(errors='replace')!r}, found among {result.tried} well-known "
+                f"{human_value(secret)}, found among {result.tried} well-known "
                 f"secrets in {result.seconds:.2f} s; a token re-signed with it was accepted on "
                 f"{probe.operation.key}."
             ),
