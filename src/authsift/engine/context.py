@@ -115,6 +115,9 @@ class TaskContext:
     def report_extra(self, name: str, value: Any) -> None:
         self._state.extras[name] = value
 
+    def add_secret(self, value: str, placeholder: str) -> None:
+        self._state.redactor.add(value, placeholder)
+
     # -------------------------------------------------------------- requests
 
     def build(

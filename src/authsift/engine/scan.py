@@ -20,6 +20,7 @@ from authsift.engine.auth import AuthError, AuthManager
 from authsift.engine.context import ScanState
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
+from authsift.engine.login_facts import login_facts
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
@@ -232,6 +233,8 @@ def scan_facts(config: Config) -> ScanFacts:
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
         settings=config.jwt.as_settings(),
+        login=login_facts(config),
+        privileged_roles=tuple(config.privileged_roles),
     )
 
 
