@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.checks.authz._canary_findings import canary_finding
+from authsift.checks.authz._escalation import identity_reader, success_schemas
 from authsift.checks.authz._inventory import inventory, request_for
+from authsift.checks.authz._login import login_way
 from authsift.checks.authz._objects import (
     create,
     creator_of,
@@ -26,6 +28,8 @@ from authsift.checks.authz._privilege_props import (
 )
 from authsift.checks.authz._producers import last_param
 from authsift.checks.authz._role_effect import RoleEffect, try_role
+from authsift.checks.authz._self_update import probe_on_canary, write_request
+from authsift.checks.authz._signup import is_signup, probe_signup
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -57,35 +61,48 @@ class BoplaMassAssignment(Check):
     """Client can write privileged properties (mass assignment).
 
     ## What it checks
-    On updates of the caller's own profile (`PATCH /me`) and on creates and updates of objects
-    the scanner creates itself, adds one property the request schema does not accept at a time:
-    properties the response shows (such as `role`) and the usual privilege fields (`role`,
-    `is_admin`, `permissions`, `groups`, `tenant_id`, `owner_id`, `plan`, `status`…). The value is
-    a harmless marker (a canary string, `false`), never a privilege; the object is then read back.
-    Changed profile properties are restored; created objects are deleted.
+    **Sign-up and user creation** (`POST /signup`, `/register`, `/users`: a body with a password
+    and a user name or e-mail): a control canary account signs up plainly and logs in; a second
+    canary signs up with privilege fields the request schema does not declare — properties the
+    answers or `/me` show (`role` with `enum: [patient, doctor, admin]`) and the names frameworks
+    bind by accident (`role`, `is_admin`, `admin`, `is_superuser`, `is_staff`, `permissions`,
+    `groups`, `scope`, `plan`, `verified`…) with escalating values (`admin`, `true`, the
+    configured `privileged_roles`, the enum's administrative value) — and logs in. Its `/me`,
+    token claims and an admin-only operation are compared with the control's.
+    **Self-update** (`PATCH /me`, `PUT /profile`): probed the same way on a canary account when
+    the API has a sign-up; otherwise on a configured user with a harmless marker value (a canary
+    string, `false`), read back through the same path or `/me`, and restored. **Objects** the
+    scanner creates itself get the marker treatment on create and update. Canary accounts are
+    deleted where the API allows it, and listed as leftovers where not.
 
     ## Why it matters
     Frameworks that bind a request body straight onto a storage record let a client set fields
-    it was never meant to touch: its own role, its tenant, its account balance (OWASP API3:2023,
-    CWE-915).
+    it was never meant to touch: its own role at sign-up, its tenant, its account balance (OWASP
+    API3:2023, CWE-915). A sign-up that takes `role` hands out admin accounts to anyone.
 
     ## Example
-    alice sends `PATCH /me` `{"role": "authsift-canary-…"}` → `GET /me` now shows that role:
-    alice can make herself `admin` the same way.
+    `POST /signup {"email": …, "password": …, "role": "admin"}` → the new account logs in,
+    `GET /me` says `"role": "admin"` and `GET /admin/users` answers it like the admin, while a
+    control account signed up without `role` is refused (403).
 
     ## Remediation
     Bind request bodies to explicit input models that list the client-writable fields, and
-    reject (400) or ignore everything else; never update records with `**body`.
+    reject (400) or ignore everything else; never create or update records with `**body`. Set
+    roles, tenants and verification flags on the server, never from the request.
 
     ## References
     OWASP API3:2023 · ASVS 5.0 V15.3.3, V8.2.3 · ASVS 4.0.3 V5.1.2 · CWE-915
 
     ## Decision rule
-    CHECKS.md #25; intrusive. Vulnerable only when the owner's read-back shows the injected
-    marker value; a 400 "unknown property" or a value silently ignored is safe; no read-back
-    (no `GET` on the same object) is inconclusive. Critical when a role, permission or tenant
-    property is writable, high otherwise. Numbers and flags that already have a value are not
-    touched: no value of theirs is harmless.
+    CHECKS.md #25; intrusive. On canary accounts: vulnerable only when the escalated canary's
+    own `/me`, token claims or login answer carry the privileged value and the control's do not,
+    or when an admin-only operation (by the spec, or by the access matrix) refused to the control
+    answers the escalated canary like a privileged identity, re-sent twice with the control still
+    refused. Fields ignored (the escalated canary looks like the control) or refused (400/422)
+    are safe; a canary that cannot sign up or log in is inconclusive, with the reason. On a
+    configured user: vulnerable only when the read-back shows the injected marker value. Critical
+    when a role, admin flag, permission or tenant property is writable or takes effect, high
+    otherwise. Numbers and flags that already have a value on a configured user are not touched.
     """
 
     id = "authz-bopla-mass-assignment"
@@ -96,8 +113,9 @@ class BoplaMassAssignment(Check):
     owasp = "API3:2023"
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
-    max_requests = 48
+    max_requests = 60
     expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
+    signup_requests = 22  # two canaries signed up, logged in, read back, confirmed, deleted
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body
@@ -111,9 +129,26 @@ class BoplaMassAssignment(Check):
             return None
         return "not a create or update"
 
+    def estimate(self, operation: Operation | None) -> int:
+        if operation is not None and is_signup(operation):
+            return self.signup_requests
+        return self.expected_requests
+
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         assert op is not None
+        if op.method == "POST" and is_signup(op, login_way(ctx)):
+            finding = canary_finding(self, ctx, await probe_signup(ctx, op))
+            if finding is not None:
+                yield finding
+            return
+        if op.method in ("PUT", "PATCH") and last_param(op.path) is None:
+            probed = await probe_on_canary(ctx, op)
+            if probed is not None:
+                finding = canary_finding(self, ctx, probed)
+                if finding is not None:
+                    yield finding
+                return
         inv = await inventory(ctx)
         users = [p for p in inv.representatives() if not ctx.is_privileged(p)]
         if not users:
@@ -129,9 +164,9 @@ class BoplaMassAssignment(Check):
             yield self._finding(ctx, op, identity, hits)
 
     async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
-        reader = operation(ctx, "GET", op.path)
+        reader = identity_reader(ctx, prefer=op.path)
         if reader is None:
-            raise Inconclusive("no GET on the same path to read the profile back")
+            raise Inconclusive("no GET on the same path or identity endpoint to read it back")
         return await self._probe_updates(ctx, op, reader, {}, identity)
 
     async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
@@ -161,7 +196,7 @@ class BoplaMassAssignment(Check):
         if creator_of(ctx, template) is None:
             raise Inconclusive("no test object can be both created and deleted here: not probed")
         assert op.request_body is not None
-        response_schema = next(iter(_success_schemas(op)), None)
+        response_schema = next(iter(success_schemas(op)), None)
         hits: list[_Hit] = []
         for name in candidates(op.request_body.schema, response_schema):
             value = marker_value(name, None, present=False)
@@ -195,7 +230,7 @@ class BoplaMassAssignment(Check):
             raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
         assert op.request_body is not None
         hits: list[_Hit] = []
-        for name in candidates(op.request_body.schema, next(iter(_success_schemas(reader)), None)):
+        for name in candidates(op.request_body.schema, next(iter(success_schemas(reader)), None)):
             if restore and name in _ACCOUNT_STATE:
                 continue  # a canary account status could lock the identity out before restore
             present = name in record
@@ -203,7 +238,7 @@ class BoplaMassAssignment(Check):
             if value is None:
                 continue
             attempt = await ctx.send(
-                self._write(ctx, op, params, identity, record, {name: value}), identity=identity
+                write_request(ctx, op, params, identity, record, {name: value}), identity=identity
             )
             after = await ctx.send(read, identity=identity)
             if not persisted(exchange_json(after), name, value):
@@ -239,7 +274,7 @@ class BoplaMassAssignment(Check):
         name: str,
     ) -> Callable[[str], Awaitable[bool]]:
         async def set_value(value: str) -> bool:
-            write = self._write(ctx, op, params, identity, record, {name: value})
+            write = write_request(ctx, op, params, identity, record, {name: value})
             await ctx.send(write, identity=identity)
             return persisted(exchange_json(await ctx.send(read, identity=identity)), name, value)
 
@@ -256,33 +291,10 @@ class BoplaMassAssignment(Check):
         name: str,
     ) -> bool:
         await ctx.send(
-            self._write(ctx, op, params, identity, record, {name: record[name]}), identity=identity
+            write_request(ctx, op, params, identity, record, {name: record[name]}),
+            identity=identity,
         )
         return persisted(exchange_json(await ctx.send(read, identity=identity)), name, record[name])
-
-    def _write(
-        self,
-        ctx: Context,
-        op: Operation,
-        params: Mapping[str, str],
-        identity: str,
-        record: Mapping[str, Any],
-        change: Mapping[str, Any],
-    ) -> HttpRequest:
-        """PATCH carries only the change; PUT the declared writable fields plus the change."""
-        assert op.request_body is not None
-        body: dict[str, Any] = dict(change)
-        if op.method == "PUT":
-            declared = (op.request_body.schema.get("properties") or {}).keys()
-            body = {k: v for k, v in record.items() if k in declared} | body
-        built = request_for(ctx, op, params, identity)
-        headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
-        return HttpRequest(
-            op.method,
-            built.url,
-            (*headers, ("Content-Type", "application/json")),
-            json.dumps(body).encode(),
-        )
 
     def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[_Hit]) -> Finding:
         critical = any(is_critical(h.name) for h in hits)
@@ -327,7 +339,3 @@ class BoplaMassAssignment(Check):
                 "privilege_granted": bool(granted),
             },
         )
-
-
-def _success_schemas(op: Operation) -> list[dict[str, Any]]:
-    return [s for status, s in sorted(op.responses.items()) if status.startswith("2") and s]

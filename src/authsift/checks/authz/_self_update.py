@@ -1,0 +1,111 @@
+"""Mass assignment on self-update (`PATCH /me`, `PUT /profile`): on a canary account first.
+
+When the API has a sign-up and a login, the update is probed on a canary account the scanner
+signs up itself: the escalating values (`role: admin`, `is_admin: true`) are sent for real, the
+canary logs in again (fresh token claims) and its view is compared with its own view before
+the update; an admin operation it reaches is confirmed against a configured non-admin user
+(still refused in between). No configured identity is touched. Without a sign-up, the caller
+probes a configured identity with harmless markers and restores what changed.
+
+The read-back is a `GET` on the same path, else the identity endpoint (`/me`, `/users/me`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from authsift.checks.authz._canary_accounts import Session, accepted, log_in, remove, send_as
+from authsift.checks.authz._escalation import (
+    admin_operations,
+    granted,
+    identity_reader,
+    observe,
+    shown,
+    success_schemas,
+)
+from authsift.checks.authz._exposure import merge_schema
+from authsift.checks.authz._inventory import request_for
+from authsift.checks.authz._login import login_way
+from authsift.checks.authz._privilege_values import attempts, escalations
+from authsift.checks.authz._signup import Probed, signed_in, signup_operation
+from authsift.checks.base import Context, Inconclusive
+from authsift.model import HttpRequest, Operation
+
+
+async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
+    """The probe on a canary account; None when no canary can be signed up and logged in."""
+    way = login_way(ctx)
+    signup = signup_operation(ctx, way) if way is not None else None
+    if way is None or signup is None:
+        return None
+    try:
+        session, _ = await signed_in(ctx, signup, way)
+    except Inconclusive:
+        return None
+    assert op.request_body is not None
+    reader = identity_reader(ctx, prefer=op.path)
+    admin_ops = admin_operations(ctx)
+    current: Session = session
+    before = await observe(ctx, session, reader, admin_ops)
+    try:
+        if before.read is None and before.claims is None and not admin_ops:
+            raise Inconclusive(
+                f"nothing shows a canary account's privileges after {op.key} (no read-back of "
+                "its own record, no token claims, no admin-only operation)"
+            )
+        record = before.record if isinstance(before.record, dict) else {}
+        schemas = success_schemas(reader) if reader is not None else []
+        privileges = escalations(op.request_body.schema, schemas, ctx.facts.privileged_roles)
+        probed = Probed(op, before.read or session.login, signup=False)
+        for extra in attempts(privileges):
+            answer = await send_as(ctx, current, write_request(ctx, op, {}, None, record, extra))
+            if not accepted(ctx, answer):
+                probed.refused.append(answer)
+                continue
+            again = await log_in(ctx, way, current.canary)
+            current = again if isinstance(again, Session) else current
+            after = await observe(ctx, current, reader, admin_ops)
+            probed.attempt, probed.injected, probed.login = answer, dict(extra), current.login
+            probed.shown = shown(before, after, extra)
+            probed.grants = await granted(
+                ctx, before, after, current, admin_ops, lambda r: _control(ctx, r)
+            )
+            if probed.shown or probed.grants or len(extra) > 1:
+                break
+        return probed
+    finally:
+        await remove(ctx, way, current, before.record)
+
+
+def write_request(
+    ctx: Context,
+    op: Operation,
+    params: Mapping[str, str],
+    identity: str | None,
+    record: Mapping[str, Any],
+    change: Mapping[str, Any],
+) -> HttpRequest:
+    """PATCH carries only the change; PUT the declared writable fields plus the change."""
+    assert op.request_body is not None
+    body: dict[str, Any] = dict(change)
+    if op.method == "PUT":
+        declared = (merge_schema(op.request_body.schema).get("properties") or {}).keys()
+        body = {k: v for k, v in record.items() if k in declared} | body
+    built = request_for(ctx, op, params, identity) if identity else ctx.build(op)
+    headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
+    return HttpRequest(
+        op.method,
+        built.url,
+        (*headers, ("Content-Type", "application/json")),
+        json.dumps(body).encode(),
+    )
+
+
+def _control(ctx: Context, request: HttpRequest) -> tuple[HttpRequest, str | None]:
+    """A configured non-admin user's version of a request (anonymous when there is none)."""
+    users = [n for n in ctx.identities if not ctx.is_privileged(n)]
+    if users:
+        return request, users[0]
+    return ctx.with_credential(request, None), None

@@ -1,0 +1,133 @@
+"""authz-bopla-mass-assignment at sign-up and self-update, on canary accounts (intrusive).
+
+A small accounts API (`authz_signup_api`) whose `POST /signup` binds the whole body onto the new
+account fires, with the escalated canary's `/me` and the admin function as proof; its hardened
+twins (unknown fields ignored, or refused with 422) pass after the probe demonstrably ran. A
+vulnerable `PATCH /me` is proven on a canary account, never on the configured identities. A
+canary that cannot log in makes the task inconclusive, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from authsift.cli import app
+from tests.apps.toy_api import serve_in_thread
+from tests.checks import authz_signup_api as accounts
+from tests.checks.authz_helpers import findings_of, fired_on
+from tests.conftest import write_yaml
+
+CHECK = "authz-bopla-mass-assignment"
+CONFIGURED = {"ana@accounts.example", "ops@accounts.example"}
+
+
+@pytest.fixture(autouse=True)
+def _passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in accounts.PASSWORD_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+def _scan(
+    tmp_path: Path, options: accounts.SignupOptions
+) -> tuple[dict[str, Any], accounts.SignupState]:
+    state = accounts.SignupState(options)
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(accounts.spec(options)))
+    with serve_in_thread(accounts.make_app(state)) as url:
+        config = accounts.config(url, str(spec_path))
+        config |= {"checks": {"include": [CHECK], "intrusive": True}, "report": {"formats": ["json"]}}
+        path = write_yaml(tmp_path / "authsift.yaml", config)
+        out = tmp_path / "report.json"
+        result = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(out), "--quiet"])
+        assert result.exit_code in (0, 1), result.output
+    report: dict[str, Any] = json.loads(out.read_text())
+    assert not [t for t in report["errors"] if t["check"] == CHECK], report["errors"]
+    return report, state
+
+
+def _outcome(report: dict[str, Any], operation: str) -> str | None:
+    """The inconclusive reason of the task on `operation`, or None when it decided."""
+    for task in report["inconclusive"] + report["not_run"]:
+        if task["check"] == CHECK and f"{task['operation']['method']} {task['operation']['path']}" == operation:
+            return str(task["reason"])
+    return None
+
+
+def _canaries(state: accounts.SignupState) -> list[dict[str, Any]]:
+    return [u for u in state.users.values() if u["email"] not in CONFIGURED]
+
+
+def test_signup_that_binds_role_is_critical_with_read_back_and_admin_function(
+    tmp_path: Path,
+) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup="bind"))
+    assert fired_on(report, CHECK) == {"POST /signup"}
+    finding = findings_of(report, CHECK)[0]
+    assert finding["severity"] == "critical" and finding["confidence"] == "certain"
+    assert finding["identity"] is None  # an anonymous visitor signing up
+    assert finding["details"]["properties"] == ["role"]
+    assert finding["details"]["read_back"] == {"role": "GET /me"}
+    assert finding["details"]["granted_operations"] == ["GET /admin/users"]
+    labels = [e["label"] for e in finding["evidence"]]
+    assert labels[0] == "control: sign-up without privilege fields"
+    assert "control: GET /admin/users" in labels and "escalated canary: GET /admin/users" in labels
+    statuses = {e["label"]: e["response"]["status"] for e in finding["evidence"]}
+    assert statuses["control: GET /admin/users"] == 403
+    assert statuses["escalated canary: GET /admin/users"] == 200
+    # the canary password and tokens never reach the report
+    text = json.dumps(report)
+    for signup in state.signups:
+        assert signup["password"] not in text
+    assert not any(token in text for token in state.tokens)
+    # both canaries closed their accounts; the configured ones are untouched
+    assert _canaries(state) == [] and "leftovers" not in report
+    assert state.users[1]["role"] == "member"
+    assert all(email not in CONFIGURED for email, _ in state.updates)
+
+
+@pytest.mark.parametrize("mode", ["ignore", "forbid"])
+def test_hardened_signup_passes_after_the_probe_ran(tmp_path: Path, mode: str) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup=mode))  # type: ignore[arg-type]
+    assert fired_on(report, CHECK) == set()
+    assert _outcome(report, "POST /signup") is None
+    sent = [s for s in state.signups if s.get("role") == "admin"]
+    assert sent, "no sign-up carried role=admin: the probe did not run"
+    if mode == "forbid":  # the combined body refused, then the strongest fields alone
+        assert any(set(s) - {"email", "password", "name"} == {"role"} for s in sent)
+    assert _canaries(state) == []
+
+
+def test_self_update_binding_role_is_proven_on_a_canary_only(tmp_path: Path) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(self_update="bind"))
+    assert fired_on(report, CHECK) == {"PATCH /me"}
+    finding = findings_of(report, CHECK)[0]
+    assert finding["severity"] == "critical"
+    assert finding["details"]["signup"] is False
+    assert finding["details"]["privilege_granted"] is True
+    assert "role" in finding["details"]["properties"]
+    # every PATCH /me went to a canary account; ana and ops kept their roles
+    assert state.updates and all(email not in CONFIGURED for email, _ in state.updates)
+    assert state.users[1]["role"] == "member" and state.users[2]["role"] == "admin"
+    assert _canaries(state) == []
+
+
+def test_a_canary_that_cannot_log_in_is_inconclusive(tmp_path: Path) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup="bind", confirm_email=True))
+    assert fired_on(report, CHECK) == set()
+    reason = _outcome(report, "POST /signup") or ""
+    assert "could not log in" in reason and "403" in reason
+    assert not [s for s in state.signups if "role" in s]  # no privileged account was made
+    assert any("authsift-canary-" in line for line in report["leftovers"])
+
+
+def test_without_a_way_to_delete_accounts_canaries_are_leftovers(tmp_path: Path) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(delete_me=False))
+    assert fired_on(report, CHECK) == set()
+    leftovers = report["leftovers"]
+    assert len(leftovers) == len(_canaries(state)) >= 2
+    assert all(u["email"] in " ".join(leftovers) for u in _canaries(state))
