@@ -2,14 +2,15 @@
 
 Accounts live in memory; `POST /auth/login {"email", "password"}` hands out opaque bearer tokens
 (no claims to read: the proof must come from `/me` or the admin function). `GET /me` shows
-`{id, email, name, role}` with `role: enum [member, admin]`; `GET /admin/users` is admin-only;
-`PATCH /me` updates the caller; `DELETE /me` closes the caller's account (switchable). The
-configured identities are ana (member) and ops (admin).
+`{id, email, name, role}` with `role: enum [member, editor, admin]`; `GET /admin/users` is
+admin-only; `PATCH /me` updates the caller; `DELETE /me` closes the caller's account
+(switchable). The configured identities are ana (member) and ops (admin).
 
 Switches (`SignupOptions`), each `"bind"` (the body is bound onto the account, `role`
 included: the flaw), `"ignore"` (unknown fields dropped) or `"forbid"` (422 on unknown fields):
 `signup` for `POST /signup`, `self_update` for `PATCH /me`. `confirm_email` keeps signed-up
-accounts from logging in (as if they awaited an e-mail confirmation). The app records what the
+accounts from logging in (as if they awaited an e-mail confirmation); `no_admin_at_signup`
+downgrades a bound `role: admin` but keeps any other role. The app records what the
 scanner sent (`SignupState`), so a test can tell a probe that ran from one that never did.
 """
 
@@ -25,6 +26,7 @@ Mode = Literal["bind", "ignore", "forbid"]
 PASSWORDS = {"ana@accounts.example": "ana-pass-5c1e9b", "ops@accounts.example": "ops-pass-8d2f0a"}
 PASSWORD_ENV = {"ACC_ANA_PASSWORD": PASSWORDS["ana@accounts.example"]}
 PASSWORD_ENV["ACC_OPS_PASSWORD"] = PASSWORDS["ops@accounts.example"]
+STATIC_TOKENS = ("tok-ana-3b8e51d0c7", "tok-ops-9f04a2c6e1")  # ana's and ops's, always valid
 _WRITABLE = frozenset({"email", "password", "name"})
 
 
@@ -34,6 +36,7 @@ class SignupOptions:
     self_update: Mode = "ignore"
     confirm_email: bool = False
     delete_me: bool = True
+    no_admin_at_signup: bool = False  # a bound `role: admin` is downgraded; `editor` stays
 
 
 @dataclass
@@ -45,6 +48,7 @@ class SignupState:
     updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (email, body)
 
     def __post_init__(self) -> None:
+        self.tokens.update({token: index for index, token in enumerate(STATIC_TOKENS, start=1)})
         for index, (email, role) in enumerate(
             (("ana@accounts.example", "member"), ("ops@accounts.example", "admin")), start=1
         ):
@@ -92,6 +96,8 @@ def make_app(state: SignupState) -> web.Application:
             raise error(400, "e-mail and a password of 10+ characters are required")
         if any(u["email"] == fields["email"] for u in state.users.values()):
             return web.json_response({"message": "check your inbox"}, status=201)
+        if options.no_admin_at_signup and fields.get("role") == "admin":
+            fields["role"] = "member"
         new_id = max(state.users) + 1
         state.users[new_id] = {"role": "member", "name": "", **fields, "id": new_id}
         state.users[new_id]["confirmed"] = not options.confirm_email
@@ -157,7 +163,11 @@ def spec(options: SignupOptions) -> dict[str, Any]:
 
     me_path: dict[str, Any] = {
         "get": {"tags": ["account"], "responses": {"200": answer("Me")}},
-        "patch": {"tags": ["account"], "requestBody": body("MeUpdate"), "responses": {"200": answer("Me")}},
+        "patch": {
+            "tags": ["account"],
+            "requestBody": body("MeUpdate"),
+            "responses": {"200": answer("Me")},
+        },
     }
     if options.delete_me:
         me_path["delete"] = {"tags": ["account"], "responses": {"204": answer()}}
@@ -211,7 +221,7 @@ def spec(options: SignupOptions) -> dict[str, Any]:
                         "id": {"type": "integer"},
                         "email": string,
                         "name": string,
-                        "role": {"type": "string", "enum": ["member", "admin"]},
+                        "role": {"type": "string", "enum": ["member", "editor", "admin"]},
                     },
                 },
             },
@@ -220,21 +230,52 @@ def spec(options: SignupOptions) -> dict[str, Any]:
     }
 
 
+def bearer_config(base_url: str, spec_path: str) -> dict[str, Any]:
+    """ana and ops with fixed bearer tokens and no `endpoints`: the login is found in the spec."""
+    return {
+        **config(base_url, spec_path),
+        "identities": [
+            {"name": name, "role": role, "auth": {"type": "bearer", "token": token}}
+            for name, role, token in zip(
+                ("ana", "ops"), ("member", "admin"), STATIC_TOKENS, strict=True
+            )
+        ],
+        "endpoints": {},
+    }
+
+
 def config(base_url: str, spec_path: str) -> dict[str, Any]:
     def login(email: str, env: str) -> dict[str, Any]:
         request = {"method": "POST", "path": "/auth/login"}
         request["json"] = {"email": email, "password": "${" + env + "}"}  # type: ignore[assignment]
-        return {"type": "login", "request": request, "token": {"from": "body", "path": "$.access_token"}}
+        return {
+            "type": "login",
+            "request": request,
+            "token": {"from": "body", "path": "$.access_token"},
+        }
 
     return {
         "target": base_url,
         "spec": spec_path,
         "identities": [
-            {"name": "ana", "role": "member", "auth": login("ana@accounts.example", "ACC_ANA_PASSWORD")},
-            {"name": "ops", "role": "admin", "auth": login("ops@accounts.example", "ACC_OPS_PASSWORD")},
+            {
+                "name": "ana",
+                "role": "member",
+                "auth": login("ana@accounts.example", "ACC_ANA_PASSWORD"),
+            },
+            {
+                "name": "ops",
+                "role": "admin",
+                "auth": login("ops@accounts.example", "ACC_OPS_PASSWORD"),
+            },
         ],
         "endpoints": {
-            "login": {"method": "POST", "path": "/auth/login", "username": "$.email", "password": "$.password"}
+            "login": {
+                "method": "POST",
+                "path": "/auth/login",
+                "username": "$.email",
+                "password": "$.password",
+            }
         },
         "limits": {"rate": 200, "concurrency": 4, "timeout": 2, "max_time": 60},
     }

@@ -33,14 +33,18 @@ def _passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _scan(
-    tmp_path: Path, options: accounts.SignupOptions
+    tmp_path: Path, options: accounts.SignupOptions, *, bearer: bool = False
 ) -> tuple[dict[str, Any], accounts.SignupState]:
     state = accounts.SignupState(options)
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(accounts.spec(options)))
     with serve_in_thread(accounts.make_app(state)) as url:
-        config = accounts.config(url, str(spec_path))
-        config |= {"checks": {"include": [CHECK], "intrusive": True}, "report": {"formats": ["json"]}}
+        make_config = accounts.bearer_config if bearer else accounts.config
+        config = make_config(url, str(spec_path))
+        config |= {
+            "checks": {"include": [CHECK], "intrusive": True},
+            "report": {"formats": ["json"]},
+        }
         path = write_yaml(tmp_path / "authsift.yaml", config)
         out = tmp_path / "report.json"
         result = CliRunner().invoke(app, ["scan", "-c", str(path), "-o", str(out), "--quiet"])
@@ -53,7 +57,10 @@ def _scan(
 def _outcome(report: dict[str, Any], operation: str) -> str | None:
     """The inconclusive reason of the task on `operation`, or None when it decided."""
     for task in report["inconclusive"] + report["not_run"]:
-        if task["check"] == CHECK and f"{task['operation']['method']} {task['operation']['path']}" == operation:
+        if (
+            task["check"] == CHECK
+            and f"{task['operation']['method']} {task['operation']['path']}" == operation
+        ):
             return str(task["reason"])
     return None
 
@@ -99,6 +106,32 @@ def test_hardened_signup_passes_after_the_probe_ran(tmp_path: Path, mode: str) -
     assert sent, "no sign-up carried role=admin: the probe did not run"
     if mode == "forbid":  # the combined body refused, then the strongest fields alone
         assert any(set(s) - {"email", "password", "name"} == {"role"} for s in sent)
+    assert _canaries(state) == []
+
+
+def test_a_lesser_role_of_the_enum_is_tried_when_admin_is_not_taken(tmp_path: Path) -> None:
+    """`role: admin` is downgraded at sign-up, but `editor` (the enum's next role) sticks."""
+    options = accounts.SignupOptions(signup="bind", no_admin_at_signup=True)
+    report, state = _scan(tmp_path, options)
+    assert fired_on(report, CHECK) == {"POST /signup"}
+    finding = findings_of(report, CHECK)[0]
+    assert finding["severity"] == "critical"
+    assert finding["details"]["properties"] == ["role"]
+    assert (
+        finding["details"]["sent"] == ["role"] and finding["details"]["privilege_granted"] is False
+    )
+    assert "role=editor" in finding["description"]
+    assert _canaries(state) == []
+
+
+def test_the_login_for_canaries_is_found_in_the_spec_without_login_config(
+    tmp_path: Path,
+) -> None:
+    """Identities with fixed tokens, no `endpoints.login`: `POST /auth/login` (a password and an
+    e-mail in its body) is the way in, and the token is taken from `access_token`."""
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup="bind"), bearer=True)
+    assert fired_on(report, CHECK) == {"POST /signup"}
+    assert findings_of(report, CHECK)[0]["details"]["granted_operations"] == ["GET /admin/users"]
     assert _canaries(state) == []
 
 

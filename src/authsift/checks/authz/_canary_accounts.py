@@ -215,7 +215,7 @@ def report_leftover(ctx: Context, canary: Canary) -> None:
         + (f" (user name {canary.username})" if canary.has_username else "")
         + f" signed up through {canary.via}"
         + (f" with privilege fields ({fields}) that it may hold" if names else "")
-        + ": no operation removed it; delete it by hand",
+        + ": no operation removed it; delete it by hand (its random password was not kept)",
     )
 
 

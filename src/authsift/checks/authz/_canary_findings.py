@@ -16,57 +16,46 @@ from typing import Any
 from authsift.checks.authz._privilege_values import is_critical
 from authsift.checks.authz._signup import Probed
 from authsift.checks.base import Check, Context
-from authsift.model import Confidence, Evidence, Finding, Severity
+from authsift.model import Confidence, Evidence, Exchange, Finding, Severity
 
 
 def canary_finding(check: Check, ctx: Context, probed: Probed) -> Finding | None:
     if probed.attempt is None or not (probed.shown or probed.grants):
         return None
-    op = probed.via
-    signup = probed.signup
-    sent = ", ".join(f"{k}={_text(v)}" for k, v in probed.injected.items())
+    op, signup = probed.via, probed.signup
     critical = bool(probed.grants) or any(is_critical(s.name) for s in probed.shown)
     who = "a new account" if signup else "a canary account updating itself"
-    evidence = [
-        Evidence(
-            "control: sign-up without privilege fields"
-            if signup
-            else "the canary account before the update",
-            probed.control,
-        ),
-        Evidence(f"{who}: {op.key} with the privilege fields", probed.attempt, "accepted"),
-    ]
-    if probed.login is not None:
-        evidence.append(Evidence("the escalated canary logs in", probed.login))
+    evidence: list[Evidence] = []
+
+    def add(label: str, exchange: Exchange | None, note: str = "") -> None:
+        if exchange is not None and all(e.exchange is not exchange for e in evidence):
+            evidence.append(Evidence(label, exchange, note))
+
+    before = "control: sign-up without privilege fields" if signup else "the canary before"
+    add(before, probed.control)
+    add(f"{who}: {op.key} with the privilege fields", probed.attempt, "accepted")
+    add("the escalated canary logs in", probed.login)
     lines: list[str] = []
     for item in probed.shown[:2]:
-        if item.exchange is not None:
-            evidence.append(
-                Evidence(
-                    f"escalated canary: {item.where}",
-                    item.exchange,
-                    f"{item.key} is {_text(item.value)}",
-                )
-            )
-        if item.control is not None and item.control is not item.exchange:
-            evidence.append(Evidence(f"control: {item.where}", item.control, "without it"))
-        lines.append(f"{item.where} shows {item.key}={_text(item.value)}")
+        note = f"{item.key} is {_text(item.value)}"
+        add(f"escalated canary: {item.where}", item.exchange, note)
+        add(f"control: {item.where}", item.control, "without it")
+        lines.append(f"{item.where}: {item.key}={_text(item.value)}")
     for grant in probed.grants[:1]:
-        evidence.append(Evidence(f"control: {grant.operation.key}", grant.control, "refused"))
-        evidence.append(
-            Evidence(f"escalated canary: {grant.operation.key}", grant.escalated, "granted")
-        )
-        if grant.reference is not None:
-            evidence.append(Evidence("a privileged identity, same request", grant.reference))
+        add(f"control: {grant.operation.key}", grant.control, "refused")
+        add(f"escalated canary: {grant.operation.key}", grant.escalated, "granted")
+        add("a privileged identity, same request", grant.reference)
         lines.append(
-            f"it reached {grant.operation.key}, which the control is refused "
-            f"({grant.control.status}) and which answers it like a privileged identity"
+            f"it reached {grant.operation.key}, refused to the control "
+            f"({grant.control.status}), with the answer a privileged identity gets"
         )
+    sent = [f"{k}={_text(v)}" for k, v in probed.injected.items()]
+    listed = ", ".join(sent[:6]) + (f" and {len(sent) - 6} more" if len(sent) > 6 else "")
     description = (
         f"{op.key} binds privilege fields from the request body onto the account: {who} sent "
-        f"{sent}; {'; '.join(lines)}, while the control"
+        f"{listed}; {'; '.join(lines)}. The control"
         + (" (signed up without them)" if signup else " (the same canary before the update)")
-        + " does not. Probed on canary accounts only."
+        + " shows none of it. Probed on canary accounts only."
     )
     return ctx.finding(
         check,

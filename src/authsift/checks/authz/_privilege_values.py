@@ -82,6 +82,7 @@ class Privilege:
     value: Any
     critical: bool  # a role or admin flag (critical when it takes effect), else high
     shown: bool  # the spec shows the field in an answer (stronger than a guessed name)
+    others: tuple[str, ...] = ()  # the enum's other roles, strongest first
 
 
 def escalations(
@@ -105,7 +106,9 @@ def escalations(
             continue  # the spec spells it otherwise (isAdmin vs is_admin): send its spelling
         value = privileged_value(name, prop, privileged_roles)
         if value is not None:
-            found[name] = Privilege(name, value, is_critical(name), name in shown)
+            enum = _enum(merge_schema(prop)) if isinstance(value, str) else []
+            others = tuple(str(v) for v in reversed(enum) if isinstance(v, str) and v != value)
+            found[name] = Privilege(name, value, is_critical(name), name in shown, others)
     return list(found.values())
 
 
@@ -122,6 +125,20 @@ def attempts(privileges: list[Privilege]) -> list[dict[str, Any]]:
     if len(combined) < 2:
         return [combined] if combined else []
     return [combined, *singles]
+
+
+def other_roles(privileges: list[Privilege], control_record: Any) -> list[dict[str, Any]]:
+    """One more try per spec-shown role field: the next role of its enum that the control does
+    not already hold (`doctor` where `admin` was ignored)."""
+    tries: list[dict[str, Any]] = []
+    for p in privileges:
+        if not (p.shown and p.others and is_role_family(p.name)):
+            continue
+        held = control_record.get(p.name) if isinstance(control_record, Mapping) else None
+        value = next((v for v in p.others if v != held), None)
+        if value is not None:
+            tries.append({p.name: value})
+    return tries
 
 
 def privileged_value(

@@ -48,7 +48,7 @@ from authsift.checks.authz._login import (
     is_login,
     login_way,
 )
-from authsift.checks.authz._privilege_values import attempts, escalations
+from authsift.checks.authz._privilege_values import attempts, escalations, other_roles
 from authsift.checks.base import Context, Inconclusive, LoginFacts
 from authsift.model import Exchange, Operation
 from authsift.spec.classify import looks_privileged
@@ -151,48 +151,81 @@ async def probe_signup(ctx: Context, op: Operation) -> Probed:
     shown_schemas = [*success_schemas(op), *(success_schemas(reader) if reader else [])]
     privileges = escalations(op.request_body.schema, shown_schemas, ctx.facts.privileged_roles)
     control, recipe = await signed_in(ctx, op, way)
-    made: list[tuple[Session, View]] = []
+    probed = Probed(op, control.canary.signup, as_identity=recipe.as_identity)
+    probe = _Probe(ctx, op, way, reader, admin_ops, recipe, control, probed)
     try:
-        before = await observe(ctx, control, reader, admin_ops)
-        made.append((control, before))
-        if before.read is None and before.claims is None and not admin_ops:
+        before = await probe.start()
+        for extra in attempts(privileges):
+            if await probe.attempt(extra):
+                break
+        if not (probed.shown or probed.grants):
+            # ignored or refused: a role the enum offers below the top one may still be
+            # self-assignable (a clinic that ignores `admin` but takes `doctor`)
+            for extra in other_roles(privileges, before.record)[:1]:
+                await probe.attempt(extra)
+        return probed
+    finally:
+        for session, view in probe.made:
+            await remove(ctx, way, session, view.record)
+
+
+@dataclass(slots=True)
+class _Probe:
+    """One sign-up probe: the control canary's view, then escalated canaries compared with it."""
+
+    ctx: Context
+    op: Operation
+    way: LoginFacts
+    reader: Operation | None
+    admin_ops: list[Operation]
+    recipe: _Recipe
+    control: Session
+    probed: Probed
+    before: View | None = None
+    made: list[tuple[Session, View]] = field(default_factory=list)
+
+    async def start(self) -> View:
+        self.before = before = await observe(self.ctx, self.control, self.reader, self.admin_ops)
+        self.made.append((self.control, before))
+        if before.read is None and before.claims is None and not self.admin_ops:
             raise Inconclusive(
                 "nothing shows a canary account's privileges (no identity endpoint with its own "
                 "answer, no token claims, no admin-only operation): not probed"
             )
-        probed = Probed(op, control.canary.signup, as_identity=recipe.as_identity)
-        for extra in attempts(privileges):
-            canary, answer = await sign_up(
-                ctx,
-                op,
-                extra,
-                as_identity=recipe.as_identity,
-                domain=recipe.domain,
-                tenant=recipe.tenant,
+        return before
+
+    async def attempt(self, extra: dict[str, Any]) -> bool:
+        """Sign up with `extra`; True once decided (something showed, or all fields at once
+        were accepted: what the combined body did not grant, no single field of it does)."""
+        ctx, recipe, probed, before = self.ctx, self.recipe, self.probed, self.before
+        assert before is not None
+        canary, answer = await sign_up(
+            ctx,
+            self.op,
+            extra,
+            as_identity=recipe.as_identity,
+            domain=recipe.domain,
+            tenant=recipe.tenant,
+        )
+        if canary is None:
+            probed.refused.append(answer)
+            return False
+        session = await log_in(ctx, self.way, canary)
+        if not isinstance(session, Session):
+            report_leftover(ctx, canary)
+            raise Inconclusive(
+                f"a canary signed up with {', '.join(extra)} could not log in "
+                f"(answered {session.status}) while the control could"
             )
-            if canary is None:
-                probed.refused.append(answer)
-                continue
-            session = await log_in(ctx, way, canary)
-            if not isinstance(session, Session):
-                report_leftover(ctx, canary)
-                raise Inconclusive(
-                    f"a canary signed up with {', '.join(extra)} could not log in "
-                    f"(answered {session.status}) while the control could"
-                )
-            after = await observe(ctx, session, reader, admin_ops)
-            made.append((session, after))
-            probed.attempt, probed.injected, probed.login = answer, dict(extra), session.login
-            probed.shown = shown(before, after, extra)
-            probed.grants = await granted(
-                ctx, before, after, session, admin_ops, lambda r: (control.authorize(ctx, r), None)
-            )
-            if probed.shown or probed.grants or len(extra) > 1:
-                break  # the combined body was accepted: what it did not grant, none alone does
-        return probed
-    finally:
-        for session, view in made:
-            await remove(ctx, way, session, view.record)
+        after = await observe(ctx, session, self.reader, self.admin_ops)
+        self.made.append((session, after))
+        probed.attempt, probed.injected, probed.login = answer, dict(extra), session.login
+        probed.shown = shown(before, after, extra)
+        control = self.control
+        probed.grants = await granted(
+            ctx, before, after, session, self.admin_ops, lambda r: (control.authorize(ctx, r), None)
+        )
+        return bool(probed.shown or probed.grants or len(extra) > 1)
 
 
 async def _tenant(ctx: Context, users: list[str]) -> dict[str, Any]:

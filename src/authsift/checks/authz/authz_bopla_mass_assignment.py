@@ -2,59 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
 
 from authsift.analysis import exchange_json
 from authsift.checks.authz._canary_findings import canary_finding
 from authsift.checks.authz._escalation import identity_reader, success_schemas
-from authsift.checks.authz._inventory import inventory, request_for
+from authsift.checks.authz._inventory import inventory
 from authsift.checks.authz._login import login_way
+from authsift.checks.authz._marker_updates import Hit, probe_updates
 from authsift.checks.authz._objects import (
     create,
     creator_of,
     delete,
     operation,
     read_back,
-    remember_leftover,
 )
 from authsift.checks.authz._privilege_props import (
     candidates,
     is_critical,
-    is_role,
     marker_value,
     persisted,
 )
 from authsift.checks.authz._producers import last_param
-from authsift.checks.authz._role_effect import RoleEffect, try_role
-from authsift.checks.authz._self_update import probe_on_canary, write_request
+from authsift.checks.authz._self_update import probe_on_canary
 from authsift.checks.authz._signup import is_signup, probe_signup
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
     Evidence,
-    Exchange,
     Family,
     Finding,
-    HttpRequest,
     Operation,
     Safety,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
-
-_ACCOUNT_STATE = frozenset({"status", "state", "plan", "balance", "credit"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    name: str
-    value: Any
-    attempt: Exchange
-    after: Exchange
-    restored: bool | None  # None: nothing to restore (a scanner-created object, deleted)
-    effect: RoleEffect | None = None
 
 
 class BoplaMassAssignment(Check):
@@ -163,13 +145,13 @@ class BoplaMassAssignment(Check):
         if hits:
             yield self._finding(ctx, op, identity, hits)
 
-    async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+    async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
         reader = identity_reader(ctx, prefer=op.path)
         if reader is None:
             raise Inconclusive("no GET on the same path or identity endpoint to read it back")
-        return await self._probe_updates(ctx, op, reader, {}, identity)
+        return await probe_updates(ctx, op, reader, {}, identity)
 
-    async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+    async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
         reader = operation(ctx, "GET", op.path)
         if reader is None or creator_of(ctx, op.path) is None:
             raise Inconclusive("no scanner-created object to update and read back here")
@@ -177,11 +159,11 @@ class BoplaMassAssignment(Check):
         if obj is None:
             raise Inconclusive(f"could not create a sacrificial object as {identity}")
         try:
-            return await self._probe_updates(ctx, op, reader, obj.params, identity, restore=False)
+            return await probe_updates(ctx, op, reader, obj.params, identity, restore=False)
         finally:
             await delete(ctx, obj)
 
-    async def _on_create(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+    async def _on_create(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
         collection = op.path.rstrip("/")
         template = next(
             (
@@ -197,7 +179,7 @@ class BoplaMassAssignment(Check):
             raise Inconclusive("no test object can be both created and deleted here: not probed")
         assert op.request_body is not None
         response_schema = next(iter(success_schemas(op)), None)
-        hits: list[_Hit] = []
+        hits: list[Hit] = []
         for name in candidates(op.request_body.schema, response_schema):
             value = marker_value(name, None, present=False)
             if value is None:
@@ -208,95 +190,12 @@ class BoplaMassAssignment(Check):
             try:
                 after = await read_back(ctx, obj)
                 if after is not None and persisted(exchange_json(after), name, value):
-                    hits.append(_Hit(name, value, obj.creation, after, None))
+                    hits.append(Hit(name, value, obj.creation, after, None))
             finally:
                 await delete(ctx, obj)
         return hits
 
-    async def _probe_updates(
-        self,
-        ctx: Context,
-        op: Operation,
-        reader: Operation,
-        params: Mapping[str, str],
-        identity: str,
-        *,
-        restore: bool = True,
-    ) -> list[_Hit]:
-        read = request_for(ctx, reader, params, identity)
-        before = await ctx.send(read, identity=identity)
-        record = exchange_json(before)
-        if not isinstance(record, dict) or before.status is None or before.status >= 300:
-            raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
-        assert op.request_body is not None
-        hits: list[_Hit] = []
-        for name in candidates(op.request_body.schema, next(iter(success_schemas(reader)), None)):
-            if restore and name in _ACCOUNT_STATE:
-                continue  # a canary account status could lock the identity out before restore
-            present = name in record
-            value = marker_value(name, record.get(name), present)
-            if value is None:
-                continue
-            attempt = await ctx.send(
-                write_request(ctx, op, params, identity, record, {name: value}), identity=identity
-            )
-            after = await ctx.send(read, identity=identity)
-            if not persisted(exchange_json(after), name, value):
-                continue
-            restored: bool | None = None
-            if restore:
-                restored = present and await self._restore(
-                    ctx, op, read, params, identity, record, name
-                )
-                if not restored:
-                    remember_leftover(
-                        ctx, f"{op.path} as {identity}: property {name!r} left at {value!r}"
-                    )
-            effect = None
-            if restored and is_role(name) and isinstance(record[name], str):
-                effect = await try_role(
-                    ctx,
-                    identity,
-                    self._setter(ctx, op, read, params, identity, record, name),
-                    record[name],
-                )
-            hits.append(_Hit(name, value, attempt, after, restored, effect))
-        return hits
-
-    def _setter(
-        self,
-        ctx: Context,
-        op: Operation,
-        read: HttpRequest,
-        params: Mapping[str, str],
-        identity: str,
-        record: dict[str, Any],
-        name: str,
-    ) -> Callable[[str], Awaitable[bool]]:
-        async def set_value(value: str) -> bool:
-            write = write_request(ctx, op, params, identity, record, {name: value})
-            await ctx.send(write, identity=identity)
-            return persisted(exchange_json(await ctx.send(read, identity=identity)), name, value)
-
-        return set_value
-
-    async def _restore(
-        self,
-        ctx: Context,
-        op: Operation,
-        read: HttpRequest,
-        params: Mapping[str, str],
-        identity: str,
-        record: dict[str, Any],
-        name: str,
-    ) -> bool:
-        await ctx.send(
-            write_request(ctx, op, params, identity, record, {name: record[name]}),
-            identity=identity,
-        )
-        return persisted(exchange_json(await ctx.send(read, identity=identity)), name, record[name])
-
-    def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[_Hit]) -> Finding:
+    def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[Hit]) -> Finding:
         critical = any(is_critical(h.name) for h in hits)
         names = ", ".join(f"{h.name}={h.value!r}" for h in hits)
         evidence: list[Evidence] = []
