@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from authsift.checks.authz._privilege_values import Privilege, escalations, shows
+from authsift.checks.authz._self_update import changes_credentials
 from authsift.cli import app
+from authsift.model import Operation, RequestBody
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import authz_signup_api as accounts
 from tests.checks.authz_helpers import findings_of, fired_on
@@ -164,3 +167,34 @@ def test_without_a_way_to_delete_accounts_canaries_are_leftovers(tmp_path: Path)
     leftovers = report["leftovers"]
     assert len(leftovers) == len(_canaries(state)) >= 2
     assert all(u["email"] in " ".join(leftovers) for u in _canaries(state))
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def test_privilege_fields_come_from_the_spec_first_with_its_administrative_value() -> None:
+    me = {"properties": {"role": {"type": "string", "enum": ["patient", "doctor", "admin"]}}}
+    signup = {"properties": {"email": {"type": "string"}, "password": {"type": "string"}}}
+    found = escalations(signup, [me], privileged_roles=("admin",))
+    assert found[0] == Privilege("role", "admin", True, True, ("doctor", "patient"))
+    values = {p.name: p.value for p in found}
+    assert values["is_admin"] is True and values["roles"] == ["admin"]
+    assert "email" not in values and "password" not in values
+    # the configured privileged role wins where the enum has it
+    staff = {"properties": {"role": {"enum": ["user", "staff", "admin"]}}}
+    assert escalations(signup, [staff], privileged_roles=("staff",))[0].value == "staff"
+
+
+def test_a_role_shows_under_its_own_or_a_sibling_key_never_in_other_fields() -> None:
+    assert shows({"role": "Admin"}, "role", "admin") == "role"
+    assert shows({"user": {"roles": ["user", "admin"]}}, "role", "admin") == "roles"
+    assert shows({"role": "admin"}, "roles", ["admin"], related=False) is None
+    assert shows({"is_admin": 1}, "is_admin", True) == "is_admin"
+    assert shows({"name": "admin"}, "role", "admin") is None
+
+
+def test_credential_changes_are_recognised_by_path_or_required_password() -> None:
+    body = RequestBody("application/json", {"required": ["current_password", "new_password"]})
+    assert changes_credentials(Operation("POST", "/account/change", request_body=body))
+    assert changes_credentials(Operation("PUT", "/me/email"))
+    assert not changes_credentials(Operation("PATCH", "/me", request_body=RequestBody("json")))

@@ -13,6 +13,7 @@ The read-back is a `GET` on the same path, else the identity endpoint (`/me`, `/
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,13 +26,17 @@ from authsift.checks.authz._escalation import (
     shown,
     success_schemas,
 )
-from authsift.checks.authz._exposure import merge_schema
+from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._login import login_way
 from authsift.checks.authz._privilege_values import attempts, escalations
 from authsift.checks.authz._signup import Probed, signed_in, signup_operation
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import HttpRequest, Operation
+
+_CREDENTIAL_PATH = re.compile(
+    r"pass(word|wd|phrase)|e-?mail|credential|mfa|otp|2fa|totp|recovery|security-?question", re.I
+)
 
 
 async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
@@ -77,6 +82,15 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
         return probed
     finally:
         await remove(ctx, way, current, before.record)
+
+
+def changes_credentials(op: Operation) -> bool:
+    """A password, e-mail or second-factor change: only ever sent for canary accounts."""
+    if _CREDENTIAL_PATH.search(op.path):
+        return True
+    schema = merge_schema(op.request_body.schema) if op.request_body is not None else {}
+    required = schema.get("required") or []
+    return any("password" in normal(str(f)) or "passwd" in normal(str(f)) for f in required)
 
 
 def write_request(

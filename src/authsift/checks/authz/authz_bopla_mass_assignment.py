@@ -24,7 +24,7 @@ from authsift.checks.authz._privilege_props import (
     persisted,
 )
 from authsift.checks.authz._producers import last_param
-from authsift.checks.authz._self_update import probe_on_canary
+from authsift.checks.authz._self_update import changes_credentials, probe_on_canary
 from authsift.checks.authz._signup import is_signup, probe_signup
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
@@ -131,6 +131,11 @@ class BoplaMassAssignment(Check):
                 if finding is not None:
                     yield finding
                 return
+            if changes_credentials(op):
+                raise Inconclusive(
+                    "changes a credential: probed on canary accounts only, and no sign-up and "
+                    "login make one here"
+                )
         inv = await inventory(ctx)
         users = [p for p in inv.representatives() if not ctx.is_privileged(p)]
         if not users:
