@@ -72,6 +72,7 @@ def login_request(ctx: Context, way: LoginFacts, username: str, password: str) -
     body: bytes | None = None
     if way.encoding == "basic":
         pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+        ctx.add_secret(pair, "$CANARY_BASIC")
         headers.append(("Authorization", f"Basic {pair}"))
     else:
         values: dict[str, Any] = dict(way.fields)
@@ -84,7 +85,8 @@ def login_request(ctx: Context, way: LoginFacts, username: str, password: str) -
         else:
             body = json.dumps(values).encode()
             headers.append(("Content-Type", "application/json"))
-    return HttpRequest(way.method, ctx.url(way.path), tuple(headers), body)
+    url = way.path if way.path.startswith(("http://", "https://")) else ctx.url(way.path)
+    return HttpRequest(way.method, url, tuple(headers), body)
 
 
 def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
