@@ -101,14 +101,22 @@ def test_signup_that_binds_role_is_critical_with_read_back_and_admin_function(
 
 
 @pytest.mark.parametrize("mode", ["ignore", "forbid"])
-def test_hardened_signup_passes_after_the_probe_ran(tmp_path: Path, mode: str) -> None:
-    report, state = _scan(tmp_path, accounts.SignupOptions(signup=mode))  # type: ignore[arg-type]
+def test_hardened_signup_and_self_update_pass_after_the_probes_ran(
+    tmp_path: Path, mode: accounts.Mode
+) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup=mode, self_update=mode))
     assert fired_on(report, CHECK) == set()
     assert _outcome(report, "POST /signup") is None
+    assert _outcome(report, "PATCH /me") is None
     sent = [s for s in state.signups if s.get("role") == "admin"]
     assert sent, "no sign-up carried role=admin: the probe did not run"
+    assert [body for _, body in state.updates if body.get("role") == "admin"]
+    assert all(email not in CONFIGURED for email, _ in state.updates)
     if mode == "forbid":  # the combined body refused, then the strongest fields alone
         assert any(set(s) - {"email", "password", "name"} == {"role"} for s in sent)
+        assert {"role": "admin"} in [body for _, body in state.updates]
+    # role=editor, the enum's next role, was tried too: neither sign-up nor update took it
+    assert any(s.get("role") == "editor" for s in state.signups)
     assert _canaries(state) == []
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from authsift.checks.authz._canary_accounts import Session, accepted, log_in, remove, send_as
 from authsift.checks.authz._escalation import (
+    View,
     admin_operations,
     granted,
     identity_reader,
@@ -29,7 +30,7 @@ from authsift.checks.authz._escalation import (
 from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._login import login_way
-from authsift.checks.authz._privilege_values import attempts, escalations
+from authsift.checks.authz._privilege_values import attempts, escalations, other_roles
 from authsift.checks.authz._signup import Probed, signed_in, signup_operation
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import HttpRequest, Operation
@@ -53,8 +54,9 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
     reader = identity_reader(ctx, prefer=op.path)
     admin_ops = admin_operations(ctx)
     current: Session = session
-    before = await observe(ctx, session, reader, admin_ops)
+    before: View | None = None
     try:
+        before = await observe(ctx, session, reader, admin_ops)
         if before.read is None and before.claims is None and not admin_ops:
             raise Inconclusive(
                 f"nothing shows a canary account's privileges after {op.key} (no read-back of "
@@ -64,24 +66,33 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
         schemas = success_schemas(reader) if reader is not None else []
         privileges = escalations(op.request_body.schema, schemas, ctx.facts.privileged_roles)
         probed = Probed(op, before.read or session.login, signup=False)
-        for extra in attempts(privileges):
+        view = before
+
+        async def update(extra: dict[str, Any]) -> bool:
+            """Send `extra` as the canary; True once decided (as at sign-up)."""
+            nonlocal current
             answer = await send_as(ctx, current, write_request(ctx, op, {}, None, record, extra))
             if not accepted(ctx, answer):
-                probed.refused.append(answer)
-                continue
-            again = await log_in(ctx, way, current.canary)
+                return False  # refused (400 unknown property, 422): safe for these fields
+            again = await log_in(ctx, way, current.canary)  # fresh token claims
             current = again if isinstance(again, Session) else current
             after = await observe(ctx, current, reader, admin_ops)
             probed.attempt, probed.injected, probed.login = answer, dict(extra), current.login
-            probed.shown = shown(before, after, extra)
+            probed.shown = shown(view, after, extra)
             probed.grants = await granted(
-                ctx, before, after, current, admin_ops, lambda r: _control(ctx, r)
+                ctx, view, after, current, admin_ops, lambda r: _control(ctx, r)
             )
-            if probed.shown or probed.grants or len(extra) > 1:
+            return bool(probed.shown or probed.grants or len(extra) > 1)
+
+        for extra in attempts(privileges):
+            if await update(extra):
                 break
+        if not (probed.shown or probed.grants):
+            for extra in other_roles(privileges, record)[:1]:
+                await update(extra)
         return probed
     finally:
-        await remove(ctx, way, current, before.record)
+        await remove(ctx, way, current, before.record if before is not None else None)
 
 
 def changes_credentials(op: Operation) -> bool:

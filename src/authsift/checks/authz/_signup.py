@@ -74,7 +74,6 @@ class Probed:
     login: Exchange | None = None  # the escalated canary's login
     shown: list[Shown] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
-    refused: list[Exchange] = field(default_factory=list)  # attempts the API refused
     as_identity: str | None = None
     signup: bool = True  # False: a canary's self-update
 
@@ -208,8 +207,7 @@ class _Probe:
             tenant=recipe.tenant,
         )
         if canary is None:
-            probed.refused.append(answer)
-            return False
+            return False  # refused (400 unknown property, 422): safe for these fields
         session = await log_in(ctx, self.way, canary)
         if not isinstance(session, Session):
             report_leftover(ctx, canary)
@@ -243,4 +241,5 @@ async def _tenant(ctx: Context, users: list[str]) -> dict[str, Any]:
         if normal(k).endswith("id")
         and normal(k) not in ("id", "userid", "uuid")
         and isinstance(v, int | str)
+        and not isinstance(v, bool)
     }
