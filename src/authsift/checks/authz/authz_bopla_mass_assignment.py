@@ -97,7 +97,7 @@ class BoplaMassAssignment(Check):
     needs = frozenset({"credential"})
     max_requests = 60
     expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
-    signup_requests = 22  # two canaries signed up, logged in, read back, confirmed, deleted
+    signup_requests = 14  # measured on the sparring targets: two or three canaries, read back
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body
