@@ -7,11 +7,12 @@ admin-only; `PATCH /me` updates the caller; `DELETE /me` closes the caller's acc
 (switchable). The configured identities are ana (member) and ops (admin).
 
 Switches (`SignupOptions`), each `"bind"` (the body is bound onto the account, `role`
-included: the flaw), `"ignore"` (unknown fields dropped) or `"forbid"` (422 on unknown fields):
-`signup` for `POST /signup`, `self_update` for `PATCH /me`. `confirm_email` keeps signed-up
-accounts from logging in (as if they awaited an e-mail confirmation); `no_admin_at_signup`
-downgrades a bound `role: admin` but keeps any other role. The app records what the
-scanner sent (`SignupState`), so a test can tell a probe that ran from one that never did.
+included: the flaw), `"ignore"` (unknown fields dropped), `"forbid"` (422 on unknown fields)
+or `"crash"` (500 on unknown fields): `signup` for `POST /signup`, `self_update` for
+`PATCH /me`. `confirm_email` keeps signed-up accounts from logging in (as if they awaited an
+e-mail confirmation); `no_admin_at_signup` downgrades a bound `role: admin` but keeps any other
+role. The app records what the scanner sent (`SignupState`), so a test can tell a probe that
+ran from one that never did.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-Mode = Literal["bind", "ignore", "forbid"]
+Mode = Literal["bind", "ignore", "forbid", "crash"]
 PASSWORDS = {"ana@accounts.example": "ana-pass-5c1e9b", "ops@accounts.example": "ops-pass-8d2f0a"}
 PASSWORD_ENV = {"ACC_ANA_PASSWORD": PASSWORDS["ana@accounts.example"]}
 PASSWORD_ENV["ACC_OPS_PASSWORD"] = PASSWORDS["ops@accounts.example"]
@@ -84,6 +85,8 @@ def make_app(state: SignupState) -> web.Application:
         unknown = sorted(set(body) - allowed)
         if mode == "forbid" and unknown:
             raise error(422, f"unknown field {unknown[0]}")
+        if mode == "crash" and unknown:  # `Account(**body)`: TypeError, an unhandled 500
+            raise web.HTTPInternalServerError(text="Internal Server Error")
         if mode == "bind":  # the flaw: the whole body lands on the record
             return {k: v for k, v in body.items() if k not in ("id", "confirmed")}
         return {k: v for k, v in body.items() if k in allowed}

@@ -169,6 +169,14 @@ def test_a_canary_that_cannot_log_in_is_inconclusive(tmp_path: Path) -> None:
     assert any("authsift-canary-" in line for line in report["leftovers"])
 
 
+def test_a_server_error_on_every_privilege_field_is_inconclusive_not_safe(tmp_path: Path) -> None:
+    report, state = _scan(tmp_path, accounts.SignupOptions(signup="crash"))
+    assert fired_on(report, CHECK) == set()
+    reason = _outcome(report, "POST /signup") or ""
+    assert "answered 500" in reason and "neither accepted nor refused" in reason
+    assert _canaries(state) == []
+
+
 def test_without_a_way_to_delete_accounts_canaries_are_leftovers(tmp_path: Path) -> None:
     report, state = _scan(tmp_path, accounts.SignupOptions(delete_me=False))
     assert fired_on(report, CHECK) == set()

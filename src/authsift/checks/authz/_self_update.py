@@ -73,7 +73,8 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
             nonlocal current
             answer = await send_as(ctx, current, write_request(ctx, op, {}, None, record, extra))
             if not accepted(ctx, answer):
-                return False  # refused (400 unknown property, 422): safe for these fields
+                probed.note(answer)  # refused (400 unknown property, 422): safe for these fields
+                return False
             again = await log_in(ctx, way, current.canary)  # fresh token claims
             current = again if isinstance(again, Session) else current
             after = await observe(ctx, current, reader, admin_ops)
@@ -90,7 +91,7 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
         if not (probed.shown or probed.grants):
             for extra in other_roles(privileges, record)[:1]:
                 await update(extra)
-        return probed
+        return probed.decided()
     finally:
         await remove(ctx, way, current, before.record if before is not None else None)
 

@@ -76,6 +76,24 @@ class Probed:
     grants: list[Grant] = field(default_factory=list)
     as_identity: str | None = None
     signup: bool = True  # False: a canary's self-update
+    unclear: list[int | None] = field(default_factory=list)  # refusals that say nothing (429, 5xx)
+
+    def note(self, refusal: Exchange) -> None:
+        """A refusal that is no verdict on the fields: no answer, a rate limit, a server error."""
+        status = refusal.status
+        if status is None or status == 429 or status >= 500:
+            self.unclear.append(status)
+
+    def decided(self) -> Probed:
+        """Itself, unless every attempt was refused in a way that proves nothing (a rate limit,
+        a server error): then the probe is inconclusive, never "safe"."""
+        if self.attempt is None and self.unclear:
+            statuses = ", ".join(sorted({str(s) for s in self.unclear}))
+            raise Inconclusive(
+                f"{self.via.key} with privilege fields answered {statuses}: neither accepted "
+                "nor refused as unknown properties"
+            )
+        return self
 
 
 def is_signup(op: Operation, way: LoginFacts | None = None) -> bool:
@@ -162,7 +180,7 @@ async def probe_signup(ctx: Context, op: Operation) -> Probed:
             # self-assignable (a clinic that ignores `admin` but takes `doctor`)
             for extra in other_roles(privileges, before.record)[:1]:
                 await probe.attempt(extra)
-        return probed
+        return probed.decided()
     finally:
         for session, view in probe.made:
             await remove(ctx, way, session, view.record)
@@ -207,7 +225,8 @@ class _Probe:
             tenant=recipe.tenant,
         )
         if canary is None:
-            return False  # refused (400 unknown property, 422): safe for these fields
+            probed.note(answer)  # refused (400 unknown property, 422): safe for these fields
+            return False
         session = await log_in(ctx, self.way, canary)
         if not isinstance(session, Session):
             report_leftover(ctx, canary)
