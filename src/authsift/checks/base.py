@@ -179,6 +179,25 @@ def _import_all() -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class LoginFacts:
+    """How an account logs in, for checks that log in accounts of their own (canary accounts):
+    config `endpoints.login`, completed from a configured `login` identity that logs in at the
+    same endpoint (its body encoding, its other fields, where its token is in the answer). No
+    secret of the configured identity is kept here."""
+
+    method: str
+    path: str
+    username: str = "$.username"  # JSONPath of the user-name field (a form body: its last key)
+    password: str = "$.password"
+    encoding: Literal["json", "form", "basic"] = "json"
+    fields: Mapping[str, Any] = field(default_factory=dict)  # other fields it sends (grant_type)
+    headers: tuple[tuple[str, str], ...] = ()
+    token_from: Literal["body", "header", "cookie"] = "body"
+    token_at: str = ""  # JSONPath, header or cookie name; "" when not configured (guess)
+    identity: str | None = None  # an identity that logs in there: its credential's placement
+
+
+@dataclass(frozen=True, slots=True)
 class ScanFacts:
     """What the scan knows that checks may read: the config's intent, in the engine's words."""
 
@@ -192,6 +211,8 @@ class ScanFacts:
     # `resources` seeds, as text: identity → parameter name → the values it owns (authoritative
     # ownership for the object-level checks; issue #8)
     resources: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    login: LoginFacts | None = None  # how an account logs in (endpoints.login, a login identity)
+    privileged_roles: tuple[str, ...] = ()  # config `privileged_roles`
 
 
 class Inconclusive(Exception):
@@ -277,6 +298,10 @@ class Context(Protocol):
     def callback_listener(self) -> AbstractAsyncContextManager[CallbackListener]:
         """`async with ctx.callback_listener() as listener:` a running out-of-band listener for
         this task (127.0.0.1, or the operator's `oob_url`/`oob_listen`), closed on exit."""
+
+    def add_secret(self, value: str, placeholder: str) -> None:
+        """Keep a secret the check obtained itself (a canary account's password or token) out of
+        every output (evidence, curl, HAR, logs), replaced by `placeholder` (`$CANARY_TOKEN`)."""
         ...
 
     def build(

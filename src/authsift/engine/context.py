@@ -123,6 +123,9 @@ class TaskContext:
     def callback_listener(self) -> AbstractAsyncContextManager[OobListener]:
         return open_listener(self.facts.settings, self.shared)
 
+    def add_secret(self, value: str, placeholder: str) -> None:
+        self._state.redactor.add(value, placeholder)
+
     # -------------------------------------------------------------- requests
 
     def build(

@@ -20,6 +20,7 @@ from authsift.engine.auth import AuthError, AuthManager
 from authsift.engine.context import ScanState
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
+from authsift.engine.login_facts import login_facts
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
@@ -267,6 +268,8 @@ def scan_facts(config: Config) -> ScanFacts:
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
             for name, per in config.resources.items()
         },
+        login=login_facts(config),
+        privileged_roles=tuple(config.privileged_roles),
     )
 
 

@@ -2,91 +2,90 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator
 
 from authsift.analysis import exchange_json
 from authsift.analysis.wording import human_mapping, human_value
-from authsift.checks.authz._inventory import inventory, request_for
+from authsift.checks.authz._canary_findings import canary_finding
+from authsift.checks.authz._escalation import identity_reader, success_schemas
+from authsift.checks.authz._inventory import inventory
+from authsift.checks.authz._login import login_way
+from authsift.checks.authz._marker_updates import Hit, probe_updates
 from authsift.checks.authz._objects import (
     create,
     creator_of,
     delete,
     operation,
     read_back,
-    remember_leftover,
 )
 from authsift.checks.authz._privilege_props import (
     candidates,
     is_critical,
-    is_role,
     marker_value,
     persisted,
 )
 from authsift.checks.authz._producers import last_param
-from authsift.checks.authz._role_effect import RoleEffect, try_role
+from authsift.checks.authz._self_update import changes_credentials, probe_on_canary
+from authsift.checks.authz._signup import is_signup, probe_signup
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
     Evidence,
-    Exchange,
     Family,
     Finding,
-    HttpRequest,
     Operation,
     Safety,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
 
-_ACCOUNT_STATE = frozenset({"status", "state", "plan", "balance", "credit"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Hit:
-    name: str
-    value: Any
-    attempt: Exchange
-    after: Exchange
-    restored: bool | None  # None: nothing to restore (a scanner-created object, deleted)
-    effect: RoleEffect | None = None
-
 
 class BoplaMassAssignment(Check):
     """Client can write privileged properties (mass assignment).
 
     ## What it checks
-    On updates of the caller's own profile (`PATCH /me`) and on creates and updates of objects
-    the scanner creates itself, adds one property the request schema does not accept at a time:
-    properties the response shows (such as `role`) and the usual privilege fields (`role`,
-    `is_admin`, `permissions`, `groups`, `tenant_id`, `owner_id`, `plan`, `status`…). The value is
-    a harmless marker (a canary string, `false`), never a privilege; the object is then read back.
-    Changed profile properties are restored; created objects are deleted.
+    **Sign-up and user creation** (`POST /signup`, `/register`, `/users`: a body with a password
+    and a user name or e-mail): a control canary account signs up plainly and logs in; a second
+    canary signs up with privilege fields the request schema does not declare — properties the
+    answers or `/me` show (`role` with `enum: [patient, doctor, admin]`) and the names frameworks
+    bind by accident (`role`, `is_admin`, `admin`, `is_superuser`, `is_staff`, `permissions`,
+    `groups`, `scope`, `plan`, `verified`…) with escalating values (`admin`, `true`, the
+    configured `privileged_roles`, the enum's administrative value) — and logs in. Its `/me`,
+    token claims and an admin-only operation are compared with the control's.
+    **Self-update** (`PATCH /me`, `PUT /profile`): probed the same way on a canary account when
+    the API has a sign-up; otherwise on a configured user with a harmless marker value (a canary
+    string, `false`), read back through the same path or `/me`, and restored. **Objects** the
+    scanner creates itself get the marker treatment on create and update. Canary accounts are
+    deleted where the API allows it, and listed as leftovers where not.
 
     ## Why it matters
     Frameworks that bind a request body straight onto a storage record let a client set fields
-    it was never meant to touch: its own role, its tenant, its account balance (OWASP API3:2023,
-    CWE-915).
+    it was never meant to touch: its own role at sign-up, its tenant, its account balance (OWASP
+    API3:2023, CWE-915). A sign-up that takes `role` hands out admin accounts to anyone.
 
     ## Example
-    alice sends `PATCH /me` `{"role": "authsift-canary-…"}` → `GET /me` now shows that role:
-    alice can make herself `admin` the same way.
+    `POST /signup {"email": …, "password": …, "role": "admin"}` → the new account logs in,
+    `GET /me` says `"role": "admin"` and `GET /admin/users` answers it like the admin, while a
+    control account signed up without `role` is refused (403).
 
     ## Remediation
     Bind request bodies to explicit input models that list the client-writable fields, and
-    reject (400) or ignore everything else; never update records with `**body`.
+    reject (400) or ignore everything else; never create or update records with `**body`. Set
+    roles, tenants and verification flags on the server, never from the request.
 
     ## References
     OWASP API3:2023 · ASVS 5.0 V15.3.3, V8.2.3 · ASVS 4.0.3 V5.1.2 · CWE-915
 
     ## Decision rule
-    CHECKS.md #25; intrusive. Vulnerable only when the owner's read-back shows the injected
-    marker value; a 400 "unknown property" or a value silently ignored is safe; no read-back
-    (no `GET` on the same object) is inconclusive. Critical when a role, permission or tenant
-    property is writable, high otherwise. Numbers and flags that already have a value are not
-    touched: no value of theirs is harmless.
+    CHECKS.md #25; intrusive. On canary accounts: vulnerable only when the escalated canary's
+    own `/me`, token claims or login answer carry the privileged value and the control's do not,
+    or when an admin-only operation (by the spec, or by the access matrix) refused to the control
+    answers the escalated canary like a privileged identity, re-sent twice with the control still
+    refused. Fields ignored (the escalated canary looks like the control) or refused (400/422)
+    are safe; a canary that cannot sign up or log in is inconclusive, with the reason. On a
+    configured user: vulnerable only when the read-back shows the injected marker value. Critical
+    when a role, admin flag, permission or tenant property is writable or takes effect, high
+    otherwise. Numbers and flags that already have a value on a configured user are not touched.
     """
 
     id = "authz-bopla-mass-assignment"
@@ -97,10 +96,9 @@ class BoplaMassAssignment(Check):
     owasp = "API3:2023"
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
-    max_requests = 48
-    # Most candidates are refused or skipped early; measured with
-    # benchmarks/estimate_accuracy.py
-    expected_requests = 8
+    max_requests = 60
+    expected_requests = 9  # measured on the lab: most candidates are refused or skipped early
+    signup_requests = 14  # measured on the sparring targets: two or three canaries, read back
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body
@@ -114,9 +112,31 @@ class BoplaMassAssignment(Check):
             return None
         return "not a create or update"
 
+    def estimate(self, operation: Operation | None) -> int:
+        if operation is not None and is_signup(operation):
+            return self.signup_requests
+        return self.expected_requests
+
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         assert op is not None
+        if op.method == "POST" and is_signup(op, login_way(ctx)):
+            finding = canary_finding(self, ctx, await probe_signup(ctx, op))
+            if finding is not None:
+                yield finding
+            return
+        if op.method in ("PUT", "PATCH") and last_param(op.path) is None:
+            probed = await probe_on_canary(ctx, op)
+            if probed is not None:
+                finding = canary_finding(self, ctx, probed)
+                if finding is not None:
+                    yield finding
+                return
+            if changes_credentials(op):
+                raise Inconclusive(
+                    "changes a credential: probed on canary accounts only, and no sign-up and "
+                    "login make one here"
+                )
         inv = await inventory(ctx)
         users = [p for p in inv.representatives() if not ctx.is_privileged(p)]
         if not users:
@@ -131,13 +151,13 @@ class BoplaMassAssignment(Check):
         if hits:
             yield self._finding(ctx, op, identity, hits)
 
-    async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
-        reader = operation(ctx, "GET", op.path)
+    async def _on_profile(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
+        reader = identity_reader(ctx, prefer=op.path)
         if reader is None:
-            raise Inconclusive("no GET on the same path to read the profile back")
-        return await self._probe_updates(ctx, op, reader, {}, identity)
+            raise Inconclusive("no GET on the same path or identity endpoint to read it back")
+        return await probe_updates(ctx, op, reader, {}, identity)
 
-    async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+    async def _on_update(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
         reader = operation(ctx, "GET", op.path)
         if reader is None or creator_of(ctx, op.path) is None:
             raise Inconclusive("no scanner-created object to update and read back here")
@@ -145,11 +165,11 @@ class BoplaMassAssignment(Check):
         if obj is None:
             raise Inconclusive(f"could not create a sacrificial object as {identity}")
         try:
-            return await self._probe_updates(ctx, op, reader, obj.params, identity, restore=False)
+            return await probe_updates(ctx, op, reader, obj.params, identity, restore=False)
         finally:
             await delete(ctx, obj)
 
-    async def _on_create(self, ctx: Context, op: Operation, identity: str) -> list[_Hit]:
+    async def _on_create(self, ctx: Context, op: Operation, identity: str) -> list[Hit]:
         collection = op.path.rstrip("/")
         template = next(
             (
@@ -164,8 +184,8 @@ class BoplaMassAssignment(Check):
         if creator_of(ctx, template) is None:
             raise Inconclusive("no test object can be both created and deleted here: not probed")
         assert op.request_body is not None
-        response_schema = next(iter(_success_schemas(op)), None)
-        hits: list[_Hit] = []
+        response_schema = next(iter(success_schemas(op)), None)
+        hits: list[Hit] = []
         for name in candidates(op.request_body.schema, response_schema):
             value = marker_value(name, None, present=False)
             if value is None:
@@ -176,119 +196,12 @@ class BoplaMassAssignment(Check):
             try:
                 after = await read_back(ctx, obj)
                 if after is not None and persisted(exchange_json(after), name, value):
-                    hits.append(_Hit(name, value, obj.creation, after, None))
+                    hits.append(Hit(name, value, obj.creation, after, None))
             finally:
                 await delete(ctx, obj)
         return hits
 
-    async def _probe_updates(
-        self,
-        ctx: Context,
-        op: Operation,
-        reader: Operation,
-        params: Mapping[str, str],
-        identity: str,
-        *,
-        restore: bool = True,
-    ) -> list[_Hit]:
-        read = request_for(ctx, reader, params, identity)
-        before = await ctx.send(read, identity=identity)
-        record = exchange_json(before)
-        if not isinstance(record, dict) or before.status is None or before.status >= 300:
-            raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
-        assert op.request_body is not None
-        hits: list[_Hit] = []
-        for name in candidates(op.request_body.schema, next(iter(_success_schemas(reader)), None)):
-            if restore and name in _ACCOUNT_STATE:
-                continue  # a canary account status could lock the identity out before restore
-            present = name in record
-            value = marker_value(name, record.get(name), present)
-            if value is None:
-                continue
-            attempt = await ctx.send(
-                self._write(ctx, op, params, identity, record, {name: value}), identity=identity
-            )
-            after = await ctx.send(read, identity=identity)
-            if not persisted(exchange_json(after), name, value):
-                continue
-            restored: bool | None = None
-            if restore:
-                restored = present and await self._restore(
-                    ctx, op, read, params, identity, record, name
-                )
-                if not restored:
-                    remember_leftover(
-                        ctx,
-                        f"{op.path} as {identity}: property {name} left at {human_value(value)}",
-                    )
-            effect = None
-            if restored and is_role(name) and isinstance(record[name], str):
-                effect = await try_role(
-                    ctx,
-                    identity,
-                    self._setter(ctx, op, read, params, identity, record, name),
-                    record[name],
-                )
-            hits.append(_Hit(name, value, attempt, after, restored, effect))
-        return hits
-
-    def _setter(
-        self,
-        ctx: Context,
-        op: Operation,
-        read: HttpRequest,
-        params: Mapping[str, str],
-        identity: str,
-        record: dict[str, Any],
-        name: str,
-    ) -> Callable[[str], Awaitable[bool]]:
-        async def set_value(value: str) -> bool:
-            write = self._write(ctx, op, params, identity, record, {name: value})
-            await ctx.send(write, identity=identity)
-            return persisted(exchange_json(await ctx.send(read, identity=identity)), name, value)
-
-        return set_value
-
-    async def _restore(
-        self,
-        ctx: Context,
-        op: Operation,
-        read: HttpRequest,
-        params: Mapping[str, str],
-        identity: str,
-        record: dict[str, Any],
-        name: str,
-    ) -> bool:
-        await ctx.send(
-            self._write(ctx, op, params, identity, record, {name: record[name]}), identity=identity
-        )
-        return persisted(exchange_json(await ctx.send(read, identity=identity)), name, record[name])
-
-    def _write(
-        self,
-        ctx: Context,
-        op: Operation,
-        params: Mapping[str, str],
-        identity: str,
-        record: Mapping[str, Any],
-        change: Mapping[str, Any],
-    ) -> HttpRequest:
-        """PATCH carries only the change; PUT the declared writable fields plus the change."""
-        assert op.request_body is not None
-        body: dict[str, Any] = dict(change)
-        if op.method == "PUT":
-            declared = (op.request_body.schema.get("properties") or {}).keys()
-            body = {k: v for k, v in record.items() if k in declared} | body
-        built = request_for(ctx, op, params, identity)
-        headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
-        return HttpRequest(
-            op.method,
-            built.url,
-            (*headers, ("Content-Type", "application/json")),
-            json.dumps(body).encode(),
-        )
-
-    def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[_Hit]) -> Finding:
+    def _finding(self, ctx: Context, op: Operation, identity: str, hits: list[Hit]) -> Finding:
         critical = any(is_critical(h.name) for h in hits)
         names = human_mapping({h.name: h.value for h in hits}, limit=len(hits))
         evidence: list[Evidence] = []
@@ -336,7 +249,3 @@ class BoplaMassAssignment(Check):
                 "privilege_granted": bool(granted),
             },
         )
-
-
-def _success_schemas(op: Operation) -> list[dict[str, Any]]:
-    return [s for status, s in sorted(op.responses.items()) if status.startswith("2") and s]

@@ -1,0 +1,155 @@
+"""Logging in an account of the scanner's own (a canary), the way the API's users log in.
+
+The way comes from the config (`ctx.facts.login`: `endpoints.login` completed by a configured
+`login` identity's request), else from the spec: a `POST` whose path says login / sign-in /
+token / session and whose body takes a password and a user name or e-mail. The token is taken
+where the config says it is, else guessed from the answer (an `access_token`-like body field, a
+session cookie, an `Authorization` header). Never used with a configured identity's password.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any
+
+from authsift.analysis import exchange_json
+from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.checks.base import Context, LoginFacts
+from authsift.model import Exchange, HttpRequest, Operation
+
+_LOGIN_PATH = re.compile(
+    r"(^|/)(log-?in|sign-?in|signon|token|tokens|sessions?|authenticate|auth)/?$", re.I
+)
+_TOKEN_KEYS = ("access_token", "accessToken", "token", "id_token", "jwt", "auth_token", "session")
+_SESSION_COOKIE = re.compile(r"sess|sid|token|auth|jwt", re.I)
+PASSWORD_FIELD = re.compile(r"^(password|password1|passwd|pass|pwd|plainpassword|userpassword)$")
+USER_FIELD = re.compile(r"^(username|user|login|userid|handle|nickname|screenname|account)$")
+EMAIL_FIELD = re.compile(r"^(email|emailaddress|mail|useremail|loginemail)$")
+
+
+def login_way(ctx: Context) -> LoginFacts | None:
+    """The configured login, else one detected from the spec; None when there is none."""
+    if ctx.facts.login is not None:
+        return ctx.facts.login
+    for op in ctx.operations:
+        if op.method != "POST" or not _LOGIN_PATH.search(op.path) or op.request_body is None:
+            continue
+        fields = body_fields(op)
+        password = next((f for f in fields if PASSWORD_FIELD.match(normal(f))), None)
+        user = next(
+            (f for f in fields if USER_FIELD.match(normal(f)) or EMAIL_FIELD.match(normal(f))),
+            None,
+        )
+        if password is None or user is None:
+            continue
+        content_type = op.request_body.content_type
+        if "x-www-form-urlencoded" in content_type:
+            return LoginFacts(op.method, op.path, f"$.{user}", f"$.{password}", "form")
+        if "json" in content_type:
+            return LoginFacts(op.method, op.path, f"$.{user}", f"$.{password}", "json")
+    return None
+
+
+def is_login(op: Operation, way: LoginFacts | None) -> bool:
+    if way is not None and op.method == way.method and op.path == way.path:
+        return True
+    return bool(_LOGIN_PATH.search(op.path))
+
+
+def body_fields(op: Operation) -> list[str]:
+    if op.request_body is None:
+        return []
+    properties = merge_schema(op.request_body.schema).get("properties")
+    return [str(k) for k in properties] if isinstance(properties, Mapping) else []
+
+
+def login_request(ctx: Context, way: LoginFacts, username: str, password: str) -> HttpRequest:
+    headers: list[tuple[str, str]] = [("Accept", "application/json"), *way.headers]
+    body: bytes | None = None
+    if way.encoding == "basic":
+        pair = base64.b64encode(f"{username}:{password}".encode()).decode()
+        ctx.add_secret(pair, "$CANARY_BASIC")
+        headers.append(("Authorization", f"Basic {pair}"))
+    else:
+        values: dict[str, Any] = dict(way.fields)
+        _put(values, way.username, username)
+        _put(values, way.password, password)
+        if way.encoding == "form":
+            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+            body = urllib.parse.urlencode(flat).encode()
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        else:
+            body = json.dumps(values).encode()
+            headers.append(("Content-Type", "application/json"))
+    url = way.path if way.path.startswith(("http://", "https://")) else ctx.url(way.path)
+    return HttpRequest(way.method, url, tuple(headers), body)
+
+
+def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
+    """(where, token) from a successful login answer: where is "header" or "cookie:NAME"."""
+    response = exchange.response
+    if response is None or not 200 <= response.status < 300:
+        return None
+    answer = exchange_json(exchange)
+    if way.token_at and way.token_from == "body":
+        found = _get(answer, way.token_at)
+        return ("header", found) if isinstance(found, str) and found else None
+    if way.token_at and way.token_from == "header":
+        header = response.header(way.token_at) or ""
+        return ("header", header.split(" ", 1)[-1]) if header else None
+    if way.token_at and way.token_from == "cookie":
+        value = _cookies(exchange).get(way.token_at)
+        return (f"cookie:{way.token_at}", value) if value else None
+    if isinstance(answer, dict):
+        for record in (answer, *(answer.get(k) for k in ("data", "result", "auth", "tokens"))):
+            if isinstance(record, dict):
+                for key in _TOKEN_KEYS:
+                    if isinstance(record.get(key), str) and record[key]:
+                        return ("header", record[key])
+    for name, value in _cookies(exchange).items():
+        if _SESSION_COOKIE.search(name) and value:
+            return (f"cookie:{name}", value)
+    bearer = response.header("Authorization") or ""
+    return ("header", bearer.split(" ", 1)[-1]) if bearer else None
+
+
+def _cookies(exchange: Exchange) -> dict[str, str]:
+    assert exchange.response is not None
+    found: dict[str, str] = {}
+    for name, value in exchange.response.headers:
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            found[key.strip()] = val.strip()
+    return found
+
+
+def _keys(path: str) -> list[str]:
+    """`$.a.b` and `$['a']['b']` → ["a", "b"] (the simple JSONPaths a login uses)."""
+    rest = path.removeprefix("$")
+    return [k for k in re.split(r"\.|\[['\"]?|['\"]?\]", rest) if k]
+
+
+def _put(values: dict[str, Any], path: str, value: str) -> None:
+    keys = _keys(path) or ["username"]
+    target = values
+    for key in keys[:-1]:
+        nested = target.get(key)
+        target[key] = nested = dict(nested) if isinstance(nested, dict) else {}
+        target = nested
+    target[keys[-1]] = value
+
+
+def _get(answer: Any, path: str) -> Any:
+    for key in _keys(path):
+        if isinstance(answer, dict):
+            answer = answer.get(key)
+        elif isinstance(answer, list) and key.isdigit() and int(key) < len(answer):
+            answer = answer[int(key)]
+        else:
+            return None
+    return answer

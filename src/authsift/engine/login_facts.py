@@ -1,0 +1,79 @@
+"""How an account logs in, told to the checks that log in accounts of their own (canaries).
+
+The config says it in two places: `endpoints.login` (method, path, where the user name and the
+password go) and each `login` identity's request (body encoding, the other fields it sends,
+where the token is in the answer, how the token is applied). `login_facts` merges them into one
+`checks.base.LoginFacts`, keeping the shape of the login and none of the identity's secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from authsift.checks.base import LoginFacts
+from authsift.config import Config
+from authsift.config.auth import LoginAuth
+
+_PASSWORD_KEY = re.compile(r"pass(word)?|passwd|pwd", re.I)
+_USER_KEY = re.compile(r"user|e-?mail|login|account|handle|phone", re.I)
+
+
+def login_facts(config: Config) -> LoginFacts | None:
+    configured = config.endpoints.login
+    logins = [
+        (identity.name, identity.auth)
+        for identity in config.identities
+        if isinstance(identity.auth, LoginAuth)
+    ]
+    if configured is not None:
+        same = [
+            (name, auth)
+            for name, auth in logins
+            if auth.request.method == configured.method and auth.request.path == configured.path
+        ]
+        logins = same
+    if configured is None and not logins:
+        return None
+    if not logins:
+        assert configured is not None
+        return LoginFacts(
+            configured.method, configured.path, configured.username, configured.password
+        )
+    name, auth = logins[0]
+    request = auth.request
+    body: dict[str, Any] = dict(request.json_body or request.form or {})
+    encoding: Literal["json", "form", "basic"] = (
+        "form" if request.form is not None else "json" if request.json_body is not None else "basic"
+    )
+    user_path = configured.username if configured else _path_of(body, _USER_KEY, "$.username")
+    password_path = configured.password if configured else _path_of(body, _PASSWORD_KEY, "")
+    if encoding == "basic" and configured is None:
+        user_path, password_path = "$.username", "$.password"
+    credential_keys = {_top_key(user_path), _top_key(password_path)}
+    fields = {k: v for k, v in body.items() if k not in credential_keys}
+    token = auth.token
+    return LoginFacts(
+        method=request.method,
+        path=request.path,
+        username=user_path,
+        password=password_path or "$.password",
+        encoding=encoding,
+        fields=fields,
+        headers=tuple(request.headers.items()),
+        token_from=token.source,
+        token_at=(token.path if token.source == "body" else token.name) or "",
+        identity=name,
+    )
+
+
+def _path_of(body: dict[str, Any], pattern: re.Pattern[str], default: str) -> str:
+    for key in body:
+        if pattern.fullmatch(key) or pattern.search(key):
+            return f"$.{key}"
+    return default
+
+
+def _top_key(path: str) -> str:
+    """`$.email` → `email`; `$.credentials.email` → `credentials` (the whole sub-object)."""
+    return path.removeprefix("$").lstrip(".").split(".", 1)[0].strip("[]'\"")
