@@ -6,7 +6,8 @@ role; `DELETE /products/{product_id}` lets any user delete the admin's catalogue
 same in both twins: `POST /admin/users/{user_id}/suspend` answers users `200 {"status":
 "queued"}` and does nothing (a 2xx that is not an effect); `PUT /admin/users/{user_id}/role`,
 `…/unban` and `PATCH /products/{product_id}` are admin-only; users delete their *own* notes
-(object-level, not BFLA). zoe is a real user nobody configured: the scanner must never touch her.
+(object-level, not BFLA); the admin's messages to uma may be deleted by uma, their recipient.
+zoe is a real user nobody configured: the scanner must never touch her.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Shop:
     users: dict[int, dict[str, Any]] = field(default_factory=dict)
     products: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted_by: list[str] = field(default_factory=list)  # who deleted a message
 
     def __post_init__(self) -> None:
         for number, (name, role) in enumerate(
@@ -75,7 +78,9 @@ def make_app(shop: Shop) -> web.Application:
 
     async def me(request: web.Request) -> web.Response:
         user = need(request)
-        return web.json_response({"id": user["id"], "username": user["username"]})
+        return web.json_response(
+            {"id": user["id"], "username": user["username"], "email": user["email"]}
+        )
 
     async def signup(request: web.Request) -> web.Response:
         body = await request.json()
@@ -185,6 +190,29 @@ def make_app(shop: Shop) -> web.Application:
         del shop.notes[own_note(request)]
         return web.Response(status=204)
 
+    async def send_message(request: web.Request) -> web.Response:
+        need(request, admin=True)
+        body = await request.json()
+        number = next(shop.ids)
+        shop.messages[number] = {"id": number, "to": str(body.get("to")), "text": body.get("text")}
+        return web.json_response(shop.messages[number], status=201)
+
+    def addressed(request: web.Request) -> tuple[dict[str, Any], int]:
+        user = need(request)
+        number = target(request, shop.messages, "message_id")
+        if user["role"] != "admin" and shop.messages[number]["to"] != user["email"]:
+            raise web.HTTPNotFound(text='{"error": "not found"}', content_type="application/json")
+        return user, number
+
+    async def message(request: web.Request) -> web.Response:
+        return web.json_response(shop.messages[addressed(request)[1]])
+
+    async def delete_message(request: web.Request) -> web.Response:
+        user, number = addressed(request)
+        del shop.messages[number]
+        shop.deleted_by.append(user["username"])
+        return web.Response(status=204)
+
     app = web.Application()
     app.router.add_get("/me", me)
     app.router.add_post("/signup", signup)
@@ -204,6 +232,9 @@ def make_app(shop: Shop) -> web.Application:
     app.router.add_get("/products/{product_id}", product)
     app.router.add_patch("/products/{product_id}", edit_product)
     app.router.add_delete("/products/{product_id}", delete_product)
+    app.router.add_post("/messages", send_message)
+    app.router.add_get("/messages/{message_id}", message)
+    app.router.add_delete("/messages/{message_id}", delete_message)
     app.router.add_get("/notes", notes)
     app.router.add_post("/notes", add_note)
     app.router.add_get("/notes/{note_id}", note)
@@ -262,6 +293,22 @@ def spec(*, account_delete: bool = True) -> dict[str, Any]:
                 "requestBody": _json({"name": text}, ["name"]),
             },
             "delete": {**plain, "parameters": _id("product_id")},
+        },
+        "/messages": {
+            "post": {
+                **plain,
+                "requestBody": _json(
+                    {
+                        "to": {"type": "string", "format": "email", "example": "uma@shop.example"},
+                        "text": text,
+                    },
+                    ["to", "text"],
+                ),
+            }
+        },
+        "/messages/{message_id}": {
+            "get": {**plain, "parameters": _id("message_id")},
+            "delete": {**plain, "parameters": _id("message_id")},
         },
         "/notes": {"get": plain, "post": {**plain, "requestBody": _json({"text": text}, ["text"])}},
         "/notes/{note_id}": {

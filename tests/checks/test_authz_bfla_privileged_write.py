@@ -136,6 +136,9 @@ def test_decoys_are_tested_and_pass(vulnerable: Scan) -> None:
         "DELETE /admin/users/{user_id}",
     ):
         assert vulnerable.outcome(key)[0] == "passed", key
+    # the admin's message to uma is partly uma's: only ben, whom it does not name, is tried
+    assert vulnerable.outcome("DELETE /messages/{message_id}") == ("passed", "")
+    assert vulnerable.shop.deleted_by == ["ada"] * len(vulnerable.shop.deleted_by)
     # users delete their own notes: object-level, left to authz-bola-write
     outcome, reason = vulnerable.outcome("DELETE /notes/{note_id}")
     assert outcome == "inconclusive" and "authz-bola-write" in reason
@@ -157,6 +160,7 @@ def test_nothing_left_behind_and_no_real_account_touched(
     assert {n: (u["username"], u["role"]) for n, u in users.items()} == SEEDED
     assert not any(u["banned"] or u["suspended"] for u in users.values())
     assert list(scan.shop.products) == [1] and list(scan.shop.notes) == [1]
+    assert scan.shop.messages == {}
     assert "leftovers" not in scan.report
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+from authsift.analysis import is_strong_marker, markers_present
 from authsift.checks.authz._bfla_callers import candidates, identities
 from authsift.checks.authz._bfla_probe import (
     Attempt,
@@ -69,13 +70,15 @@ class BflaPrivilegedWrite(Check):
     `policy.access` denies the caller, that is an administrative action on a user account (ban,
     suspend, deactivate, role…), or that acts on objects the caller is refused to create while
     the privileged identity may. Operations that every identity performs on its own objects are
-    object-level (`authz-bola-write`), not probed here. Vulnerable only when the privileged
-    identity's read-back shows the object changed (stable fields, volatile ones masked) or gone
-    after the low-privilege call; reproduced on a restored or fresh target for `certain`. Safe
-    when every low-privilege call leaves the object unchanged and the privileged control changes
-    it. Inconclusive, with the reason, when no target can be made, the read-back shows nothing,
-    or even the control has no visible effect. Configured identities and existing users are
-    never acted on.
+    object-level (`authz-bola-write`), not probed here, and a target that names a caller (its
+    e-mail or id as recipient or assignee) is not tried as that caller. Vulnerable only when the
+    privileged identity's read-back shows the object changed (stable fields, volatile ones
+    masked) or gone after the low-privilege call; `certain` when reproduced on a restored or
+    fresh target, and a change after a refusal (4xx) counts only when reproduced. Safe when
+    every low-privilege call leaves the object unchanged and the privileged control changes it.
+    Inconclusive, with the reason, when no target can be made, the read-back shows nothing, or
+    even the control has no visible effect. Configured identities and existing users are never
+    acted on.
     """
 
     id = "authz-bfla-privileged-write"
@@ -136,6 +139,7 @@ class BflaPrivilegedWrite(Check):
     ) -> Finding | None:
         observer = acquired.observer
         try:
+            callers = _strangers(ctx, acquired, callers)
             second = await observer.read()
             observer.learn(acquired.first, second)
             probe = Probe(ctx, function, acquired.target, observer, admin, second)
@@ -266,6 +270,24 @@ def _update_body(function: WriteFunction, acquired: Acquired, marker: str) -> by
         raise Inconclusive("no text field of the object that this operation writes")
     body = {field: marker} if function.operation.method == "PATCH" else {**sent, field: marker}
     return json.dumps(body).encode()
+
+
+def _strangers(ctx: Context, acquired: Acquired, callers: list[str]) -> list[str]:
+    """Callers the target does not name: an object addressed to a caller (its id or e-mail as
+    recipient or assignee) is partly theirs, and acting on it may be their right."""
+    response = acquired.first.shown.response
+
+    def names(caller: str) -> bool:
+        strong = {m for m in ctx.markers(caller) if is_strong_marker(m)}  # not a bare `1`
+        return response is not None and bool(markers_present(response, strong))
+
+    named = [c for c in callers if names(c)]
+    if len(named) == len(callers):
+        raise Inconclusive(
+            f"the object {acquired.origin.removeprefix('an object ')} names "
+            f"{', '.join(named)}: acting on it may be their right"
+        )
+    return [c for c in callers if c not in named]
 
 
 def _listed(effect: Attempt) -> list[tuple[str, str, str]]:
