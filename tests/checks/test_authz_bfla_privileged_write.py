@@ -166,7 +166,10 @@ def test_nothing_left_behind_and_no_real_account_touched(
 
 def test_an_account_it_cannot_delete_is_reported_as_a_leftover() -> None:
     shop = api.Shop(vulnerable=True, account_delete=False)
-    scan = _scan(shop, {"operations": {"include": ["* /admin/users*", "POST /signup", "GET /me"]}})
+    scope = {"include": ["* /admin/users*", "POST /signup", "GET /me"]}
+    # the admin's listing of every account (uma's and ben's too) is then the only read-back
+    scope["exclude"] = ["GET /admin/users/{user_id}"]
+    scan = _scan(shop, {"operations": scope})
     assert scan.fired() == {BAN}
     canaries = [u for n, u in shop.users.items() if n not in SEEDED]
     assert len(canaries) == 1 and not canaries[0]["banned"]  # one shared canary, unbanned again

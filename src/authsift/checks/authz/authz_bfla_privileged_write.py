@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from authsift.analysis import is_strong_marker, markers_present
+from authsift.analysis import is_strong_marker, loads_or_none
 from authsift.checks.authz._bfla_callers import candidates, identities
 from authsift.checks.authz._bfla_probe import (
     Attempt,
@@ -29,6 +29,7 @@ from authsift.checks.authz._bfla_targets import (
 )
 from authsift.checks.authz._bfla_writes import WriteFunction, normal, skip_reason, write_function
 from authsift.checks.authz._objects import canary
+from authsift.checks.authz._readback import MASK
 from authsift.checks.authz.authz_bfla_privileged_function import privileged_hint
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
@@ -275,17 +276,17 @@ def _update_body(function: WriteFunction, acquired: Acquired, marker: str) -> by
 def _strangers(ctx: Context, acquired: Acquired, callers: list[str]) -> list[str]:
     """Callers the target does not name: an object addressed to a caller (its id or e-mail as
     recipient or assignee) is partly theirs, and acting on it may be their right."""
-    response = acquired.first.shown.response
+    state = next((s for s in acquired.first.states if s), {})
+    values = {str(loads_or_none(v.encode())).lower() for v in state.values() if v != MASK}
 
-    def names(caller: str) -> bool:
-        strong = {m for m in ctx.markers(caller) if is_strong_marker(m)}  # not a bare `1`
-        return response is not None and bool(markers_present(response, strong))
+    def names(caller: str) -> bool:  # strong markers only: never a bare `1`
+        return any(m.lower() in values for m in ctx.markers(caller) if is_strong_marker(m))
 
     named = [c for c in callers if names(c)]
     if len(named) == len(callers):
         raise Inconclusive(
-            f"the object {acquired.origin.removeprefix('an object ')} names "
-            f"{', '.join(named)}: acting on it may be their right"
+            f"the target ({acquired.origin}) names {', '.join(named)}: acting on it may be "
+            "their right"
         )
     return [c for c in callers if c not in named]
 
