@@ -24,6 +24,7 @@ from authsift.config import load_config
 from authsift.model import Operation, RequestBody, ScanResult
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import bfla_write_api as api
+from tests.checks import bfla_write_spec
 
 CHECK = "authz-bfla-privileged-write"
 BAN = "POST /admin/users/{user_id}/ban"
@@ -70,8 +71,8 @@ def _key(task: Any) -> str:
 def _scan(shop: api.Shop, overrides: Mapping[str, Any] | None = None) -> Scan:
     with serve_in_thread(api.make_app(shop)) as url, tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "openapi.json"
-        spec.write_text(json.dumps(api.spec(account_delete=shop.account_delete)))
-        raw = api.config(url, str(spec))
+        spec.write_text(json.dumps(bfla_write_spec.spec(account_delete=shop.account_delete)))
+        raw = bfla_write_spec.config(url, str(spec))
         raw.update(
             {
                 "checks": {"include": [CHECK], "intrusive": True},
