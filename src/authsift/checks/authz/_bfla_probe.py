@@ -193,12 +193,15 @@ async def restore(probe: Probe, wanted: Reading) -> bool:
 
 async def put_back(probe: Probe, what: str) -> None:
     """Restore the original state, or record the object as a leftover."""
-    if not await restore(probe, probe.original):
-        remember_leftover(
-            probe.ctx,
-            f"{what}: could not be restored after {probe.function.operation.key} "
-            f"({sorted(probe.observer.changes(probe.original, await probe.observer.read()))})",
-        )
+    action = probe.function.operation.key
+    try:
+        if await restore(probe, probe.original):
+            return
+        changed = sorted(probe.observer.changes(probe.original, await probe.observer.read()))
+    except Exception:  # the budget ran out, the target went away: say what is left, go on
+        remember_leftover(probe.ctx, f"{what}: the scan stopped before undoing {action}")
+        raise
+    remember_leftover(probe.ctx, f"{what}: could not be restored after {action} ({changed})")
 
 
 async def _tries(probe: Probe, callers: list[str]) -> list[Attempt]:

@@ -195,14 +195,20 @@ async def _delete(
     ctx: Context, observer: Observer, path: str, params: dict[str, str], what: str
 ) -> None:
     """Delete as the privileged identity unless already gone; verify; else a leftover."""
-    if (await observer.read()).gone:
-        return
-    remover = next((op for op in ctx.operations if op.method == "DELETE" and op.path == path), None)
-    if remover is not None:
-        request = request_for(ctx, remover, params, observer.identity)
-        await ctx.send(request, identity=observer.identity)
+    try:
         if (await observer.read()).gone:
             return
+        remover = next(
+            (op for op in ctx.operations if op.method == "DELETE" and op.path == path), None
+        )
+        if remover is not None:
+            request = request_for(ctx, remover, params, observer.identity)
+            await ctx.send(request, identity=observer.identity)
+            if (await observer.read()).gone:
+                return
+    except Exception:  # the budget ran out, the target went away: say what is left, go on
+        remember_leftover(ctx, f"{what}: the scan stopped before deleting it")
+        raise
     remember_leftover(ctx, f"{what}: could not be deleted")
 
 
