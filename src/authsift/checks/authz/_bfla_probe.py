@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from authsift.analysis import loads_or_none
+from authsift.analysis.bodies import encode_scalar
 from authsift.checks.authz._bfla_writes import WriteFunction, inverse_of
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._objects import remember_leftover
@@ -99,7 +100,7 @@ def action_bodies(
         now = current.get(f"$.{name}")
         if not isinstance(values, list) or now is None or now == MASK:
             continue
-        others = [v for v in values if json.dumps(v) != now and isinstance(v, str | int)]
+        others = [v for v in values if isinstance(v, str | int) and encode_scalar(v) != now]
         harmless = [v for v in others if str(v).lower() not in privileged | _PRIVILEGED_WORDS]
         if others:
             body[name] = (harmless or others)[0]
