@@ -18,8 +18,8 @@ import yaml
 from rich.console import Console
 
 from authsift.app.workflow import ScanJob, execute
+from authsift.checks.authz._bfla_canary import signup_body
 from authsift.checks.authz._bfla_writes import inverse_of, skip_reason, write_function
-from authsift.checks.authz._canary_accounts import signup_body
 from authsift.config import load_config
 from authsift.model import Operation, RequestBody, ScanResult
 from tests.apps.toy_api import serve_in_thread

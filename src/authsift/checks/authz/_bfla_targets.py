@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.checks.authz._bfla_canary import CanaryAccount, sign_up, signup_operation
 from authsift.checks.authz._bfla_writes import WriteFunction, normal
-from authsift.checks.authz._canary_accounts import CanaryAccount, sign_up, signup_operation
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._objects import (
     Created,
