@@ -114,9 +114,17 @@ async def create(
     ctx: Context, template: str, owner: str, extra: Mapping[str, Any] | None = None
 ) -> Created | None:
     """Create an object of `template` as `owner`, with canaries (and `extra` properties)."""
+    created, _ = await attempt_create(ctx, template, owner, extra)
+    return created
+
+
+async def attempt_create(
+    ctx: Context, template: str, owner: str, extra: Mapping[str, Any] | None = None
+) -> tuple[Created | None, Exchange | None]:
+    """`create`, with the creation exchange also when it failed (None: nothing was sent)."""
     post = creator_of(ctx, template)
     if post is None:
-        return None
+        return None, None
     built = ctx.build(post, as_identity=owner)
     example = loads_or_none(built.body)
     body, planted = canary_body(post, example if isinstance(example, dict) else {})
@@ -124,7 +132,7 @@ async def create(
     request = HttpRequest(built.method, built.url, built.headers, json.dumps(body).encode())
     exchange = await ctx.send(request, identity=owner)
     if exchange.status is None or not 200 <= exchange.status < 300 or exchange.response is None:
-        return None
+        return None, exchange
     name = last_param(template)
     assert name is not None
     answer = loads_or_none(exchange.response.body)
@@ -139,8 +147,9 @@ async def create(
             f"{post.key} as {owner}: created, but its id is unknown "
             f"(planted {human_list(planted)})",
         )
-        return None
-    return Created(owner, template, {**parent, name: value}, body, frozenset(planted), exchange)
+        return None, exchange
+    params = {**parent, name: value}
+    return Created(owner, template, params, body, frozenset(planted), exchange), exchange
 
 
 async def read_back(ctx: Context, obj: Created) -> Exchange | None:

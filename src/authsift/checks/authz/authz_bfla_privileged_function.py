@@ -27,7 +27,8 @@ class BflaPrivilegedFunction(Check):
     Builds the access matrix of every read-only operation (each configured identity's baseline and
     the anonymous one) and, on operations the spec marks as privileged (admin/internal tags,
     `/admin`-style paths, privileged security scopes) that the privileged identity really can use,
-    sends the privileged identity's own request as each non-privileged identity.
+    sends the privileged identity's own request as each non-privileged identity. State-changing
+    functions are probed by `authz-bfla-privileged-write` (intrusive).
 
     ## Why it matters
     Function-level authorization that stops at "is signed in" lets every user list all accounts,
@@ -70,7 +71,7 @@ class BflaPrivilegedFunction(Check):
 
     def applies_to(self, operation: Operation) -> str | None:
         if not operation.is_read_only:
-            return "state-changing operations are not probed for function-level access"
+            return "state-changing: probed by authz-bfla-privileged-write (intrusive)"
         return None
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:

@@ -1,0 +1,180 @@
+"""Read an object back as the privileged identity, and tell what changed between two readings.
+
+A state-changing probe is proven by its effect, never by its status code: the object is read
+before and after the probe through a `GET` of the object (`GET /admin/users/{id}`), its
+collection (`GET /admin/users`, the item with the object's id) or another `GET …/{same param}`.
+Each reading is reduced to the object's JSON leaves; leaves that differ between two readings
+before the probe, and date-times, are volatile and never count as a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from authsift.analysis import exchange_json
+from authsift.analysis.bodies import encode_scalar, json_leaves
+from authsift.analysis.volatile import is_volatile_leaf
+from authsift.checks.authz._bfla_writes import normal
+from authsift.checks.authz._inventory import request_for
+from authsift.checks.authz._producers import id_of, last_param, listed_items
+from authsift.checks.base import Context
+from authsift.model import Exchange, Operation
+
+State = dict[str, str]  # JSON leaf path → encoded value ("<volatile>" when masked)
+MASK = "<volatile>"
+_MAX_READERS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The object a probe acts on: its address, and values that recognise it in a listing."""
+
+    template: str
+    params: dict[str, str]
+    markers: frozenset[str] = frozenset()  # canary strings planted in it
+
+    @property
+    def object_id(self) -> str:
+        return self.params.get(last_param(self.template) or "", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One read-back: the exchanges, and the object's state (None: absent; {} unknown)."""
+
+    exchanges: tuple[Exchange, ...]
+    states: tuple[State | None, ...]  # per reader; None = the reader says it does not exist
+
+    @property
+    def gone(self) -> bool:
+        return bool(self.states) and all(state is None for state in self.states)
+
+    @property
+    def shown(self) -> Exchange:
+        return self.exchanges[0]
+
+
+@dataclass(slots=True)
+class Observer:
+    """Reads one target as one identity through the readers that found it."""
+
+    ctx: Context
+    target: Target
+    identity: str
+    readers: list[Operation] = field(default_factory=list)
+    volatile: set[str] = field(default_factory=set)
+
+    async def find(self, operations: Sequence[Operation]) -> Reading | None:
+        """Choose the readers that show the target (at most two); None when none does."""
+        exchanges: list[Exchange] = []
+        states: list[State | None] = []
+        for reader in operations:
+            exchange = await self._read(reader)
+            state = _state_of(exchange, self.target, reader)
+            if state:
+                self.readers.append(reader)
+                exchanges.append(exchange)
+                states.append(state)
+                if len(self.readers) >= _MAX_READERS:
+                    break
+        return Reading(tuple(exchanges), tuple(states)) if self.readers else None
+
+    async def read(self) -> Reading:
+        exchanges = [await self._read(reader) for reader in self.readers]
+        states = [
+            _state_of(e, self.target, r) for e, r in zip(exchanges, self.readers, strict=True)
+        ]
+        return Reading(tuple(exchanges), tuple(states))
+
+    def learn(self, first: Reading, second: Reading) -> None:
+        """Leaves that differ between two readings with nothing done in between are volatile."""
+        for a, b in zip(first.states, second.states, strict=True):
+            self.volatile.update(_differing(a or {}, b or {}))
+
+    def changes(self, before: Reading, after: Reading) -> dict[str, tuple[str, str]]:
+        """Stable leaves whose value differs (path → (before, after)); `$` when it vanished."""
+        found: dict[str, tuple[str, str]] = {}
+        for old, new in zip(before.states, after.states, strict=True):
+            if old and new is None:
+                found["$"] = ("present", "gone")
+                continue
+            if not old or not new:
+                continue
+            for path in _differing(old, new) - self.volatile:
+                found[path] = (old.get(path, "(absent)"), new.get(path, "(absent)"))
+        return found
+
+    async def _read(self, reader: Operation) -> Exchange:
+        params = dict(self.target.params)
+        own = last_param(reader.path)
+        if own is not None and own not in params:  # `{userId}` reading a `{user_id}` object
+            params[own] = self.target.object_id
+        request = request_for(self.ctx, reader, params, self.identity)
+        return await self.ctx.send(request, identity=self.identity)
+
+
+def readers_of(template: str, operations: Sequence[Operation]) -> list[Operation]:
+    """GETs that show one object of `template`: the object itself, its collection (admin
+    listings included: the privileged identity reads them), then other `GET …/{same param}`."""
+    base = template.rstrip("/")
+    parent = base.rsplit("/", 1)[0]
+    name = normal(last_param(template) or "")
+    gets = [op for op in operations if op.method == "GET"]
+    exact = [op for op in gets if op.path.rstrip("/") == base]
+    listing = [op for op in gets if op.path.rstrip("/") == parent and parent]
+    same = [
+        op
+        for op in gets
+        if op not in exact
+        and normal(last_param(op.path) or "-") == name
+        and len(_params(op.path)) == 1 == len(_params(template))
+    ]
+    return [*exact, *listing, *same]
+
+
+def state_of(value: Any) -> State:
+    """The comparable leaves of an object (date-times and nonces masked)."""
+    state: State = {}
+    for path, leaf in json_leaves(value):
+        state[path] = MASK if is_volatile_leaf(path, leaf) else encode_scalar(leaf)
+    return state
+
+
+def _state_of(exchange: Exchange, target: Target, reader: Operation) -> State | None:
+    """The target's state in one answer: {} when the answer says nothing, None when it says
+    the target does not exist (404/410, or a listing that answers without it)."""
+    response = exchange.response
+    if response is None:
+        return {}
+    if response.status in (404, 410) and last_param(reader.path) is not None:
+        return None
+    if not 200 <= response.status < 300:
+        return {}
+    answer = exchange_json(exchange)
+    name = last_param(target.template) or ""
+    if isinstance(answer, dict) and _is_target(answer, target, name):
+        return state_of(answer)
+    items = listed_items(answer)
+    for item in items:
+        if _is_target(item, target, name):
+            return state_of(item)
+    if last_param(reader.path) is None and (items or answer == []):
+        return None  # the collection answered, and the object is not in it
+    return {}
+
+
+def _is_target(item: Mapping[str, Any], target: Target, name: str) -> bool:
+    if target.object_id and id_of(item, name) == target.object_id:
+        return True
+    values = {str(v) for v in item.values() if isinstance(v, str | int) and not isinstance(v, bool)}
+    return bool(target.markers & values)
+
+
+def _differing(a: State, b: State) -> set[str]:
+    return {path for path in a.keys() | b.keys() if a.get(path) != b.get(path)}
+
+
+def _params(template: str) -> list[str]:
+    return [p for p in template.split("/") if p.startswith("{")]
