@@ -18,8 +18,7 @@ from authsift.analysis.bodies import json_leaves, path_keys
 from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._bfla_targets import acts_on_accounts, creatable, manages_own
 from authsift.checks.authz._bfla_writes import WriteFunction
-from authsift.checks.authz._matrix import expected_access, policy_rule
-from authsift.checks.authz.authz_bfla_privileged_function import privileged_hint
+from authsift.checks.authz._matrix import expected_access, policy_rule, privileged_hint
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Evidence, Exchange
 from authsift.spec.classify import representative_operations

@@ -28,9 +28,9 @@ from authsift.checks.authz._bfla_targets import (
     created_object,
 )
 from authsift.checks.authz._bfla_writes import WriteFunction, normal, skip_reason, write_function
+from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
 from authsift.checks.authz._readback import MASK
-from authsift.checks.authz.authz_bfla_privileged_function import privileged_hint
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
 
