@@ -136,7 +136,7 @@ def skip_reason(operation: Operation, privileged: bool) -> str | None:
             "is authz-bola-write's test"
         )
     if function.kind == "action" and not function.admin_verb:
-        return f"the action {function.verb!r} is not an administrative verb and the spec does " + (
+        return f"the action `{function.verb}` is not an administrative verb and the spec does " + (
             "not mark it privileged"
         )
     return None
