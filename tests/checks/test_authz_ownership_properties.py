@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from authsift.analysis.sensitivity import is_private, public_marker
-from authsift.checks.authz._inventory import Inventory, KnownObject, assign_owners
+from authsift.checks.authz._inventory import Inventory, KnownObject
+from authsift.checks.authz._owners import assign_owners
 from authsift.checks.authz._sharing import sharing_evidence
 from authsift.checks.base import ScanFacts
 from authsift.model import Operation
