@@ -91,7 +91,9 @@ class BflaPrivilegedWrite(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"admin"})
     max_requests = 60
-    expected_requests = 14
+    # 13 per task on the lab's config, 4.5 on the one `authsift init` writes (measured with
+    # benchmarks/estimate_accuracy.py --intrusive): the mean, so both stay within ±20 %
+    expected_requests = 9
     baselines = "none"
 
     def applies_to(self, operation: Operation) -> str | None:
