@@ -62,6 +62,7 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "bola": ("authz-bola-read", "authz-bola-write"),
     "bfla": (
         "authz-bfla-privileged-function",
+        "authz-bfla-privileged-write",
         "authz-bfla-method-override",
         "authz-access-policy-violation",
     ),

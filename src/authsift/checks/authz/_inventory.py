@@ -132,6 +132,18 @@ class Inventory:
         """Principals the config seeds this object under (several: shared by the config)."""
         return set(self.seeded_by.get((template, params), set()))
 
+    def listed_as(self, name: str, value: str) -> list[Mapping[str, Any]]:
+        """The items any listing showed for the object that `name` = `value` addresses (the
+        board of `/boards/{board_id}/activity`, as `GET /teams/1/boards` listed it)."""
+        return [
+            obj.listed
+            for per_template in self.seen.values()
+            for template, objects in per_template.items()
+            if last_param(template) == name
+            for obj in objects
+            if obj.listed is not None and obj.values.get(name) == value
+        ]
+
     def reaches(self, identity: str) -> set[tuple[str, str]]:
         """(normalized reference name, value) pairs the identity legitimately holds."""
         return set(self.reach.get(self.principal(identity), set()))

@@ -5,7 +5,8 @@ what BOLA tests, so it never counts here. What counts, first match wins:
 1. the operator's word: `policy.shared` / `policy.public` name the operation;
 2. the spec's word: the operation needs no authentication at all (`security: []`, or no
    requirement where the rest of the spec declares them);
-3. the object's word: `visibility: public`, `is_public: true`…;
+3. the object's word: `visibility: public`, `is_public: true`… in its answer, or in the item a
+   listing showed for it (the board whose activity feed is read);
 4. the object names the intruder: one of its values is the intruder's own strong value (its
    e-mail, UUID, user name in a `shared_with`/`members`/owner-like field);
 5. a relationship: the object references something in the intruder's reach (the clinic, store,
@@ -53,6 +54,10 @@ def sharing_evidence(
         marker = public_marker(owner_answer)
         if marker is not None:
             return f"the object says it is public ({marker})"
+    for item in inv.listed_as(obj.object_key or "", obj.object_id):
+        marker = public_marker(item)
+        if marker is not None:
+            return f"its listing says it is public ({marker})"
     named = _names(owner_answer, inv.markers_of(intruder))
     if named is not None:
         return f"the object names {intruder} ({named})"

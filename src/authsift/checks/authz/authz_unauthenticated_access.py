@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -24,11 +23,10 @@ from authsift.model import (
     HttpRequest,
     HttpResponse,
     Operation,
+    ParamLocation,
     Severity,
 )
 from authsift.spec.classify import looks_privileged
-
-_NOBODY = "authsift-unauthenticated-nobody"  # no seeds: the request built from the spec alone
 
 
 class UnauthenticatedAccess(Check):
@@ -192,16 +190,17 @@ async def _reproduces(ctx: Context, request: HttpRequest, base: Baseline) -> boo
 
 
 def _owned_object(ctx: Context, identity: str) -> str | None:
-    """`order_id 7` when the request names an object the config seeds for `identity` (its path
-    or query differs from the request built without seeds), else None."""
-    mine = urllib.parse.urlsplit(ctx.build(as_identity=identity).url)
-    nobody = urllib.parse.urlsplit(ctx.build(as_identity=_NOBODY).url)
-    if (mine.path, mine.query) == (nobody.path, nobody.query):
-        return None
-    mine_parts = mine.path.split("/") + mine.query.split("&")
-    nobody_parts = nobody.path.split("/") + nobody.query.split("&")
-    differing = [a for a, b in zip(mine_parts, nobody_parts, strict=False) if a != b]
-    return urllib.parse.unquote(differing[0]) if differing else mine.path
+    """`order_id 7` when the request names an object the config seeds for `identity` (a path
+    parameter, or a required query parameter, filled from its `resources`), else None."""
+    assert ctx.operation is not None
+    seeds = ctx.facts.resources.get(identity, {})
+    for param in ctx.operation.parameters:
+        addressed = param.location is ParamLocation.PATH or (
+            param.location is ParamLocation.QUERY and param.required
+        )
+        if addressed and seeds.get(param.name):
+            return f"{param.name} {seeds[param.name][0]}"
+    return None
 
 
 def _values(body: object) -> list[str]:
