@@ -66,6 +66,9 @@ class ScanState:
     facts: ScanFacts | None = None
     shared: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+    # (operation, identity) → the seeded value that names an object there, per parameter, when
+    # the first seed under a shared name (`{id}` on a DRF-style API) named another type
+    seed_choice: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
 
     @property
     def identities(self) -> tuple[str, ...]:
@@ -134,6 +137,9 @@ class TaskContext:
         op = operation or self._require_operation()
         owner = as_identity or self.identity
         values = self._state.resources.get(owner, {}) if owner else {}
+        chosen = self._state.seed_choice.get((op.key, owner)) if owner else None
+        if chosen:
+            values = {**values, **{name: [value] for name, value in chosen.items()}}
         return build_request(self._state.target, op, values)
 
     async def send(
@@ -223,6 +229,8 @@ class TaskContext:
     async def _measure_baseline(self, op: Operation, identity: str) -> Baseline:
         request = self.build(op, as_identity=identity)
         first = await self.send(request, identity=identity)
+        if first.status in _NOT_AN_OBJECT:
+            request, first = await self._other_seeds(op, identity, request, first)
         second = await self.send(request, identity=identity)
         credential = self._state.auth.credential(identity)
         anonymous = strip_credentials(request, credential)
@@ -237,6 +245,25 @@ class TaskContext:
             identity_markers=self.markers(identity),
             identity=identity,
         )
+
+    async def _other_seeds(
+        self, op: Operation, identity: str, request: HttpRequest, first: Exchange
+    ) -> tuple[HttpRequest, Exchange]:
+        """The identity's first seed under a path parameter named no object here (404): on an API
+        whose every route takes `{id}`, its seeds for `id` name objects of several types. Try
+        its next few values for that name and keep the first that answers 2xx."""
+        seeds = self._state.resources.get(identity, {})
+        names = [p.name for p in op.parameters if p.location.value == "path"]
+        for name in names:
+            for value in seeds.get(name, [])[1 : 1 + _OTHER_SEEDS]:
+                key = (op.key, identity)
+                self._state.seed_choice[key] = {**self._state.seed_choice.get(key, {}), name: value}
+                candidate = self.build(op, as_identity=identity)
+                answer = await self.send(candidate, identity=identity)
+                if answer.status is not None and 200 <= answer.status < 300:
+                    return candidate, answer
+                del self._state.seed_choice[key][name]
+        return request, first
 
     def baseline_exchanges(
         self, operation: Operation | None = None, identity: str | None = None
@@ -374,6 +401,10 @@ def _whose(evidence: Evidence) -> str:
     if sender is None or re.search(rf"(?<![\w-]){re.escape(sender)}(?![\w-])", evidence.label):
         return evidence.label
     return f"{evidence.label} (as {sender})"
+
+
+_NOT_AN_OBJECT = frozenset({404, 410})
+_OTHER_SEEDS = 5  # further seeded values tried for one parameter, one request each
 
 
 def _junk(credential: Credential | None) -> Credential:

@@ -17,7 +17,8 @@ from authsift.checks.base import Context
 from authsift.model import Operation, ParamLocation
 
 _QUERY_REFERENCE = re.compile(
-    r"(?:^|[_\-.])(?:id|uuid|guid)$|[a-z](?:Id|Uuid)$|^(?:user|username|owner|email|account)$",
+    r"(?:^|[_\-.])(?:id|uuid|guid)$|[a-z](?:Id|Uuid)$"
+    r"|^(?:user|username|owner|email|account|member|customer|patient|author|tenant|team|org)$",
 )
 
 
@@ -26,7 +27,8 @@ def query_references(operation: Operation) -> list[str]:
     return [
         p.name
         for p in operation.parameters
-        if p.location is ParamLocation.QUERY and _QUERY_REFERENCE.search(p.name)
+        if p.location is ParamLocation.QUERY
+        and (_QUERY_REFERENCE.search(p.name) or p.schema.get("format") == "uuid")
     ]
 
 

@@ -322,17 +322,21 @@ class BolaRead(Check):
         return _Attempt(False, f"the intruder's attempt got {status or attempt.error}")
 
     async def _own_object(self, ctx: Context, inv: Inventory, intruder: str) -> Exchange | None:
-        """Control (i): the intruder reads an object of its own of the same type. A guess from
-        the identity endpoint (its user id in `{account_id}`) that the API does not answer is no
-        object of its own, not a failed control."""
+        """Control (i): the intruder reads an object of its own of the same type. Values that
+        name no object here for the intruder itself (a guess from its user id, a seed under a
+        shared name such as `id` that names another type) are passed over: no object of its
+        own is no failed control."""
         op = ctx.operation
         assert op is not None
         mine = sorted(objects_for(ctx, inv, intruder), key=lambda o: o.source == "identity")
-        if not mine:
-            return None
-        own = await ctx.send(request_for(ctx, op, mine[0].values, intruder), identity=intruder)
-        failed = own.response is None or not 200 <= own.response.status < 300
-        return None if failed and mine[0].source == "identity" else own
+        last: Exchange | None = None
+        for obj in mine[:_CANDIDATES_PER_OWNER]:
+            own = await ctx.send(request_for(ctx, op, obj.values, intruder), identity=intruder)
+            if own.status is not None and 200 <= own.status < 300:
+                return own
+            if own.status not in _NOT_AN_OBJECT and obj.source != "identity":
+                last = own
+        return last
 
     async def _reproduces(
         self,
