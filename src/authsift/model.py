@@ -26,24 +26,16 @@ class Severity(enum.StrEnum):
         return _SEVERITY_ORDER.index(self)
 
     def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank >= other.rank
+        return self.rank >= other.rank if isinstance(other, Severity) else NotImplemented
 
     def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank > other.rank
+        return self.rank > other.rank if isinstance(other, Severity) else NotImplemented
 
     def __le__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank <= other.rank
+        return self.rank <= other.rank if isinstance(other, Severity) else NotImplemented
 
     def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
+        return self.rank < other.rank if isinstance(other, Severity) else NotImplemented
 
 
 _SEVERITY_ORDER = list(Severity)
@@ -152,9 +144,7 @@ class Operation:
     security: tuple[dict[str, tuple[str, ...]], ...] | None = None
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # status → JSON schema
     deprecated: bool = False
-    # No requirement of its own (nor a root one) in a spec whose other operations declare theirs:
-    # generators such as FastAPI omit `security` exactly on the routes that take no credential.
-    public_by_omission: bool = False
+    public_by_omission: bool = False  # no `security` where other operations declare it (FastAPI)
 
     @property
     def key(self) -> str:
@@ -169,10 +159,7 @@ class Operation:
     def declared_public(self) -> bool:
         """OpenAPI `security: []` (or an empty alternative `{}`) makes authentication optional;
         so does leaving `security` out where the rest of the spec declares it."""
-        return self.public_by_omission or (
-            self.security is not None
-            and (len(self.security) == 0 or any(len(alt) == 0 for alt in self.security))
-        )
+        return self.needs_no_credential or any(len(alt) == 0 for alt in self.security or ())
 
     @property
     def needs_no_credential(self) -> bool:

@@ -117,6 +117,7 @@ def test_security(petstore: ApiSpec) -> None:
 
 def test_no_security_anywhere_is_none(modern: ApiSpec) -> None:
     assert all(op.security is None for op in modern.operations)
+    assert not any(op.declared_public for op in modern.operations)  # the spec says nothing
     assert modern.servers == ("/",)  # OpenAPI: no servers means a single server "/"
 
 
@@ -175,3 +176,27 @@ def test_32_query_method() -> None:
     document = {"openapi": "3.2.0", "paths": {"/search": {"query": {}, "get": {}}}}
     spec = parse_spec(document, source="mem")
     assert [op.key for op in spec.operations] == ["QUERY /search", "GET /search"]
+
+
+def test_security_omitted_where_the_rest_declare_it_is_public_by_omission() -> None:
+    """FastAPI and most generators omit `security` exactly on routes that take no credential:
+    with no root requirement, such an operation is documented as needing none, unlike an
+    operation whose authentication is only optional."""
+    bearer = [{"bearer": []}]
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/me": {"get": {"security": bearer, "responses": {"200": {"description": "ok"}}}},
+            "/authors/{name}": {"get": {"responses": {"200": {"description": "ok"}}}},
+            "/feed": {
+                "get": {"security": [*bearer, {}], "responses": {"200": {"description": "ok"}}}
+            },
+        },
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+    spec = parse_spec(document, source="inline")
+    author, feed, me = (operation(spec, k) for k in ("GET /authors/{name}", "GET /feed", "GET /me"))
+    assert author.public_by_omission and author.declared_public and author.needs_no_credential
+    assert feed.declared_public and not feed.needs_no_credential  # optional, not none
+    assert not me.declared_public
