@@ -179,10 +179,15 @@ def test_an_account_it_cannot_delete_is_reported_as_a_leftover() -> None:
 
 
 def test_skipped_unless_intrusive() -> None:
-    scan = _scan(api.Shop(vulnerable=True), {"checks": {"include": [CHECK]}})
-    assert scan.report["findings"] == [] and scan.result.stats.requests < 20
-    [task] = [t for t in scan.result.tasks if t.check_id == CHECK]
-    assert task.outcome.value == "skipped" and "enable checks.intrusive" in task.reason
+    """Alone, a state-changing check without `intrusive` leaves nothing to run (exit 2, tested in
+    the CLI); beside a read-only check it is planned out and says why."""
+    scan = _scan(
+        api.Shop(vulnerable=True), {"checks": {"include": [CHECK, "authz-unauthenticated-access"]}}
+    )
+    assert not [f for f in scan.report["findings"] if f["check"] == CHECK]
+    tasks = [t for t in scan.result.tasks if t.check_id == CHECK]
+    assert tasks and all(t.outcome.value == "skipped" for t in tasks)
+    assert all("checks.intrusive" in t.reason for t in tasks), [t.reason for t in tasks]
 
 
 # ---------------------------------------------------------------- which operations, pure

@@ -114,4 +114,7 @@ def test_fires_when_a_read_token_gets_the_admin_scoped_report(tmp_path: Path) ->
 def test_silent_when_insufficient_scope_is_answered(tmp_path: Path) -> None:
     report = _scan(tmp_path, enforce=True)
     assert fired(report) == []
-    assert report["tasks"]["passed"] >= 2  # /me (in scope) and /reports/summary (refused)
+    # /reports/summary was tested and refused; /me is in the token's scope: nothing to test there,
+    # so it is skipped with that reason, not counted as passed
+    assert report["tasks"]["passed"] >= 1
+    assert report["tasks"]["skipped"] >= 1

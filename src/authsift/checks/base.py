@@ -258,6 +258,13 @@ class CallbackListener(Protocol):
         ...
 
 
+class NotApplicable(Exception):
+    """Raised by a check that learns at run time that the task is outside what it tests (the
+    operator's policy declares the operation public, the operation declares no scope to test).
+    The task is reported as skipped with this reason, never as passed: "passed" claims a test
+    ran and found nothing."""
+
+
 class CoveredElsewhere(Exception):
     """Raised by a check whose question is answered by another of its tasks (an API-wide review
     done once per scan on another operation). The task is reported as skipped with this reason:

@@ -152,6 +152,20 @@ class PolicyConfig(ConfigModel):
         default_factory=dict,
         description="Expected access policy (who may call what); reserved for the access matrix.",
     )
+    shared: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Operations whose objects other accounts may read by design (`GET /documents/*`): "
+            "not BOLA."
+        ),
+    )
+    public: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Operations anyone may read by design (`GET /users/{user_id}`): neither BOLA nor "
+            "unauthenticated access."
+        ),
+    )
 
 
 class ReportConfig(ConfigModel):

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from authsift.checks.base import Check, CoveredElsewhere, Inconclusive
+from authsift.checks.base import Check, CoveredElsewhere, Inconclusive, NotApplicable
 from authsift.engine.context import ScanState, TaskContext
 from authsift.engine.events import FindingMade, Listener, ScanStarted, ScanStopped, TaskFinished
 from authsift.engine.scope import ScopeError
@@ -180,6 +180,8 @@ async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskRes
         return done(Outcome.INCONCLUSIVE, str(exc)), findings
     except CoveredElsewhere as exc:
         return done(Outcome.SKIPPED, f"covered elsewhere: {exc}"), findings
+    except NotApplicable as exc:
+        return done(Outcome.SKIPPED, str(exc)), findings
     except BudgetExhausted as exc:
         return done(Outcome.NOT_RUN, f"budget: {exc}"), findings
     except (SafetyError, ScopeError) as exc:

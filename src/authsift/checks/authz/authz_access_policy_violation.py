@@ -14,7 +14,7 @@ from authsift.checks.authz._matrix import (
     observe,
     policy_rule,
 )
-from authsift.checks.base import Check, Context
+from authsift.checks.base import Check, Context, NotApplicable
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
 
 
@@ -77,10 +77,10 @@ class AccessPolicyViolation(Check):
         cells = await observe(ctx, operation)
         access_policy = ctx.facts.policy.get("access") or {}
         if not isinstance(access_policy, Mapping) or not access_policy:
-            return
+            raise NotApplicable("the config states no access policy (`policy.access`)")
         rule = policy_rule(access_policy, operation)
         if rule is None:
-            return
+            raise NotApplicable("no `policy.access` rule names this operation")
         for caller, cell in cells.items():
             role = None if caller == ANONYMOUS else ctx.role(caller)
             permitted = expected_access(rule, caller, role)

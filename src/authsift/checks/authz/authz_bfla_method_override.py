@@ -16,7 +16,7 @@ from authsift.checks.authz._objects import (
     read_back,
     still_there,
 )
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.model import (
     Confidence,
     Evidence,
@@ -130,7 +130,10 @@ class BflaMethodOverride(Check):
         assert operation is not None
         post = creator_of(ctx, operation.path)
         if post is None or post.request_body is None:
-            return  # no way to create (and delete) an object of our own here
+            raise NotApplicable(
+                "no object of our own can be made here (the collection needs a JSON POST and the "
+                "object a DELETE): only scanner-created objects are written to"
+            )
         extra = opening_fields(post.request_body.schema)
         created: list[Created] = []
         try:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from authsift.analysis import Judgement, Verdict
 from authsift.analysis.wording import human_list
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe, privileged_hint
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.model import (
     Confidence,
     Evidence,
@@ -80,7 +80,7 @@ class BflaPrivilegedFunction(Check):
         cells = await observe(ctx, operation)  # fills the access matrix for every operation
         hint = privileged_hint(operation)
         if hint is None:
-            return
+            raise NotApplicable("not a privileged function by the spec (admin tag, path or scope)")
         admin, admin_cell = _privileged_reference(ctx, cells)
         if admin is None or admin_cell is None or admin_cell.baseline is None:
             raise Inconclusive(
@@ -90,7 +90,9 @@ class BflaPrivilegedFunction(Check):
         if not base.depends_on_auth:
             raise Inconclusive("the privileged answer does not depend on the credential")
         if cells[ANONYMOUS].access is Access.ALLOWED:
-            return  # anonymous gets it too: authz-unauthenticated-access owns that
+            raise NotApplicable(
+                "anonymous callers get it too: authz-unauthenticated-access decides it"
+            )
         request = ctx.build(operation, as_identity=admin)
         reached: list[tuple[str, Exchange, Judgement]] = []
         for user in ctx.identities:

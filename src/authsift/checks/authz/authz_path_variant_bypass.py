@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from authsift.analysis import Verdict
 from authsift.analysis.wording import human_value
 from authsift.checks.authz._matrix import ANONYMOUS, Access, Cell, observe
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
 from authsift.spec.classify import looks_privileged, representative_operations
 
@@ -131,14 +131,15 @@ class PathVariantBypass(Check):
         owner, owner_cell = _authorized(ctx, cells)
         refused = _refused_caller(ctx, cells)
         if refused is None:
-            return  # nobody is refused this operation: nothing to bypass
+            raise NotApplicable("nobody is refused this operation: nothing to bypass")
         if refused == ANONYMOUS and not _worth_anonymous_variants(ctx, operation):
-            return  # every operation refuses anonymous callers: probe a representative few
+            # every operation refuses anonymous callers: a representative few are probed
+            raise NotApplicable("anonymous variants are probed on a few representative operations")
         if owner is None or owner_cell is None or owner_cell.baseline is None:
             raise Inconclusive("no identity may use the operation: no authorized answer to match")
         base = owner_cell.baseline
         if not base.depends_on_auth:
-            return
+            raise NotApplicable("answers the same without a credential: no refusal to bypass")
         canonical = ctx.build(operation, as_identity=owner)
         root = ctx.url("").rstrip("/")
         if not canonical.url.startswith(root + "/"):
@@ -152,7 +153,9 @@ class PathVariantBypass(Check):
             # the refusal was for the caller's own objects: it must refuse the owner's too
             refused_exchange = await ctx.send(canonical, identity=attacker)
             if ctx.judge(refused_exchange, base).verdict is not Verdict.REJECTED:
-                return
+                raise NotApplicable(
+                    f"{refused} is not refused the owner's request: nothing to bypass"
+                )
         for label, variant in path_variants(relative):
             probe = replace(canonical, url=root + variant + query)
             exchange = await ctx.send(probe, identity=attacker)

@@ -13,7 +13,7 @@ from authsift.checks.authz._objects import (
     read_back,
     still_there,
 )
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.jose.errors import JoseError
 from authsift.jose.jws import parse_compact
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Severity
@@ -129,20 +129,27 @@ class ScopeNotEnforced(Check):
         assert operation is not None
         limited = _limited_identities(ctx)
         if not limited:
-            return
+            raise NotApplicable("no identity has declared scopes (`identities[].scopes`)")
+        tested = False
         for identity, scopes in limited:
             lacking = missing_scopes(operation, scopes)
             if operation.is_read_only:
                 if lacking is None:
                     continue
+                tested = True
                 finding = await self._read(ctx, operation, identity, scopes, lacking)
             else:
                 if lacking is None and not read_only_scopes(scopes):
                     continue
+                tested = True
                 finding = await self._write(ctx, operation, identity, scopes, lacking)
             if finding is not None:
                 yield finding
                 return
+        if not tested:
+            raise NotApplicable(
+                "every scoped identity holds what the operation requires: nothing to test here"
+            )
 
     async def _read(
         self,

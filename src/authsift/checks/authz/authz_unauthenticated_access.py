@@ -14,7 +14,7 @@ from authsift.analysis import (
 )
 from authsift.analysis.bodies import json_body, json_leaves
 from authsift.analysis.sensitivity import describe, private_properties, properties_carrying
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.model import (
     Confidence,
     Evidence,
@@ -26,7 +26,7 @@ from authsift.model import (
     ParamLocation,
     Severity,
 )
-from authsift.spec.classify import looks_privileged
+from authsift.spec.classify import looks_privileged, operation_matches
 
 
 class UnauthenticatedAccess(Check):
@@ -86,6 +86,11 @@ class UnauthenticatedAccess(Check):
         return None
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        assert ctx.operation is not None
+        op = ctx.operation
+        public = ctx.facts.policy.get("public") or []
+        if any(operation_matches(str(p), op.method, op.path) for p in public):
+            raise NotApplicable("the config's policy.public declares it public")
         base = await ctx.baseline()
         identity = ctx.identity
         assert identity is not None and ctx.operation is not None  # baseline() chose the identity
