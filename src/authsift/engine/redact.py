@@ -44,7 +44,6 @@ _TOKEN_MEMBERS = {
     "id_token": "id_token",
     "session_token": "session_token",
 }
-_TOKEN_HINTS = (b'_token"', b'"token"')
 
 # Joins the texts of an exchange for a single redaction pass: control characters that no
 # registered secret, placeholder or base64url run contains.
@@ -106,7 +105,8 @@ class Redactor:
         that logs in by itself, a rolling session cookie, the ID token of a login answer.
 
         Called for every recorded exchange, so the common case (no token, no cookie) costs two
-        byte searches and a look at the headers.
+        byte searches (`_token"`, `"token"`: every member of `_TOKEN_MEMBERS`) and a look at the
+        headers.
         """
         response = exchange.response
         if response is None:
@@ -118,7 +118,7 @@ class Redactor:
                 if len(cookie) >= _MIN_LEARNED_LENGTH:
                     self.add(cookie, placeholder_for(owner, "cookie"))
         body = response.body
-        if not body or not any(hint in body for hint in _TOKEN_HINTS):
+        if not (body and (b'_token"' in body or b'"token"' in body)):
             return
         try:
             document = json.loads(body)
