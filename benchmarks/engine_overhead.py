@@ -12,14 +12,19 @@ clients run the same number of requests at the same concurrency in interleaved r
 ratio is the median of per-round ratios (engine round ÷ the same round's bare run), so that
 drift in the machine's load cancels out.
 
-    python benchmarks/engine_overhead.py [--requests 4000] [--concurrency 8] [--rounds 7]
+`--jwt` gives the identity an RS256-sized JWT instead of an opaque token: what most scans
+carry, and what makes the redactor match its signature forms and look for near copies.
+
+    python benchmarks/engine_overhead.py [--requests 4000] [--concurrency 8] [--rounds 7] [--jwt]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import gc
+import json
 import multiprocessing
 import socket
 import statistics
@@ -37,6 +42,13 @@ from authsift.engine.session import HttpSession, SessionSettings
 from authsift.model import HttpRequest
 
 TOKEN = "bench-secret-token-0123456789abcdef"
+# header.payload.signature of the lab's shape: RS256, 2048-bit key (342-character signature)
+JWT = (
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImJlbmNoIn0."
+    + base64.urlsafe_b64encode(json.dumps({"sub": "1", "jti": "x" * 22}).encode()).decode()
+    + "."
+    + base64.urlsafe_b64encode(bytes(range(256))).decode()
+).replace("=", "")
 BODY = b'{"id": 101, "username": "alice", "email": "alice@bench.example", "orders": [1, 2, 3]}'
 
 
@@ -67,7 +79,7 @@ async def _wait_up(url: str) -> None:
     raise RuntimeError("server did not start")
 
 
-async def bare(url: str, total: int, concurrency: int) -> float:
+async def bare(url: str, total: int, concurrency: int, token: str = TOKEN) -> float:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as client:
         queue = iter(range(total))
@@ -75,7 +87,7 @@ async def bare(url: str, total: int, concurrency: int) -> float:
         async def worker() -> None:
             for _ in queue:
                 async with client.get(
-                    url, headers={"Authorization": f"Bearer {TOKEN}"}
+                    url, headers={"Authorization": f"Bearer {token}"}
                 ) as response:
                     await response.read()
 
@@ -84,20 +96,22 @@ async def bare(url: str, total: int, concurrency: int) -> float:
         return total / (time.perf_counter() - started)
 
 
-async def engine(url: str, total: int, concurrency: int, *, redact_each: bool = True) -> float:
+async def engine(
+    url: str, total: int, concurrency: int, *, redact_each: bool = True, token: str = TOKEN
+) -> float:
     redactor = Redactor()
-    redactor.add(TOKEN, "$ALICE_TOKEN")
+    redactor.add(token, "$ALICE_TOKEN")
     spec = IdentitySpec(
         "alice",
         "user",
         "bearer",
-        static=Credential("header", "Authorization", TOKEN, "Bearer {token}"),
+        static=Credential("header", "Authorization", token, "Bearer {token}"),
     )
     auth = AuthManager([spec], url, redactor)
     settings = SessionSettings(
         rate=0, concurrency=concurrency, max_requests=total + 10, max_time=600
     )
-    recorder = Recorder()
+    recorder = Recorder(redactor=redactor)  # as in a scan: it learns tokens answers hand out
     async with HttpSession(Scope(url), settings, recorder=recorder, credentials=auth) as session:
         auth.bind(session)
         request = HttpRequest("GET", url, (("Accept", "application/json"),))
@@ -125,16 +139,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--jwt", action="store_true", help="an RS256-sized JWT as the token")
     args = parser.parse_args()
+    token = JWT if args.jwt else TOKEN
     port = _free_port()
     server = multiprocessing.Process(target=_serve, args=(port,), daemon=True)
     server.start()
     url = f"http://127.0.0.1:{port}/me"
     runs = {
-        "bare aiohttp": lambda: bare(url, args.requests, args.concurrency),
-        "authsift engine": lambda: engine(url, args.requests, args.concurrency, redact_each=False),
+        "bare aiohttp": lambda: bare(url, args.requests, args.concurrency, token),
+        "authsift engine": lambda: engine(
+            url, args.requests, args.concurrency, redact_each=False, token=token
+        ),
         "authsift engine + redaction of every exchange": lambda: engine(
-            url, args.requests, args.concurrency
+            url, args.requests, args.concurrency, token=token
         ),
     }
     rates: dict[str, list[float]] = {name: [] for name in runs}
@@ -149,6 +167,7 @@ def main() -> None:
         server.terminate()
         server.join(5)
     print(
+        f"token: {'RS256-sized JWT' if args.jwt else 'opaque'}, "
         f"requests per round: {args.requests}, concurrency {args.concurrency}, "
         f"rounds {args.rounds} (medians; per-round ratios are paired with the same round's bare)"
     )

@@ -14,8 +14,11 @@ from authsift.model import Exchange, HttpRequest, HttpResponse
 
 
 class Recorder:
-    def __init__(self, *, keep: int = 200_000) -> None:
+    def __init__(self, *, keep: int = 200_000, redactor: Redactor | None = None) -> None:
+        """`redactor` learns the tokens and cookies each answer hands out as it is recorded, so
+        that they are secrets before anything can carry them out of the engine."""
         self._ids = itertools.count(1)
+        self._redactor = redactor
         self.exchanges: list[Exchange] = []
         self._keep = keep
         self.by_status: Counter[str] = Counter()
@@ -38,6 +41,8 @@ class Recorder:
             identity=identity,
             started_at=started,
         )
+        if self._redactor is not None:
+            self._redactor.learn(exchange)
         # One event loop records; no lock needed (asyncio runs one callback at a time).
         if len(self.exchanges) < self._keep:
             self.exchanges.append(exchange)

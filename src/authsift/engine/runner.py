@@ -172,7 +172,8 @@ async def _run_task(task: Task, check: Check, state: ScanState) -> tuple[TaskRes
 
     try:
         async for finding in check.run(ctx):
-            findings.append(finding)
+            # at the edge: whatever the check put in it, and however it built it
+            findings.append(state.redactor.finding(finding))
     except Inconclusive as exc:
         # a finding made before a later sub-probe could not decide is still a finding
         if findings:

@@ -134,7 +134,7 @@ async def run_scan(options: ScanOptions) -> ScanResult:
     clock = time.monotonic()
     redactor = Redactor()
     register_secrets(config, redactor)
-    recorder = Recorder()
+    recorder = Recorder(redactor=redactor)
     auth = AuthManager(identity_specs(config), config.target, redactor)
     try:
         checks = select_checks(config)
@@ -205,7 +205,7 @@ async def _scan(
                 operations=tuple(in_scope),
                 facts=scan_facts(config),
             )
-            result.spec_source = spec.source
+            result.spec_source = redactor.text(spec.source)
             outcome = await run_plan(
                 plan,
                 checks,
@@ -224,7 +224,7 @@ async def _scan(
             result.stats.operations = len(spec.operations)
             result.stats.checks_run = len({t.check_id for t in plan.tasks})
             result.stats.tasks = len(plan.tasks)
-            result.extras.update(state.extras)
+            result.extras.update(redactor.value(state.extras))
             result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
         finally:
             if options.har is not None:

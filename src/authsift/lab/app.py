@@ -25,6 +25,7 @@ from authsift.lab.deps import LabState
 from authsift.lab.flaws import LabSettings
 from authsift.lab.routes_transport import install_edge
 from authsift.lab.store import DomainStore
+from authsift.lab.token_issue import TokenObserver
 from authsift.lab.users import UserStore
 
 _DESCRIPTION = (
@@ -33,7 +34,13 @@ _DESCRIPTION = (
 )
 
 
-def create_app(settings: LabSettings, *, clock: Callable[[], float] | None = None) -> FastAPI:
+def create_app(
+    settings: LabSettings,
+    *,
+    clock: Callable[[], float] | None = None,
+    token_observer: TokenObserver | None = None,
+) -> FastAPI:
+    """`token_observer` is told every token the lab mints (tests that prove none leaks)."""
     from authsift.lab.auth_service import AuthService  # the token side (a separate module)
 
     now = clock or time.time
@@ -41,7 +48,7 @@ def create_app(settings: LabSettings, *, clock: Callable[[], float] | None = Non
     state = LabState(
         settings=settings,
         users=users,
-        auth=AuthService(settings, users, clock=now),
+        auth=AuthService(settings, users, clock=now, token_observer=token_observer),
         domain=DomainStore(users),
         api_keys=ApiKeyStore(settings),
         request_log=routes_debug.RequestLog(),

@@ -33,7 +33,7 @@ from authsift.lab.password_reset import ResetDesk
 from authsift.lab.passwords import PasswordBook
 from authsift.lab.ratelimit import LoginThrottle
 from authsift.lab.sessions import SessionStore
-from authsift.lab.token_issue import TokenIssuer
+from authsift.lab.token_issue import TokenIssuer, TokenObserver
 from authsift.lab.tokens import LEGACY_KEYS_DIR, KeyRing
 from authsift.lab.users import Principal, User, UserStore
 
@@ -45,7 +45,11 @@ FALLBACK_USER_ID = 1  # the account the fail-open flaw lets requests through as
 
 class AuthService:
     def __init__(
-        self, settings: LabSettings, users: UserStore, clock: Callable[[], float] = time.time
+        self,
+        settings: LabSettings,
+        users: UserStore,
+        clock: Callable[[], float] = time.time,
+        token_observer: TokenObserver | None = None,
     ) -> None:
         self.settings = settings
         self.users = users
@@ -53,7 +57,7 @@ class AuthService:
         self.keys = KeyRing(settings)
         self.sessions = SessionStore()
         self.verifier = AccessTokenVerifier(settings, self.keys, clock, fetch_jwks)
-        self.issuer = TokenIssuer(settings, self.keys, self.sessions, clock)
+        self.issuer = TokenIssuer(settings, self.keys, self.sessions, clock, token_observer)
         self.passwords = PasswordBook(settings)
         self.passwords.prime(users.all())
         self.web_throttle = LoginThrottle(settings, "web", clock)

@@ -18,6 +18,7 @@ import uvicorn
 
 from authsift.lab.app import create_app
 from authsift.lab.flaws import LabSettings
+from authsift.lab.token_issue import TokenObserver
 
 LOOPBACK = "127.0.0.1"
 _STARTUP_TIMEOUT_SECONDS = 10.0
@@ -49,8 +50,12 @@ def _bind_loopback(port: int) -> socket.socket:
     return sock
 
 
-def _uvicorn_server(settings: LabSettings, clock: Callable[[], float] | None) -> uvicorn.Server:
-    app = create_app(settings, clock=clock)
+def _uvicorn_server(
+    settings: LabSettings,
+    clock: Callable[[], float] | None,
+    token_observer: TokenObserver | None = None,
+) -> uvicorn.Server:
+    app = create_app(settings, clock=clock, token_observer=token_observer)
     config = uvicorn.Config(
         app,
         host=LOOPBACK,
@@ -67,15 +72,20 @@ def _uvicorn_server(settings: LabSettings, clock: Callable[[], float] | None) ->
 
 @contextmanager
 def run_in_thread(
-    settings: LabSettings, *, port: int = 0, clock: Callable[[], float] | None = None
+    settings: LabSettings,
+    *,
+    port: int = 0,
+    clock: Callable[[], float] | None = None,
+    token_observer: TokenObserver | None = None,
 ) -> Iterator[str]:
     """Yield the base URL (`http://127.0.0.1:<port>`) of a lab running in a daemon thread.
 
     Waits until uvicorn reports it is serving; on exit asks it to stop and joins the thread.
+    `token_observer` (called from the server thread) hears of every token the lab mints.
     """
     sock = _bind_loopback(port)
     bound_port = sock.getsockname()[1]
-    server = _uvicorn_server(settings, clock)
+    server = _uvicorn_server(settings, clock, token_observer)
     thread = threading.Thread(
         target=server.run,
         kwargs={"sockets": [sock]},

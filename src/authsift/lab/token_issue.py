@@ -29,6 +29,10 @@ OTHER_AUDIENCES = frozenset({"reports-service"})  # a second resource server of 
 PARTNER_TENANT = "partner"
 USER_SCOPES = frozenset({"read", "write"})
 
+# (kind, token) for every token minted: "access", "refresh" or "id". Test-facing: the redaction
+# test must know every genuine token the lab handed out to prove none reaches a report.
+TokenObserver = Callable[[str, str], None]
+
 
 def tenant_issuer(base_issuer: str, tenant: str | None) -> str:
     """The `iss` of a tenant: the main issuer, or `<issuer>/tenants/<tenant>`."""
@@ -61,11 +65,18 @@ class TokenIssuer:
         keys: KeyRing,
         sessions: SessionStore,
         clock: Callable[[], float],
+        observer: TokenObserver | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
         self.sessions = sessions
         self.clock = clock
+        self.observer = observer
+
+    def _issued(self, kind: str, token: str) -> str:
+        if self.observer is not None:
+            self.observer(kind, token)
+        return token
 
     @property
     def access_lifetime(self) -> int:
@@ -104,7 +115,7 @@ class TokenIssuer:
         if sid is not None:
             claims["sid"] = sid
         header = {"alg": signer.alg, "typ": "at+jwt", "kid": signer.kid}
-        return encode_jws(header, claims, signer)
+        return self._issued("access", encode_jws(header, claims, signer))
 
     def refresh_token(self, session: Session) -> str:
         """A JWT refresh token: `token_use: refresh`, plain `typ: JWT`, same audience as access."""
@@ -122,7 +133,7 @@ class TokenIssuer:
         if session.refresh_expires_at is not None:
             claims["exp"] = int(session.refresh_expires_at)
         header = {"alg": "RS256", "typ": "JWT", "kid": self.keys.rsa.kid}
-        return encode_jws(header, claims, self.keys.rsa)
+        return self._issued("refresh", encode_jws(header, claims, self.keys.rsa))
 
     def id_token(self, user: User, *, issuer: str, client_id: str) -> str:
         """OIDC Core §2 ID token: for the client (`aud` = client_id), never for the API.
@@ -140,7 +151,7 @@ class TokenIssuer:
             "auth_time": now,
         }
         header = {"alg": "RS256", "typ": "JWT", "kid": self.keys.rsa.kid}
-        return encode_jws(header, claims, self.keys.rsa)
+        return self._issued("id", encode_jws(header, claims, self.keys.rsa))
 
     def start_session(self, request: SessionRequest) -> Session:
         now = self.clock()
