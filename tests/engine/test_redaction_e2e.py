@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from authsift.demo import lab_config, lab_config_path
+from authsift.app.demo import lab_config, lab_config_path
+from authsift.app.workflow import ScanJob, _Listener, execute
 from authsift.engine.events import Event, FindingMade
 from authsift.lab.apikeys import demo_environment
 from authsift.lab.flaws import LabSettings
 from authsift.lab.server import run_in_thread
-from authsift.workflow import ScanJob, _Listener, execute
 
 FORMATS = ["console", "json", "sarif", "junit", "html"]
 MAX_EDITS = 2
