@@ -3,6 +3,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import jwt as pyjwt
+import pytest
+
+from tests.apps.toy_api import serve_in_thread
 from tests.checks.jwt_helpers import (
     RECOVERING_CHECKS,
     api_wide,
@@ -10,6 +18,7 @@ from tests.checks.jwt_helpers import (
     family_scan,
     outcomes,
 )
+from tests.checks.scanning import scan_with
 
 CHECK = "jwt-token-type-confusion"
 
@@ -26,3 +35,64 @@ def test_silent_on_the_hardened_lab() -> None:
     assert_silent(result, CHECK)
     # the access token is typed at+jwt and no other token type is at hand: never "safe"
     assert outcomes(result, CHECK)["GET /me"].startswith("inconclusive")
+
+
+# --------------------------------------------------------------------------- hygiene, not a finding
+
+
+def _untyped_api() -> Any:
+    """Bearer JWTs typed plain `JWT` (HS256, verified): correct, but not RFC 9068-typed."""
+    from aiohttp import web
+
+    async def me(request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        try:
+            claims = pyjwt.decode(token, _KEY, algorithms=["HS256"])
+        except pyjwt.PyJWTError as exc:
+            raise web.HTTPUnauthorized(
+                text='{"error": "token"}', content_type="application/json"
+            ) from exc
+        return web.json_response({"user": claims["sub"], "email": f"{claims['sub']}@t.example"})
+
+    app = web.Application()
+    app.router.add_get("/me", me)
+    return app
+
+
+_KEY = "a-long-random-test-key-of-32-bytes!!"
+
+
+@pytest.mark.parametrize("rfc9068", [False, True])
+def test_untyped_access_token_is_a_hygiene_remark_unless_the_api_follows_rfc_9068(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rfc9068: bool
+) -> None:
+    for name in ("ann", "ben"):
+        token = pyjwt.encode({"sub": name, "exp": 4102444800}, _KEY, headers={"typ": "JWT"})
+        monkeypatch.setenv(f"TT_{name.upper()}", token)
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/me": {"get": {"security": [{"b": []}], "responses": {"200": {}}}}},
+        "components": {"securitySchemes": {"b": {"type": "http", "scheme": "bearer"}}},
+    }
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    with serve_in_thread(_untyped_api()) as url:
+        config = {
+            "target": url,
+            "spec": str(spec_path),
+            "identities": [
+                {"name": n, "auth": {"type": "bearer", "token": "${TT_" + n.upper() + "}"}}
+                for n in ("ann", "ben")
+            ],
+            "policy": {"rfc9068": rfc9068},
+        }
+        report = scan_with(tmp_path, config, CHECK)
+    findings = [f for f in report["findings"] if f["check"] == CHECK]
+    if rfc9068:
+        assert [f["severity"] for f in findings] == ["low"]
+        assert "hygiene" not in report
+    else:
+        assert findings == []
+        assert [n["check"] for n in report["hygiene"]] == [CHECK]
+        assert "`typ: JWT`, not `at+jwt`" in report["hygiene"][0]["remark"]

@@ -152,6 +152,13 @@ class PolicyConfig(ConfigModel):
         default_factory=dict,
         description="Expected access policy (who may call what); reserved for the access matrix.",
     )
+    rfc9068: bool = Field(
+        default=False,
+        description=(
+            "The API follows RFC 9068 (JWT access tokens): an access token not typed `at+jwt` is "
+            "a finding, not a hygiene remark."
+        ),
+    )
     shared: list[str] = Field(
         default_factory=list,
         description=(

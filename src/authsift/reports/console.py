@@ -66,6 +66,8 @@ def render_console(result: ScanResult, console: Console, *, verbose: bool = Fals
     gaps = _coverage_gaps(result)
     if gaps is not None:
         console.print(gaps)
+    for note in result.extras.get("hygiene") or []:
+        console.print(Text(f"hygiene: {note.get('remark', '')}", style="dim"))
     for finding in sort_findings(result.findings):
         console.print(_finding_panel(finding, verbose=verbose))
         _print_reproduce(console, finding)

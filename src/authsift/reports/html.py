@@ -165,6 +165,7 @@ def _context(result: ScanResult) -> dict[str, Any]:
         "accepted": accepted,
         "identities": identities,
         "inconclusive": _task_rows(result.inconclusive),
+        "hygiene": [n for n in result.extras.get("hygiene") or [] if isinstance(n, dict)],
         "errors": _task_rows(result.errors),
         "not_run": _task_rows(result.not_run),
         "skipped_count": len(skipped),

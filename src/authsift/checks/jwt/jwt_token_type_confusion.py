@@ -37,9 +37,10 @@ class TokenTypeConfusion(Check):
 
     ## Decision rule
     CHECKS.md #17: high when a non-access JWT is *accepted* by the shared judge and reproduces
-    with junk controls. An access token without `typ: at+jwt` and no demonstrated confusion is
-    info (RFC 9068 conformance). Inconclusive when no other token type is available and the
-    access token is properly typed.
+    with junk controls. An access token without `typ: at+jwt` and no demonstrated confusion is a
+    hygiene remark (RFC 9068 conformance) in the report's `hygiene` section, not a finding: it is
+    on almost every API and proves no breach; `policy.rfc9068: true` makes it a low finding for
+    APIs that follow RFC 9068. Inconclusive when no other token type is available.
     """
 
     id = "jwt-token-type-confusion"
@@ -57,23 +58,40 @@ class TokenTypeConfusion(Check):
         probe = await open_probe(ctx)
         own_type = str(probe.jws.header.get("typ", ""))
         if own_type.lower() not in _ACCESS_TYPES:
-            yield ctx.finding(
-                self,
-                identity=probe.identity,
-                title="Access token not typed at+jwt",
-                description=(
-                    f"{probe.identity}'s access token has `typ: {own_type or '(absent)'}`, not "
-                    "`at+jwt` (RFC 9068 §2.1): resource servers cannot tell it from other JWTs "
-                    "of the issuer by type."
-                ),
-                evidence=[Evidence(f"valid request as {probe.identity}", probe.valid)],
-                confidence=Confidence.CERTAIN,
-                severity=Severity.INFO,
-                details={"typ": own_type or None},
-                api_wide=True,
+            remark = (
+                f"{probe.identity}'s access token has `typ: {own_type or '(absent)'}`, not "
+                "`at+jwt` (RFC 9068 §2.1): resource servers cannot tell it from other JWTs of "
+                "the issuer by type."
             )
-            return
+            if ctx.facts.policy.get("rfc9068"):
+                yield ctx.finding(
+                    self,
+                    identity=probe.identity,
+                    title="Access token not typed at+jwt",
+                    description=remark,
+                    evidence=[Evidence(f"valid request as {probe.identity}", probe.valid)],
+                    confidence=Confidence.CERTAIN,
+                    severity=Severity.LOW,
+                    details={"typ": own_type or None},
+                    api_wide=True,
+                )
+                return
+            # On almost every API, and no breach by itself: a hygiene remark beside the
+            # findings, not among them (issue 9), unless the operator says the API follows it.
+            _remember_hygiene(ctx, self.id, probe.identity, remark)
         raise Inconclusive(
             "needs another JWT type of this issuer (refresh or ID token); proven by chaining "
             "when a signing key is recovered"
         )
+
+
+_HYGIENE = "hygiene"
+
+
+def _remember_hygiene(ctx: Context, check_id: str, identity: str, remark: str) -> None:
+    notes: list[dict[str, str]] = ctx.shared.setdefault("report.hygiene", [])
+    if not any(n["check"] == check_id and n["identity"] == identity for n in notes):
+        notes.append(
+            {"check": check_id, "identity": identity, "remark": remark, "reference": "RFC 9068"}
+        )
+    ctx.report_extra(_HYGIENE, list(notes))
