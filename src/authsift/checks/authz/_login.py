@@ -78,15 +78,41 @@ def login_request(ctx: Context, way: LoginFacts, username: str, password: str) -
         values: dict[str, Any] = dict(way.fields)
         _put(values, way.username, username)
         _put(values, way.password, password)
-        if way.encoding == "form":
-            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-            body = urllib.parse.urlencode(flat).encode()
-            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        else:
-            body = json.dumps(values).encode()
-            headers.append(("Content-Type", "application/json"))
+        body, content_type = encode(values, form=way.encoding == "form")
+        headers.append(("Content-Type", content_type))
     url = way.path if way.path.startswith(("http://", "https://")) else ctx.url(way.path)
     return HttpRequest(way.method, url, tuple(headers), body)
+
+
+def is_form(op: Operation) -> bool:
+    """The operation's body is an HTML form (`application/x-www-form-urlencoded`)."""
+    return op.request_body is not None and "x-www-form-urlencoded" in op.request_body.content_type
+
+
+def encode(values: Mapping[str, Any], *, form: bool) -> tuple[bytes, str]:
+    """(body, content type): JSON, or a form where a list repeats its key (`roles=admin`),
+    `true`/`false` stand for booleans and nested objects travel as JSON text."""
+    if not form:
+        return json.dumps(values).encode(), "application/json"
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((key, _form_text(item)))
+    return urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
+
+
+def form_values(body: bytes | None) -> dict[str, Any]:
+    """A form body (a spec example built as a form) back as a dict; {} when there is none."""
+    text = (body or b"").decode("utf-8", errors="replace")
+    return dict(urllib.parse.parse_qsl(text)) if "=" in text else {}
+
+
+def _form_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return str(value) if isinstance(value, int | float) else json.dumps(value)
 
 
 def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
