@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import JsonBody, is_strong_marker, json_body
+from authsift.analysis.sensitivity import recognised_private, value_shape
 from authsift.checks.authz._exposure import (
     Exposed,
     credential_material,
     declared_keys,
+    leaves,
     looks_sensitive,
     undeclared,
     walk,
@@ -54,10 +56,15 @@ class BoplaExcessiveExposure(Check):
     like a secret (bcrypt/argon2/crypt hash, hex digest, JWT, PEM private key, high-entropy
     string); the caller's own current credential echoed back does not count; `token_type`,
     `password_version` and the like never do. Credential material or another account's e-mail
-    or other unique identifier inside undeclared properties → high; undeclared properties with
+    or other unique identifier inside undeclared properties → high. Undeclared properties with
     sensitive names (internal, budget, role, disabled…) or that only admin operations declare →
-    medium. Undeclared properties with ordinary names are not reported. Values must appear in both
-    copies of the baseline answer. Admin operations are not examined: admins see more by design.
+    medium, when they belong to another account (the nearest record that names an account names
+    another one) or the shared property classifier recognises them as private by name or value
+    shape (`internal_notes`, a phone number) and they are not the caller's own personal data.
+    The caller's own role in its team, its own flags, a role word in a shared record are not
+    exposure (at most a spec-hygiene note); undeclared properties with ordinary names are not
+    reported. Values must appear in both copies of the baseline answer. Admin operations are not
+    examined: admins see more by design.
     """
 
     id = "authz-bopla-excessive-exposure"
@@ -103,7 +110,7 @@ class BoplaExcessiveExposure(Check):
             status = str(valid.status)
             schema = op.responses.get(status) or op.responses.get("default")
             extra = [e for e in undeclared(first.value, schema) if e.key in _keys(second.value)]
-            classes = _classify(inv, identity, secrets, extra, admin_only)
+            classes = _classify(inv, identity, first.value, secrets, extra, admin_only)
             if not classes:
                 continue
             yield ctx.finding(
@@ -133,6 +140,7 @@ class _DataClass:
 def _classify(
     inv: Inventory,
     identity: str,
+    body: Any,
     secrets: list[Exposed],
     extra: list[Exposed],
     admin_only: set[str],
@@ -149,6 +157,7 @@ def _classify(
         for marker in markers
         if is_strong_marker(marker)
     }
+    holders = {path: chain for path, _, _, chain in leaves(body)}
     leaked = sorted(
         {
             f"{path} ({value})"
@@ -162,19 +171,62 @@ def _classify(
             f"other accounts' personal data in undeclared properties: {', '.join(leaked[:_SHOWN])}"
         )
         classes.append(_DataClass(Severity.HIGH, "other_accounts_data", text, leaked[:_SHOWN]))
+    own = {m.casefold() for m in inv.markers_of(identity) if is_strong_marker(m)}
     flagged = sorted(
         {
             path
             for e in extra
-            for path, key, _ in walk(e.value, e.path)
-            if looks_sensitive(e.key)
-            or (key is not None and (looks_sensitive(key) or key in admin_only))
+            for path, key, value in walk(e.value, e.path)
+            if (
+                looks_sensitive(e.key)
+                or (key is not None and (looks_sensitive(key) or key in admin_only))
+            )
+            and _exposes(key or e.key, value, holders.get(path, ()), own, others)
         }
     )
     if flagged:
         text = f"undeclared internal or admin-only properties: {', '.join(flagged[:_SHOWN])}"
         classes.append(_DataClass(Severity.MEDIUM, "undeclared_sensitive", text, flagged[:_SHOWN]))
     return classes
+
+
+def _exposes(
+    key: str,
+    value: Any,
+    holders: tuple[Mapping[str, Any], ...],
+    own: set[str],
+    others: set[str],
+) -> bool:
+    """Whether an undeclared property with a sensitive name is exposure: it belongs to another
+    account (the nearest record that names an account names another one), or the shared
+    classifier recognises it as private and it is not the caller's own personal data. The
+    caller's own role in a team, its own flags, a role word in a shared record are not."""
+    owner = _owner(holders, own, {m.casefold() for m in others})
+    if owner == "other":
+        return True
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    text = str(value).strip()
+    if not text or not recognised_private(key, text):
+        return False
+    mine = text.casefold() in own or (owner == "own" and value_shape(text) is not None)
+    return not mine
+
+
+def _owner(holders: tuple[Mapping[str, Any], ...], own: set[str], others: set[str]) -> str | None:
+    """ "own", "other" or None: whose identifiers the nearest record that has any carries (a
+    record naming the caller is the caller's, even when it names another account too)."""
+    for record in holders:
+        values: set[str] = set()
+        for item in record.values():
+            for scalar in item if isinstance(item, list) else [item]:
+                if isinstance(scalar, str | int) and not isinstance(scalar, bool):
+                    values.add(str(scalar).casefold())
+        if values & own:
+            return "own"
+        if values & others:
+            return "other"
+    return None
 
 
 async def _answers(
