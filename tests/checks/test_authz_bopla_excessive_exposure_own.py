@@ -7,7 +7,9 @@ A small teams API on 127.0.0.1: `GET /teams` lists the caller's teams with its o
 `role`, which the spec's Team schema does not declare (both variants: no finding, the task
 passed); `GET /teams/{team_id}/members` returns, in the vulnerable variant, each member's
 undeclared `role`, `banned` flag and `internal_note` (fires, on the other member's record and
-the private note only), in the hardened one the declared properties only (passed).
+the private note only), in the hardened one the declared properties only (passed). `GET
+/loans/{id}`, DRF style, is seeded with one list of every kind of id (the account's own id
+first, which the route answers 404): the check tries the caller's objects in turn.
 """
 
 from __future__ import annotations
@@ -61,7 +63,17 @@ def _app(vulnerable: bool) -> web.Application:
             listed.append(member)
         return web.json_response(listed)
 
+    async def loan(request: web.Request) -> web.Response:
+        user = caller(request)  # DRF style: every route takes `{id}`; only loan ids are loans
+        if request.match_info["id"] != f"loan-{user['id']}":
+            raise web.HTTPNotFound(text='{"detail": "Not found."}', content_type="application/json")
+        record = {"id": f"loan-{user['id']}", "book": "Dune"}
+        if vulnerable:
+            record["internal_note"] = "late twice, flagged for review"
+        return web.json_response(record)
+
     application = web.Application()
+    application.router.add_get("/loans/{id}", loan)
     application.router.add_get("/me", me)
     application.router.add_get("/teams", teams)
     application.router.add_get("/teams/{team_id}/members", members)
@@ -92,6 +104,12 @@ def _spec() -> dict[str, Any]:
         "paths": {
             "/me": {"get": {"responses": answer(obj("id", "email", "name"))}},
             "/teams": {"get": {"responses": answer({"type": "array", "items": obj("id", "name")})}},
+            "/loans/{id}": {
+                "get": {
+                    "parameters": [{**team_id, "name": "id", "schema": {"type": "string"}}],
+                    "responses": answer(obj("id", "book")),
+                }
+            },
             "/teams/{team_id}/members": {
                 "get": {
                     "parameters": [team_id],
@@ -117,6 +135,11 @@ def _scan(tmp_path: Path, vulnerable: bool) -> tuple[dict[str, Any], ScanResult]
             "target": url,
             "spec": str(spec_path),
             "identities": identities,
+            # one seed list for every kind of object, the account's own id first (shelf)
+            "resources": {
+                name: {"id": [str(number), f"loan-{number}"]}
+                for name, number in (("ana", 1), ("bob", 2))
+            },
             "checks": {"include": [CHECK]},
             "report": {"formats": ["json"], "dir": str(tmp_path)},
             "limits": {"rate": 200, "concurrency": 4, "timeout": 2, "max_time": 60},
@@ -133,8 +156,8 @@ def _scan(tmp_path: Path, vulnerable: bool) -> tuple[dict[str, Any], ScanResult]
 
 def test_other_members_undeclared_role_and_private_note_fire(tmp_path: Path) -> None:
     report, _ = _scan(tmp_path, vulnerable=True)
-    assert fired_on(report, CHECK) == {"GET /teams/{team_id}/members"}
-    finding = findings_of(report, CHECK)[0]
+    assert fired_on(report, CHECK) == {"GET /teams/{team_id}/members", "GET /loans/{id}"}
+    finding = next(f for f in findings_of(report, CHECK) if "members" in f["operation"]["path"])
     assert finding["severity"] == "medium"
     flagged = set(finding["details"]["undeclared_sensitive"])
     # the other member's record (his e-mail in it): his role and ban; anyone's note
@@ -143,6 +166,13 @@ def test_other_members_undeclared_role_and_private_note_fire(tmp_path: Path) -> 
     assert {f"{other}.role", f"{other}.banned", "$[0].internal_note"} <= flagged
     # the caller's own role and flag on its own record are its own to see
     assert f"{own}.role" not in flagged and f"{own}.banned" not in flagged
+
+
+def test_a_seed_list_of_every_kind_is_tried_until_the_route_answers(tmp_path: Path) -> None:
+    report, _ = _scan(tmp_path, vulnerable=True)
+    loan = next(f for f in findings_of(report, CHECK) if f["operation"]["path"] == "/loans/{id}")
+    assert loan["details"]["undeclared_sensitive"] == ["$.internal_note"]
+    assert "/loans/loan-" in loan["evidence"][0]["request"]["url"]
 
 
 def test_own_team_role_is_not_exposure_and_the_task_passed(tmp_path: Path) -> None:
@@ -154,6 +184,7 @@ def test_own_team_role_is_not_exposure_and_the_task_passed(tmp_path: Path) -> No
         if not vulnerable:
             assert fired_on(report, CHECK) == set()
             assert "GET /teams/{team_id}/members" in passed, outcomes_of(result, CHECK)
+            assert "GET /loans/{id}" in passed, outcomes_of(result, CHECK)
 
 
 def test_recognised_private_needs_a_private_name_or_value_shape() -> None:

@@ -23,6 +23,7 @@ from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Oper
 from authsift.spec.classify import looks_privileged
 
 _SHOWN = 6
+_TRIES = 6  # objects tried when the baseline's example names none (one request each)
 
 
 class BoplaExcessiveExposure(Check):
@@ -75,8 +76,9 @@ class BoplaExcessiveExposure(Check):
     owasp = "API3:2023"
     needs = frozenset({"credential"})
     max_requests = 24
-    # Judges the cached baselines; two reads of its own only when a spec example names no
-    # real object (benchmarks/estimate_accuracy.py: 4 requests over 15 tasks, or none).
+    # Judges the cached baselines; reads of its own only when a spec example names no real
+    # object: the caller's known objects in turn, then a second copy (at most _TRIES + 1 per
+    # reader; benchmarks/estimate_accuracy.py on the lab: 4 requests over 15 tasks, or none).
     expected_requests = 0
 
     def applies_to(self, operation: Operation) -> str | None:
@@ -239,17 +241,18 @@ async def _answers(
         valid, _, _ = ctx.baseline_exchanges(op, identity)
         first, second = (json_body(r) for r in base.valid)
     except Inconclusive:
-        visible = inv.visible_to(identity, op.path)
-        if not visible:
+        # a seed list that names every kind of object under one parameter (`id` on a DRF API):
+        # the first of the identity's objects that this route answers with JSON
+        for known in inv.visible_to(identity, op.path)[:_TRIES]:
+            request = request_for(ctx, op, known.values, identity)
+            valid = await ctx.send(request, identity=identity)
+            response = valid.response
+            if response is not None and 200 <= response.status < 300 and json_body(response):
+                break
+        else:
             return None
-        request = request_for(ctx, op, visible[0].values, identity)
-        valid = await ctx.send(request, identity=identity)
         again = await ctx.send(request, identity=identity)
-        if (
-            valid.response is None
-            or again.response is None
-            or not 200 <= valid.response.status < 300
-        ):
+        if valid.response is None or again.response is None:
             return None
         first, second = json_body(valid.response), json_body(again.response)
     if first is None or second is None:
