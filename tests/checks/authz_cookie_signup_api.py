@@ -6,10 +6,14 @@ Shaped like the `notes` practice target (tests/targets/notes): `POST /session` t
 JSON body (or a form, `signup_form=True`) whose `username` must match `^[a-z0-9_]{3,20}$` (the
 canary's default `authsift-canary-<hex>` does not); every answer is an envelope `{"ok": true,
 "user": {...}}` / `{"ok": false, "error": "..."}`. `GET /me` shows the caller's account with
-`role: enum [user, moderator]` (read-only in the spec); `GET /admin/reports` is for moderators.
-`bind=True` copies `role` from the sign-up body onto the account (the flaw); `bind=False`
-ignores it. The configured identities are ana (user) and mo (moderator). Every sign-up body is
-recorded (`CookieState.signups`), so a test can tell a probe that ran from one that never did.
+`role: enum [user, moderator]` (read-only in the spec); `PATCH /me` and `PATCH
+/u/{username}/profile` (the caller's own name only) take `bio`;
+`GET /admin/reports` is for moderators. `bind=True` copies `role` from the sign-up body onto
+the account (the flaw); `bind=False` ignores it. `signup_open=False` removes the sign-up;
+`update_binds=True` makes both updates copy every field (`role` included). The configured
+identities are ana (user) and mo (moderator). Every sign-up and update body is recorded
+(`CookieState.signups`, `CookieState.updates`), so a test can tell a probe that ran from one
+that never did.
 """
 
 from __future__ import annotations
@@ -30,9 +34,12 @@ _USERNAME = re.compile(r"[a-z0-9_]{3,20}")
 class CookieState:
     bind: bool = True
     signup_form: bool = False
+    signup_open: bool = True  # False: no `POST /signup` at all
+    update_binds: bool = False  # `PATCH /me` copies every body field (role included)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)
     signups: list[dict[str, Any]] = field(default_factory=list)  # every body POST /signup got
+    updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # PATCH /me bodies
 
     def __post_init__(self) -> None:
         for name, role in (("ana", "user"), ("mo", "moderator")):
@@ -92,6 +99,22 @@ def make_app(state: CookieState) -> web.Application:
             else web.json_response({"ok": True, "user": account(user)})
         )
 
+    async def update_me(request: web.Request) -> web.Response:
+        user = caller(request)
+        if user is None:
+            return fail(401, "not_authed")
+        data = await request.json()
+        state.updates.append((user["username"], dict(data)))
+        writable = set(data) - {"username", "password"} if state.update_binds else {"bio"}
+        user.update({k: v for k, v in data.items() if k in writable})
+        return web.json_response({"ok": True, "user": account(user)})
+
+    async def update_profile(request: web.Request) -> web.Response:
+        user = caller(request)
+        if user is None or user["username"] != request.match_info["username"]:
+            return fail(403, "not_yours")
+        return await update_me(request)
+
     async def reports(request: web.Request) -> web.Response:
         user = caller(request)
         if user is None:
@@ -107,8 +130,11 @@ def make_app(state: CookieState) -> web.Application:
 
     app = web.Application()
     app.router.add_post("/session", session)
-    app.router.add_post("/signup", signup)
+    if state.signup_open:
+        app.router.add_post("/signup", signup)
     app.router.add_get("/me", me)
+    app.router.add_patch("/me", update_me)
+    app.router.add_patch("/u/{username}/profile", update_profile)
     app.router.add_get("/admin/reports", reports)
     app.router.add_get("/notes", notes)
     return app
@@ -132,6 +158,7 @@ def spec(state: CookieState) -> dict[str, Any]:
         "required": ["username", "password"],
         "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
     }
+    bio = {"type": "object", "properties": {"bio": {"type": "string"}}}
     signup_schema = {
         "type": "object",
         "required": ["username", "password"],
@@ -141,32 +168,49 @@ def spec(state: CookieState) -> dict[str, Any]:
             "email": {"type": "string", "format": "email"},
         },
     }
+    paths: dict[str, Any] = {
+        "/session": {
+            "post": {
+                "tags": ["session"],
+                "security": [],
+                "requestBody": {"content": {form: {"schema": credentials}}},
+                "responses": {"200": envelope("schemas/Account")},
+            }
+        },
+        "/me": {
+            "get": {"tags": ["account"], "responses": {"200": envelope("schemas/Account")}},
+            "patch": {
+                "tags": ["account"],
+                "requestBody": {"content": {"application/json": {"schema": bio}}},
+                "responses": {"200": envelope("schemas/Account")},
+            },
+        },
+        "/u/{username}/profile": {
+            "patch": {
+                "tags": ["account"],
+                "parameters": [
+                    {"name": "username", "in": "path", "required": True, "example": "ana"}
+                ],
+                "requestBody": {"content": {"application/json": {"schema": bio}}},
+                "responses": {"200": envelope("schemas/Account")},
+            }
+        },
+        "/admin/reports": {"get": {"tags": ["admin"], "responses": {"200": answer({})}}},
+        "/notes": {"get": {"tags": ["notes"], "responses": {"200": answer({})}}},
+    }
+    if state.signup_open:
+        paths["/signup"] = {
+            "post": {
+                "tags": ["session"],
+                "security": [],
+                "requestBody": {"content": {signup_type: {"schema": signup_schema}}},
+                "responses": {"201": envelope("schemas/Account")},
+            }
+        }
     return {
         "openapi": "3.1.0",
         "info": {"title": "notes", "version": "1"},
-        "paths": {
-            "/session": {
-                "post": {
-                    "tags": ["session"],
-                    "security": [],
-                    "requestBody": {"content": {form: {"schema": credentials}}},
-                    "responses": {"200": envelope("schemas/Account")},
-                }
-            },
-            "/signup": {
-                "post": {
-                    "tags": ["session"],
-                    "security": [],
-                    "requestBody": {"content": {signup_type: {"schema": signup_schema}}},
-                    "responses": {"201": envelope("schemas/Account")},
-                }
-            },
-            "/me": {
-                "get": {"tags": ["account"], "responses": {"200": envelope("schemas/Account")}}
-            },
-            "/admin/reports": {"get": {"tags": ["admin"], "responses": {"200": answer({})}}},
-            "/notes": {"get": {"tags": ["notes"], "responses": {"200": answer({})}}},
-        },
+        "paths": paths,
         "components": {
             "securitySchemes": {"cookie": {"type": "apiKey", "in": "cookie", "name": "sid"}},
             "schemas": {

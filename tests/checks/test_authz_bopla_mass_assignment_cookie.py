@@ -122,3 +122,46 @@ def test_privilege_fields_inside_an_envelope_come_from_the_spec() -> None:
     request = {"type": "object", "properties": {"username": {}, "password": {}}}
     found = {p.name: p for p in escalations(request, [answer], [])}
     assert found["role"].shown and found["role"].value == "moderator"
+
+
+def test_profile_update_inside_an_envelope_restores_the_configured_role(tmp_path: Path) -> None:
+    """No sign-up: `PATCH /me` is probed on ana with markers; the role it found inside the
+    `{"ok": true, "user": {...}}` answer is restored (it was present, not absent)."""
+    state = notes.CookieState(signup_open=False, update_binds=True)
+    report = _scan(tmp_path, state)
+    assert fired_on(report, CHECK) == {"PATCH /me", "PATCH /u/{username}/profile"}
+    finding = next(f for f in findings_of(report, CHECK) if f["operation"]["path"] == "/me")
+    assert finding["identity"] == "ana" and finding["severity"] == "critical"
+    assert "role" in finding["details"]["properties"] and "role" in finding["details"]["restored"]
+    assert finding["details"]["privilege_granted"] is True  # moderator opened /admin/reports
+    assert state.users["ana"]["role"] == "user"
+    # absent fields it bound (`roles`) are leftovers by design; the present `role` is not one
+    assert not [item for item in report.get("leftovers", []) if "property role " in item]
+
+
+def test_hardened_profile_update_inside_an_envelope_passes(tmp_path: Path) -> None:
+    state = notes.CookieState(signup_open=False, update_binds=False)
+    report = _scan(tmp_path, state)
+    assert fired_on(report, CHECK) == set()
+    assert _reason(report, "PATCH /me") is None
+    assert [body for who, body in state.updates if who == "ana" and "role" in body]
+    assert state.users["ana"]["role"] == "user" and "leftovers" not in report
+
+
+def test_an_update_addressed_by_user_name_is_probed_on_the_canarys_own_name(
+    tmp_path: Path,
+) -> None:
+    """`PATCH /u/{username}/profile` with a sign-up at hand: the canary updates its own
+    profile (its own user name in the path), never ana's (the spec's example)."""
+    state = notes.CookieState(bind=False, update_binds=True)
+    report = _scan(tmp_path, state)
+    assert "PATCH /u/{username}/profile" in fired_on(report, CHECK), report["inconclusive"]
+    finding = next(
+        f for f in findings_of(report, CHECK) if f["operation"]["path"] == "/u/{username}/profile"
+    )
+    assert finding["details"]["canary"] is True and finding["details"]["signup"] is False
+    assert finding["details"]["read_back"]["role"] == "GET /me"
+    assert [who for who, _ in state.updates] and all(
+        who.startswith("authsift") for who, _ in state.updates
+    )
+    assert state.users["ana"]["role"] == "user"

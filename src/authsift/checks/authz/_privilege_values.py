@@ -71,6 +71,7 @@ ADMIN_WORDS = (
     "moderator",
 )
 ENVELOPE_KEYS = ("data", "user", "profile", "account", "result", "me")
+ENVELOPE_STATUS = frozenset({"ok", "success", "status", "message", "code", "meta", "links"})
 MAX_SINGLES = 4  # fields tried alone when the API refuses them all at once
 PLAN_WORDS = ("enterprise", "unlimited", "premium", "business", "pro", "platinum", "gold")
 
@@ -193,6 +194,18 @@ def account_records(record: Any) -> list[Mapping[str, Any]]:
         return []
     nested = [record.get(k) for k in ENVELOPE_KEYS]
     return [record, *(n for n in nested if isinstance(n, Mapping))]
+
+
+def unwrap(record: Any) -> Any:
+    """The account an envelope wraps (`{"ok": true, "user": {...}}` → the user), else
+    `record` itself: only when the envelope holds nothing but that object and status fields."""
+    if not isinstance(record, Mapping):
+        return record
+    inner = [k for k in ENVELOPE_KEYS if isinstance(record.get(k), Mapping)]
+    rest = {normal(str(k)) for k in record} - {normal(k) for k in inner}
+    if len(inner) == 1 and rest <= ENVELOPE_STATUS:
+        return record[inner[0]]
+    return record
 
 
 def _shown_properties(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

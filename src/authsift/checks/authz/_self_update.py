@@ -37,6 +37,7 @@ from authsift.checks.authz._privilege_values import (
     attempts,
     escalations,
     other_roles,
+    unwrap,
 )
 from authsift.checks.authz._producers import fill, path_params
 from authsift.checks.authz._signup import Probed, signed_in, signup_operation
@@ -74,7 +75,8 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
                 f"nothing shows a canary account's privileges after {op.key} (no read-back of "
                 "its own record, no token claims, no admin-only operation)"
             )
-        record = before.record if isinstance(before.record, dict) else {}
+        account = unwrap(before.record)  # the account inside an envelope
+        record = account if isinstance(account, dict) else {}
         params = own_params(op, record)
         if params is None:
             raise Inconclusive(
