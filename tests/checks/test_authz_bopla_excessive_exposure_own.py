@@ -6,10 +6,11 @@ sees its own role in its own team.
 A small teams API on 127.0.0.1: `GET /teams` lists the caller's teams with its own membership
 `role`, which the spec's Team schema does not declare (both variants: no finding, the task
 passed); `GET /teams/{team_id}/members` returns, in the vulnerable variant, each member's
-undeclared `role`, `banned` flag and `internal_note` (fires, on the other member's record and
-the private note only), in the hardened one the declared properties only (passed). `GET
-/loans/{id}`, DRF style, is seeded with one list of every kind of id (the account's own id
-first, which the route answers 404): the check tries the caller's objects in turn.
+undeclared `role`, `banned` flag, `phone` and `internal_note` (fires: the other member's
+record, and the internal note on anyone's), in the hardened one the declared properties only
+(passed). `GET /loans/{id}`, DRF style, is seeded with one list of every kind of id (the
+account's own id first, which the route answers 404): the check tries the caller's objects in
+turn.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def _app(vulnerable: bool) -> web.Application:
             if vulnerable:  # the raw membership rows
                 member |= {"role": user["role"], "banned": user["banned"]}
                 member["internal_note"] = f"{user['name']} asked for a refund twice"
+                member["phone"] = f"+44 20 7946 09{user['id']:02d}"
             listed.append(member)
         return web.json_response(listed)
 
@@ -163,9 +165,11 @@ def test_other_members_undeclared_role_and_private_note_fire(tmp_path: Path) -> 
     # the other member's record (his e-mail in it): his role and ban; anyone's note
     other = "$[1]" if finding["identity"] == "ana" else "$[0]"
     own = "$[0]" if other == "$[1]" else "$[1]"
-    assert {f"{other}.role", f"{other}.banned", "$[0].internal_note"} <= flagged
-    # the caller's own role and flag on its own record are its own to see
-    assert f"{own}.role" not in flagged and f"{own}.banned" not in flagged
+    assert {f"{other}.role", f"{other}.banned", f"{other}.phone"} <= flagged
+    # what the operator keeps about the caller is exposure on its own record too
+    assert {"$[0].internal_note", "$[1].internal_note"} <= flagged
+    # the caller's own role, flag and phone on its own record are its own to see
+    assert not {f"{own}.role", f"{own}.banned", f"{own}.phone"} & flagged
 
 
 def test_a_seed_list_of_every_kind_is_tried_until_the_route_answers(tmp_path: Path) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import JsonBody, is_strong_marker, json_body
-from authsift.analysis.sensitivity import recognised_private, value_shape
+from authsift.analysis.sensitivity import recognised_private
 from authsift.checks.authz._exposure import (
     Exposed,
     credential_material,
     declared_keys,
     leaves,
     looks_sensitive,
+    normal,
     undeclared,
     walk,
 )
@@ -23,6 +25,7 @@ from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Oper
 from authsift.spec.classify import looks_privileged
 
 _SHOWN = 6
+_INTERNAL = re.compile(r"internal|private|secret|hash|salt|note|comment|memo|fraud|risk")
 _TRIES = 6  # objects tried when the baseline's example names none (one request each)
 
 
@@ -61,8 +64,9 @@ class BoplaExcessiveExposure(Check):
     sensitive names (internal, budget, role, disabled…) or that only admin operations declare →
     medium, when they belong to another account (the nearest record that names an account names
     another one) or the shared property classifier recognises them as private by name or value
-    shape (`internal_notes`, a phone number) and they are not the caller's own personal data.
-    The caller's own role in its team, its own flags, a role word in a shared record are not
+    shape (`internal_notes`, a phone number); on the caller's own record only what is kept about
+    the caller counts (an internal note, a risk score), not its own phone or address. The
+    caller's own role in its team, its own flags, a role word in a shared record are not
     exposure (at most a spec-hygiene note); undeclared properties with ordinary names are not
     reported. Values must appear in both copies of the baseline answer. Admin operations are not
     examined: admins see more by design.
@@ -201,7 +205,8 @@ def _exposes(
 ) -> bool:
     """Whether an undeclared property with a sensitive name is exposure: it belongs to another
     account (the nearest record that names an account names another one), or the shared
-    classifier recognises it as private and it is not the caller's own personal data. The
+    classifier recognises it as private and, on the caller's own record, it is something kept
+    about the caller (an internal note) rather than the caller's own data (its phone). The
     caller's own role in a team, its own flags, a role word in a shared record are not."""
     owner = _owner(holders, own, {m.casefold() for m in others})
     if owner == "other":
@@ -209,10 +214,11 @@ def _exposes(
     if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
         return False
     text = str(value).strip()
-    if not text or not recognised_private(key, text):
+    if not text or text.casefold() in own or not recognised_private(key, text):
         return False
-    mine = text.casefold() in own or (owner == "own" and value_shape(text) is not None)
-    return not mine
+    # on the caller's own record its own address, phone or password version are its own to
+    # see; what the operator keeps about the caller (an internal note, a risk score) is not
+    return owner != "own" or bool(_INTERNAL.search(normal(key)))
 
 
 def _owner(holders: tuple[Mapping[str, Any], ...], own: set[str], others: set[str]) -> str | None:
