@@ -74,8 +74,18 @@ def _app(vulnerable: bool) -> web.Application:
             record["internal_note"] = "late twice, flagged for review"
         return web.json_response(record)
 
+    async def billing(request: web.Request) -> web.Response:
+        caller(request)  # owners only, and no configured identity is one
+        raise web.HTTPForbidden(text='{"error": "owners only"}', content_type="application/json")
+
+    async def readme(request: web.Request) -> web.Response:
+        caller(request)
+        return web.Response(text="Core team: ship on Fridays", content_type="text/plain")
+
     application = web.Application()
     application.router.add_get("/loans/{id}", loan)
+    application.router.add_get("/teams/{team_id}/billing", billing)
+    application.router.add_get("/teams/{team_id}/readme", readme)
     application.router.add_get("/me", me)
     application.router.add_get("/teams", teams)
     application.router.add_get("/teams/{team_id}/members", members)
@@ -110,6 +120,17 @@ def _spec() -> dict[str, Any]:
                 "get": {
                     "parameters": [{**team_id, "name": "id", "schema": {"type": "string"}}],
                     "responses": answer(obj("id", "book")),
+                }
+            },
+            "/teams/{team_id}/billing": {
+                "get": {"parameters": [team_id], "responses": answer(obj("plan", "card"))}
+            },
+            "/teams/{team_id}/readme": {
+                "get": {
+                    "parameters": [team_id],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"text/plain": {"schema": {}}}}
+                    },
                 }
             },
             "/teams/{team_id}/members": {
@@ -198,3 +219,10 @@ def test_recognised_private_needs_a_private_name_or_value_shape() -> None:
     assert not recognised_private("role", "member")  # a role word: directory data
     assert not recognised_private("banned", "True")  # unknown either way: not private here
     assert not recognised_private("internal_id", "42")  # a reference, whatever it refers to
+
+
+def test_refused_to_every_reader_passes_and_a_text_answer_says_why(tmp_path: Path) -> None:
+    _, result = _scan(tmp_path, vulnerable=False)
+    assert "GET /teams/{team_id}/billing" in passed_on(result, CHECK), outcomes_of(result, CHECK)
+    reason = outcomes_of(result, CHECK)["GET /teams/{team_id}/readme"]
+    assert reason.startswith("inconclusive: ") and "text/plain" in reason and "not JSON" in reason

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from authsift.analysis import JsonBody, is_strong_marker, json_body
+from authsift.analysis import is_strong_marker
 from authsift.analysis.sensitivity import recognised_private
 from authsift.checks.authz._exposure import (
     Exposed,
@@ -19,14 +19,14 @@ from authsift.checks.authz._exposure import (
     undeclared,
     walk,
 )
-from authsift.checks.authz._inventory import Inventory, inventory, request_for
+from authsift.checks.authz._exposure_answers import Unread, two_answers
+from authsift.checks.authz._inventory import Inventory, inventory
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Severity
+from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
 from authsift.spec.classify import looks_privileged
 
 _SHOWN = 6
 _INTERNAL = re.compile(r"internal|private|secret|hash|salt|note|comment|memo|fraud|risk")
-_TRIES = 6  # objects tried when the baseline's example names none (one request each)
 
 
 class BoplaExcessiveExposure(Check):
@@ -81,8 +81,8 @@ class BoplaExcessiveExposure(Check):
     needs = frozenset({"credential"})
     max_requests = 24
     # Judges the cached baselines; reads of its own only when a spec example names no real
-    # object: the caller's known objects in turn, then a second copy (at most _TRIES + 1 per
-    # reader; benchmarks/estimate_accuracy.py on the lab: 4 requests over 15 tasks, or none).
+    # object: the caller's known objects in turn, then a second copy (`_exposure_answers`;
+    # benchmarks/estimate_accuracy.py on the lab: 4 requests over 15 tasks, or none).
     expected_requests = 0
 
     def applies_to(self, operation: Operation) -> str | None:
@@ -100,13 +100,13 @@ class BoplaExcessiveExposure(Check):
         if not readers:
             raise Inconclusive("no non-admin identity with a known account to read as")
         admin_only = _admin_only_keys(ctx)
-        examined = 0
+        unread: dict[str, Unread] = {}
         for identity in readers:
-            answers = await _answers(ctx, inv, op, identity)
-            if answers is None:
+            answers = await two_answers(ctx, inv, op, identity)
+            if isinstance(answers, Unread):
+                unread[identity] = answers
                 continue
             valid, first, second = answers
-            examined += 1
             credential = ctx.credential(identity)
             own = frozenset({credential.token}) if credential is not None else frozenset()
             stable = {(e.path, str(e.value)) for e in _all(second.value)}
@@ -131,8 +131,12 @@ class BoplaExcessiveExposure(Check):
                 details={c.kind: c.items for c in classes},
             )
             return
-        if not examined:
-            raise Inconclusive("no usable JSON answer to examine as a non-admin identity")
+        if len(unread) == len(readers) and not all(u.refused for u in unread.values()):
+            raise Inconclusive(
+                "no JSON answer to examine as a non-admin identity: "
+                + "; ".join(f"{name} {u.why}" for name, u in unread.items())
+            )
+        # every non-admin identity refused (401/403): nothing of this answer reaches them
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,35 +239,6 @@ def _owner(holders: tuple[Mapping[str, Any], ...], own: set[str], others: set[st
         if values & others:
             return "other"
     return None
-
-
-async def _answers(
-    ctx: Context, inv: Inventory, op: Operation, identity: str
-) -> tuple[Exchange, JsonBody, JsonBody] | None:
-    """Two copies of the identity's JSON answer: the cached baseline, or — when the baseline's
-    example id names no real object — two reads of an object the identity can see."""
-    try:
-        base = await ctx.baseline(op, identity)
-        valid, _, _ = ctx.baseline_exchanges(op, identity)
-        first, second = (json_body(r) for r in base.valid)
-    except Inconclusive:
-        # a seed list that names every kind of object under one parameter (`id` on a DRF API):
-        # the first of the identity's objects that this route answers with JSON
-        for known in inv.visible_to(identity, op.path)[:_TRIES]:
-            request = request_for(ctx, op, known.values, identity)
-            valid = await ctx.send(request, identity=identity)
-            response = valid.response
-            if response is not None and 200 <= response.status < 300 and json_body(response):
-                break
-        else:
-            return None
-        again = await ctx.send(request, identity=identity)
-        if valid.response is None or again.response is None:
-            return None
-        first, second = json_body(valid.response), json_body(again.response)
-    if first is None or second is None:
-        return None
-    return valid, first, second
 
 
 def _admin_only_keys(ctx: Context) -> set[str]:
