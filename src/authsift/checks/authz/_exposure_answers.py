@@ -44,10 +44,9 @@ async def two_answers(
             return _baseline_refusal(ctx, op, identity) or Unread(f"{found.why} ({failed})")
         valid, first, second = found
     if first is None or second is None:
-        kind = (
-            (valid.response.header("Content-Type") or "no content type") if valid.response else ""
-        )
-        return Unread(f"was answered {kind or 'nothing'}, not JSON: no properties to examine")
+        header = valid.response.header("Content-Type") if valid.response is not None else None
+        kind = (header or "").split(";", 1)[0].strip() or "a body without a content type"
+        return Unread(f"was answered {kind}, not JSON: no properties to examine")
     return valid, first, second
 
 

@@ -69,7 +69,10 @@ class BoplaExcessiveExposure(Check):
     caller's own role in its team, its own flags, a role word in a shared record are not
     exposure (at most a spec-hygiene note); undeclared properties with ordinary names are not
     reported. Values must appear in both copies of the baseline answer. Admin operations are not
-    examined: admins see more by design.
+    examined: admins see more by design. When the spec's example names no object of the
+    caller's, its known objects are read instead; an operation refused (401/403) to every
+    non-admin identity passes (nothing of it reaches them); an answer that is not JSON is
+    inconclusive, with its content type.
     """
 
     id = "authz-bopla-excessive-exposure"
