@@ -64,7 +64,7 @@ async def _known_object(
             return valid, json_body(response), second
     if not known:
         return Unread("has no answer to read: the spec example names no object of its own")
-    return Unread(f"was answered no JSON for any of its {len(known)} known objects")
+    return Unread(f"has no object here: none of its {len(known)} known ids was answered with JSON")
 
 
 def _baseline_refusal(ctx: Context, op: Operation, identity: str) -> Unread | None:
