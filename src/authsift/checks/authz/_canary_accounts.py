@@ -26,6 +26,7 @@ from authsift.checks.authz._login import (
     encode,
     form_values,
     is_form,
+    learn_secrets,
     login_request,
     token_of,
 )
@@ -179,28 +180,6 @@ async def log_in(ctx: Context, way: LoginFacts, canary: Canary) -> Session | Exc
     ctx.add_secret(token, "$CANARY_TOKEN")
     learn_secrets(ctx, exchange, token)
     return Session(canary, exchange, token, where, way.identity)
-
-
-def learn_secrets(ctx: Context, exchange: Exchange, known: str = "") -> None:
-    """Register what a canary's sign-up or login answer hands out with the redactor: its
-    session cookies and the `*token` fields of its body (an envelope's included)."""
-    response = exchange.response
-    if response is None:
-        return
-    for name, value in response.headers:
-        if name.lower() == "set-cookie":
-            cookie, _, secret = value.split(";", 1)[0].partition("=")
-            if len(secret.strip()) >= 8 and secret.strip() != known:
-                ctx.add_secret(secret.strip(), f"$CANARY_COOKIE_{normal(cookie).upper()}")
-    answer = loads_or_none(response.body)
-    if not isinstance(answer, dict):
-        return
-    records = [answer, *(answer.get(k) for k in ("data", "user", "result", "auth", "tokens"))]
-    for record in (r for r in records if isinstance(r, dict)):
-        for key, value in record.items():
-            long_enough = isinstance(value, str) and len(value) >= 16 and value != known
-            if normal(str(key)).endswith("token") and long_enough:
-                ctx.add_secret(value, f"$CANARY_{normal(str(key)).upper()}")
 
 
 async def remove(ctx: Context, way: LoginFacts, session: Session, record: Any) -> bool:

@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from authsift.analysis import exchange_json
+from authsift.analysis import exchange_json, loads_or_none
 from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.base import Context, LoginFacts
 from authsift.model import Exchange, HttpRequest, Operation
@@ -141,6 +141,28 @@ def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
             return (f"cookie:{name}", value)
     bearer = response.header("Authorization") or ""
     return ("header", bearer.split(" ", 1)[-1]) if bearer else None
+
+
+def learn_secrets(ctx: Context, exchange: Exchange, known: str = "") -> None:
+    """Register what a canary's sign-up or login answer hands out with the redactor: its
+    session cookies and the `*token` fields of its body (an envelope's included)."""
+    response = exchange.response
+    if response is None:
+        return
+    for name, value in response.headers:
+        if name.lower() == "set-cookie":
+            cookie, _, secret = value.split(";", 1)[0].partition("=")
+            if len(secret.strip()) >= 8 and secret.strip() != known:
+                ctx.add_secret(secret.strip(), f"$CANARY_COOKIE_{normal(cookie).upper()}")
+    answer = loads_or_none(response.body)
+    if not isinstance(answer, dict):
+        return
+    records = [answer, *(answer.get(k) for k in ("data", "user", "result", "auth", "tokens"))]
+    for record in (r for r in records if isinstance(r, dict)):
+        for key, value in record.items():
+            long_enough = isinstance(value, str) and len(value) >= 16 and value != known
+            if normal(str(key)).endswith("token") and long_enough:
+                ctx.add_secret(value, f"$CANARY_{normal(str(key)).upper()}")
 
 
 def _cookies(exchange: Exchange) -> dict[str, str]:
