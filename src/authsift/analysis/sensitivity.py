@@ -87,6 +87,19 @@ def is_private(key: str, value: str) -> bool:
     return not _DIRECTORY_KEY.match(norm)
 
 
+def recognised_private(key: str, value: str) -> bool:
+    """`is_private` on evidence only: a private name (`internal_notes`, `phone`, `salary`) or a
+    private value shape (an e-mail address, an IBAN). A key neither list knows is *not* private
+    here: for verdicts where a false "private" is the costly mistake (excessive exposure), where
+    `is_private` leans the other way for BOLA."""
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    if value_shape(value) is not None:
+        return True
+    if _ID_KEY.search(norm) and len(value.split()) == 1:
+        return False
+    return bool(_PRIVATE_KEY.search(norm))
+
+
 def properties_carrying(body: Any, values: Iterable[str]) -> list[Property]:
     """The properties of a parsed JSON answer whose value is one of `values` (whole values)."""
     wanted = {v.strip() for v in values}

@@ -11,7 +11,6 @@ ever sent for these accounts, never for a configured identity.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -24,6 +23,10 @@ from authsift.checks.authz._login import (
     EMAIL_FIELD,
     PASSWORD_FIELD,
     USER_FIELD,
+    encode,
+    form_values,
+    is_form,
+    learn_secrets,
     login_request,
     token_of,
 )
@@ -35,7 +38,14 @@ from authsift.model import Exchange, HttpRequest, Operation
 IDENTITY_PATH = re.compile(r"/(me|self|whoami|profile|account|user|userinfo|my)/?$", re.I)
 _USER_COLLECTION = re.compile(r"/(users|accounts|members|profiles|customers|people)/\{[^}]+\}/?$")
 _ID_KEYS = ("id", "userid", "uuid", "accountid", "username")
-_STYLES = ("authsift-canary-{}", "authsift_canary_{}", "authsiftcanary{}")
+_STYLES = (
+    "authsift-canary-{}",
+    "authsift_canary_{}",
+    "authsiftcanary{}",
+    "authsift-{}",
+    "authsift_{}",
+    "authsift{}",
+)
 DOMAINS = ("example.invalid", "example.com")  # RFC 2606 names: no mail is ever delivered
 
 
@@ -131,12 +141,14 @@ async def sign_up(
     account = new_account(op, domain)
     ctx.add_secret(account[2], "$CANARY_PASSWORD")
     built = ctx.build(op)
-    body = signup_body(op, loads_or_none(built.body), account, extra, tenant or {})
+    form = is_form(op)
+    example = form_values(built.body) if form else loads_or_none(built.body)
+    body = signup_body(op, example, account, extra, tenant or {})
     headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
-    request = HttpRequest(
-        op.method, built.url, (*headers, ("Content-Type", "application/json")), _dump(body)
-    )
+    payload, content_type = encode(body, form=form)
+    request = HttpRequest(op.method, built.url, (*headers, ("Content-Type", content_type)), payload)
     exchange = await ctx.send(request, identity=as_identity)
+    learn_secrets(ctx, exchange)  # a sign-up that logs the account in answers with its session
     if not accepted(ctx, exchange):
         return None, exchange
     email, username, password = account
@@ -166,11 +178,7 @@ async def log_in(ctx: Context, way: LoginFacts, canary: Canary) -> Session | Exc
         return exchange
     where, token = found
     ctx.add_secret(token, "$CANARY_TOKEN")
-    answer = loads_or_none(exchange.response.body) if exchange.response else None
-    for key, value in answer.items() if isinstance(answer, dict) else ():
-        long_enough = isinstance(value, str) and len(value) >= 16 and value != token
-        if normal(key).endswith("token") and long_enough:
-            ctx.add_secret(value, f"$CANARY_{normal(key).upper()}")
+    learn_secrets(ctx, exchange, token)
     return Session(canary, exchange, token, where, way.identity)
 
 
@@ -222,17 +230,23 @@ def report_leftover(ctx: Context, canary: Canary) -> None:
 def _fitting(
     props: Mapping[str, Mapping[str, Any]], kind: re.Pattern[str], hex_id: str, at: str
 ) -> str:
+    """The most recognisable spelling the field's schema allows: `authsift-canary-<hex>`, else
+    shorter ones (`authsift_<hex>`, fewer hex digits) for a pattern such as `^[a-z0-9_]{3,20}$`
+    that caps the length itself; never a truncation that would make two canaries alike."""
     schema = next((p for n, p in props.items() if kind.match(normal(n))), dict[str, Any]())
     if kind is EMAIL_FIELD and not schema:
         schema = next((p for p in props.values() if p.get("format") == "email"), {})
     pattern, high = schema.get("pattern"), schema.get("maxLength")
-    for style in _STYLES:
-        value = style.format(hex_id)
-        if high and len(value) + len(at) > int(high):
-            value = value[: max(int(high) - len(at), 8)]
+    low = int(schema.get("minLength", 0))
+    for value in [style.format(digits) for digits in (hex_id, hex_id[:8]) for style in _STYLES]:
+        if (high and len(value) + len(at) > int(high)) or len(value) + len(at) < low:
+            continue
         if not pattern or _match(pattern, value + at):
             return value + at
-    return _STYLES[0].format(hex_id) + at
+    value = _STYLES[0].format(hex_id)
+    if high and len(value) + len(at) > int(high):
+        value = value[-max(int(high) - len(at), 8) :]  # keep the random end
+    return value + at
 
 
 def _props(op: Operation) -> dict[str, Mapping[str, Any]]:
@@ -272,7 +286,3 @@ def _match(pattern: str, value: str) -> bool:
         return re.search(pattern, value) is not None
     except re.error:
         return True
-
-
-def _dump(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body).encode()

@@ -121,6 +121,20 @@ def walk(
         yield path, key, body
 
 
+def leaves(
+    body: Any, path: str = "$", key: str | None = None, holders: tuple[Mapping[str, Any], ...] = ()
+) -> Iterator[tuple[str, str | None, Any, tuple[Mapping[str, Any], ...]]]:
+    """`walk`, with the objects that hold each scalar, innermost first (whose record it is)."""
+    if isinstance(body, dict):
+        for child_key, child in body.items():
+            yield from leaves(child, f"{path}.{child_key}", str(child_key), (body, *holders))
+    elif isinstance(body, list):
+        for index, child in enumerate(body):
+            yield from leaves(child, f"{path}[{index}]", key, holders)
+    else:
+        yield path, key, body, holders
+
+
 def undeclared(body: Any, schema: Mapping[str, Any] | None, path: str = "$") -> list[Exposed]:
     """Properties of `body` that `schema` does not declare (only where the schema lists its
     properties and does not allow additional ones)."""

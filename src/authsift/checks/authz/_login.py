@@ -16,7 +16,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from authsift.analysis import exchange_json
+from authsift.analysis import exchange_json, loads_or_none
 from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.base import Context, LoginFacts
 from authsift.model import Exchange, HttpRequest, Operation
@@ -78,15 +78,41 @@ def login_request(ctx: Context, way: LoginFacts, username: str, password: str) -
         values: dict[str, Any] = dict(way.fields)
         _put(values, way.username, username)
         _put(values, way.password, password)
-        if way.encoding == "form":
-            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-            body = urllib.parse.urlencode(flat).encode()
-            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
-        else:
-            body = json.dumps(values).encode()
-            headers.append(("Content-Type", "application/json"))
+        body, content_type = encode(values, form=way.encoding == "form")
+        headers.append(("Content-Type", content_type))
     url = way.path if way.path.startswith(("http://", "https://")) else ctx.url(way.path)
     return HttpRequest(way.method, url, tuple(headers), body)
+
+
+def is_form(op: Operation) -> bool:
+    """The operation's body is an HTML form (`application/x-www-form-urlencoded`)."""
+    return op.request_body is not None and "x-www-form-urlencoded" in op.request_body.content_type
+
+
+def encode(values: Mapping[str, Any], *, form: bool) -> tuple[bytes, str]:
+    """(body, content type): JSON, or a form where a list repeats its key (`roles=admin`),
+    `true`/`false` stand for booleans and nested objects travel as JSON text."""
+    if not form:
+        return json.dumps(values).encode(), "application/json"
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((key, _form_text(item)))
+    return urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
+
+
+def form_values(body: bytes | None) -> dict[str, Any]:
+    """A form body (a spec example built as a form) back as a dict; {} when there is none."""
+    text = (body or b"").decode("utf-8", errors="replace")
+    return dict(urllib.parse.parse_qsl(text)) if "=" in text else {}
+
+
+def _form_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return str(value) if isinstance(value, int | float) else json.dumps(value)
 
 
 def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
@@ -115,6 +141,28 @@ def token_of(way: LoginFacts, exchange: Exchange) -> tuple[str, str] | None:
             return (f"cookie:{name}", value)
     bearer = response.header("Authorization") or ""
     return ("header", bearer.split(" ", 1)[-1]) if bearer else None
+
+
+def learn_secrets(ctx: Context, exchange: Exchange, known: str = "") -> None:
+    """Register what a canary's sign-up or login answer hands out with the redactor: its
+    session cookies and the `*token` fields of its body (an envelope's included)."""
+    response = exchange.response
+    if response is None:
+        return
+    for name, value in response.headers:
+        if name.lower() == "set-cookie":
+            cookie, _, secret = value.split(";", 1)[0].partition("=")
+            if len(secret.strip()) >= 8 and secret.strip() != known:
+                ctx.add_secret(secret.strip(), f"$CANARY_COOKIE_{normal(cookie).upper()}")
+    answer = loads_or_none(response.body)
+    if not isinstance(answer, dict):
+        return
+    records = [answer, *(answer.get(k) for k in ("data", "user", "result", "auth", "tokens"))]
+    for record in (r for r in records if isinstance(r, dict)):
+        for key, value in record.items():
+            long_enough = isinstance(value, str) and len(value) >= 16 and value != known
+            if normal(str(key)).endswith("token") and long_enough:
+                ctx.add_secret(value, f"$CANARY_{normal(str(key)).upper()}")
 
 
 def _cookies(exchange: Exchange) -> dict[str, str]:

@@ -10,6 +10,7 @@ again whatever happens (`_role_effect`). What cannot be restored is reported as 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +21,13 @@ from authsift.checks.authz._escalation import success_schemas
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.authz._privilege_props import candidates, is_role, marker_value, persisted
+from authsift.checks.authz._privilege_values import unwrap
 from authsift.checks.authz._role_effect import RoleEffect, try_role
 from authsift.checks.authz._self_update import write_request
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, HttpRequest, Operation
 
+_LOCK_KEY = "authz.mass-assignment.profile"
 _ACCOUNT_STATE = frozenset({"status", "state", "plan", "balance", "credit"})
 
 
@@ -47,9 +50,29 @@ async def probe_updates(
     *,
     restore: bool = True,
 ) -> list[Hit]:
+    """One undeclared property at a time. A configured identity's profile (`restore`) is
+    probed by one task at a time: two profile updates probed at once would each read the
+    other's marker as the original value and "restore" it."""
+    if not restore:
+        return await _probe(ctx, op, reader, params, identity, restore=False)
+    lock = ctx.shared.setdefault(f"{_LOCK_KEY}:{identity}", asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    async with lock:
+        return await _probe(ctx, op, reader, params, identity, restore=True)
+
+
+async def _probe(
+    ctx: Context,
+    op: Operation,
+    reader: Operation,
+    params: Mapping[str, str],
+    identity: str,
+    *,
+    restore: bool,
+) -> list[Hit]:
     read = request_for(ctx, reader, params, identity)
     before = await ctx.send(read, identity=identity)
-    record = exchange_json(before)
+    record = unwrap(exchange_json(before))  # the account inside `{"ok": true, "user": {...}}`
     if not isinstance(record, dict) or before.status is None or before.status >= 300:
         raise Inconclusive(f"{reader.key} could not be read as {identity} before the probe")
     assert op.request_body is not None

@@ -15,6 +15,7 @@ from typing import Any
 
 from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.authz._objects import canary
+from authsift.checks.authz._privilege_values import ENVELOPE_KEYS, ENVELOPE_STATUS
 
 PRIVILEGE_PROPERTIES = (
     "role",
@@ -115,8 +116,16 @@ def is_critical(name: str) -> bool:
 
 
 def _top_properties(schema: Mapping[str, Any] | None) -> Iterable[str]:
+    """The object's properties; for an envelope (`{"ok": …, "user": {...}}`) the wrapped
+    object's, as `unwrap` reads the answer."""
     if not schema:
         return []
-    merged = merge_schema(schema)
-    properties = merged.get("properties")
-    return [str(k) for k in properties] if isinstance(properties, Mapping) else []
+    properties = merge_schema(schema).get("properties")
+    if not isinstance(properties, Mapping):
+        return []
+    names = [str(k) for k in properties]
+    inner = [k for k in ENVELOPE_KEYS if isinstance(properties.get(k), Mapping)]
+    rest = {normal(k) for k in names} - {normal(k) for k in inner}
+    if len(inner) == 1 and rest <= ENVELOPE_STATUS:
+        return _top_properties(properties[inner[0]])
+    return names

@@ -70,6 +70,8 @@ ADMIN_WORDS = (
     "manager",
     "moderator",
 )
+ENVELOPE_KEYS = ("data", "user", "profile", "account", "result", "me")
+ENVELOPE_STATUS = frozenset({"ok", "success", "status", "message", "code", "meta", "links"})
 MAX_SINGLES = 4  # fields tried alone when the API refuses them all at once
 PLAN_WORDS = ("enterprise", "unlimited", "premium", "business", "pro", "platinum", "gold")
 
@@ -94,7 +96,7 @@ def escalations(
     accepted = {normal(k) for k in _properties(request_schema)}
     shown: dict[str, Mapping[str, Any]] = {}
     for schema in shown_schemas:
-        for name, prop in _properties(schema).items():
+        for name, prop in _shown_properties(schema).items():
             if normal(name) not in accepted and _SHOWN_PRIVILEGE.search(normal(name)):
                 shown.setdefault(name, prop)
     found: dict[str, Privilege] = {}
@@ -134,7 +136,7 @@ def other_roles(privileges: list[Privilege], control_record: Any) -> list[dict[s
     for p in privileges:
         if not (p.shown and p.others and is_role_family(p.name)):
             continue
-        held = control_record.get(p.name) if isinstance(control_record, Mapping) else None
+        held = next((r[p.name] for r in account_records(control_record) if p.name in r), None)
         value = next((v for v in p.others if v != held), None)
         if value is not None:
             tries.append({p.name: value})
@@ -175,12 +177,7 @@ def shows(record: Any, name: str, value: Any, *, related: bool = True) -> str | 
     """The key under which `record` (an account or its token claims) carries the privileged
     `value` sent as `name`, or None. A role also counts in the other role-like keys (`role:
     admin` sent, `roles: [admin]` in the token)."""
-    if not isinstance(record, Mapping):
-        return None
-    nested = [record[k] for k in ("data", "user", "profile", "account") if k in record]
-    for candidate in (record, *nested):
-        if not isinstance(candidate, Mapping):
-            continue
+    for candidate in account_records(record):
         for key, stored in candidate.items():
             norm = normal(str(key))
             same = norm == normal(name)
@@ -188,6 +185,37 @@ def shows(record: Any, name: str, value: Any, *, related: bool = True) -> str | 
             if (same or alike) and _matches(stored, value):
                 return str(key)
     return None
+
+
+def account_records(record: Any) -> list[Mapping[str, Any]]:
+    """The account itself and the objects an envelope wraps it in (`{"ok": true, "user":
+    {...}}`, `{"data": {...}}`), outermost first."""
+    if not isinstance(record, Mapping):
+        return []
+    nested = [record.get(k) for k in ENVELOPE_KEYS]
+    return [record, *(n for n in nested if isinstance(n, Mapping))]
+
+
+def unwrap(record: Any) -> Any:
+    """The account an envelope wraps (`{"ok": true, "user": {...}}` → the user), else
+    `record` itself: only when the envelope holds nothing but that object and status fields."""
+    if not isinstance(record, Mapping):
+        return record
+    inner = [k for k in ENVELOPE_KEYS if isinstance(record.get(k), Mapping)]
+    rest = {normal(str(k)) for k in record} - {normal(k) for k in inner}
+    if len(inner) == 1 and rest <= ENVELOPE_STATUS:
+        return record[inner[0]]
+    return record
+
+
+def _shown_properties(schema: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The properties an answer declares, the wrapped account's included (`user.role`)."""
+    found = _properties(schema)
+    for key in ENVELOPE_KEYS:
+        if key in found:
+            for name, prop in _properties(found[key]).items():
+                found.setdefault(name, prop)
+    return found
 
 
 def _matches(stored: Any, value: Any) -> bool:

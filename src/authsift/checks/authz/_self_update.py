@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from authsift.analysis.wording import human_list
 from authsift.checks.authz._canary_accounts import Session, accepted, log_in, remove, send_as
 from authsift.checks.authz._escalation import (
     View,
@@ -30,11 +32,20 @@ from authsift.checks.authz._escalation import (
 from authsift.checks.authz._exposure import merge_schema, normal
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._login import login_way
-from authsift.checks.authz._privilege_values import attempts, escalations, other_roles
+from authsift.checks.authz._privilege_values import (
+    account_records,
+    attempts,
+    escalations,
+    other_roles,
+    unwrap,
+)
+from authsift.checks.authz._producers import fill, path_params
 from authsift.checks.authz._signup import Probed, signed_in, signup_operation
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import HttpRequest, Operation
 
+_ID_PARAMS = frozenset({"id", "userid", "accountid", "uuid", "memberid", "profileid"})
+_ACCOUNT_PARAMS = _ID_PARAMS | {"username", "user", "login", "handle", "account", "member"}
 _CREDENTIAL_PATH = re.compile(
     r"pass(word|wd|phrase)|e-?mail|credential|mfa|otp|2fa|totp|recovery|security-?question", re.I
 )
@@ -46,6 +57,8 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
     signup = signup_operation(ctx, way) if way is not None else None
     if way is None or signup is None:
         return None
+    if any(normal(p) not in _ACCOUNT_PARAMS for p in path_params(op.path)):
+        return None  # `/u/{username}/notes/{id}`: not the account's own record
     try:
         session, _ = await signed_in(ctx, signup, way)
     except Inconclusive:
@@ -62,7 +75,14 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
                 f"nothing shows a canary account's privileges after {op.key} (no read-back of "
                 "its own record, no token claims, no admin-only operation)"
             )
-        record = before.record if isinstance(before.record, dict) else {}
+        account = unwrap(before.record)  # the account inside an envelope
+        record = account if isinstance(account, dict) else {}
+        params = own_params(op, record)
+        if params is None:
+            raise Inconclusive(
+                f"{op.key} addresses an account by {human_list(path_params(op.path))}, and the "
+                "canary account's own record does not show its value: not probed"
+            )
         schemas = success_schemas(reader) if reader is not None else []
         privileges = escalations(op.request_body.schema, schemas, ctx.facts.privileged_roles)
         probed = Probed(op, before.read or session.login, signup=False)
@@ -71,7 +91,8 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
         async def update(extra: dict[str, Any]) -> bool:
             """Send `extra` as the canary; True once decided (as at sign-up)."""
             nonlocal current
-            answer = await send_as(ctx, current, write_request(ctx, op, {}, None, record, extra))
+            request = write_request(ctx, op, params, None, record, extra)
+            answer = await send_as(ctx, current, request)
             if not accepted(ctx, answer):
                 probed.note(answer)  # refused (400 unknown property, 422): safe for these fields
                 return False
@@ -119,7 +140,14 @@ def write_request(
     if op.method == "PUT":
         declared = (merge_schema(op.request_body.schema).get("properties") or {}).keys()
         body = {k: v for k, v in record.items() if k in declared} | body
-    built = request_for(ctx, op, params, identity) if identity else ctx.build(op)
+    if identity:
+        built = request_for(ctx, op, params, identity)
+    else:
+        built = ctx.build(op)
+        if params:
+            split = urllib.parse.urlsplit(built.url)
+            url = ctx.url(fill(op.path, params)) + (f"?{split.query}" if split.query else "")
+            built = HttpRequest(built.method, url, built.headers, built.body)
     headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
     return HttpRequest(
         op.method,
@@ -127,6 +155,29 @@ def write_request(
         (*headers, ("Content-Type", "application/json")),
         json.dumps(body).encode(),
     )
+
+
+def own_params(op: Operation, record: Mapping[str, Any]) -> dict[str, str] | None:
+    """The path parameters of `op` (`{username}`, `{user_id}`) filled from the account's own
+    record (its answer at the identity endpoint); None when one of them is not in it."""
+    params: dict[str, str] = {}
+    for name in path_params(op.path):
+        wanted = normal(name)
+        keys = (wanted, "id") if wanted in _ID_PARAMS else (wanted, "username")
+        value = next(
+            (
+                v
+                for key in keys
+                for r in account_records(record)
+                for k, v in r.items()
+                if normal(str(k)) == key and isinstance(v, str | int) and not isinstance(v, bool)
+            ),
+            None,
+        )
+        if value is None:
+            return None
+        params[name] = str(value)
+    return params
 
 
 def _control(ctx: Context, request: HttpRequest) -> tuple[HttpRequest, str | None]:

@@ -1,8 +1,12 @@
 """Mass assignment at sign-up: does account creation bind `role` / `is_admin` from the body?
 
-A sign-up (or user-create) operation is a JSON `POST` whose body takes a password and a user
-name or e-mail, on a path or tag that says so (`/signup`, `/register`, `/users`…), and that is
-not the login itself. The probe, on canary accounts only:
+A sign-up (or user-create) operation is a JSON or form `POST` whose body takes a password and a
+user name or e-mail, on a path or tag that says so (`/signup`, `/register`, `/users`…), and that
+is not the login itself. The canary's user name and e-mail take the most recognisable spelling
+the schema's pattern allows; the body goes in the operation's own encoding (a form's privilege
+fields as form fields: `role=admin`, `is_admin=true`); the canary logs in the way the users do
+(a JSON or form login, a token or a session cookie) and its account is found inside an answer's
+envelope (`{"ok": true, "user": {...}}`). The probe, on canary accounts only:
 1. a **control** canary signs up without privilege fields and logs in (else: inconclusive,
    with the reason: the sign-up refused it, or the login did, e.g. e-mail confirmation);
 2. an **escalated** canary signs up with every privilege field at once (`role: admin`,
@@ -45,10 +49,16 @@ from authsift.checks.authz._login import (
     PASSWORD_FIELD,
     USER_FIELD,
     body_fields,
+    is_form,
     is_login,
     login_way,
 )
-from authsift.checks.authz._privilege_values import attempts, escalations, other_roles
+from authsift.checks.authz._privilege_values import (
+    account_records,
+    attempts,
+    escalations,
+    other_roles,
+)
 from authsift.checks.base import Context, Inconclusive, LoginFacts
 from authsift.model import Exchange, Operation
 from authsift.spec.classify import looks_privileged
@@ -99,7 +109,7 @@ class Probed:
 def is_signup(op: Operation, way: LoginFacts | None = None) -> bool:
     if op.method != "POST" or op.request_body is None:
         return False
-    if "json" not in op.request_body.content_type or looks_privileged(op):
+    if not ("json" in op.request_body.content_type or is_form(op)) or looks_privileged(op):
         return False
     if is_login(op, way) or _NOT_SIGNUP.search(op.path):
         return False
@@ -252,13 +262,14 @@ async def _tenant(ctx: Context, users: list[str]) -> dict[str, Any]:
     if reader is None or not users:
         return {}
     record = exchange_json(await ctx.send(ctx.build(reader), identity=users[0]))
-    if not isinstance(record, dict):
-        return {}
-    return {
-        k: v
-        for k, v in record.items()
-        if normal(k).endswith("id")
-        and normal(k) not in ("id", "userid", "uuid")
-        and isinstance(v, int | str)
-        and not isinstance(v, bool)
-    }
+    found: dict[str, Any] = {}
+    for account in account_records(record):  # the record itself, or the one an envelope wraps
+        for k, v in account.items():
+            if (
+                normal(k).endswith("id")
+                and normal(k) not in ("id", "userid", "uuid")
+                and isinstance(v, int | str)
+                and not isinstance(v, bool)
+            ):
+                found.setdefault(k, v)
+    return found

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from authsift.analysis import JsonBody, is_strong_marker, json_body
+from authsift.analysis import is_strong_marker
+from authsift.analysis.sensitivity import recognised_private
 from authsift.checks.authz._exposure import (
     Exposed,
     credential_material,
     declared_keys,
+    leaves,
     looks_sensitive,
+    normal,
     undeclared,
     walk,
 )
-from authsift.checks.authz._inventory import Inventory, inventory, request_for
+from authsift.checks.authz._exposure_answers import Unread, two_answers
+from authsift.checks.authz._inventory import Inventory, inventory
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Severity
+from authsift.model import Confidence, Evidence, Family, Finding, Operation, Severity
 from authsift.spec.classify import looks_privileged
 
 _SHOWN = 6
+_INTERNAL = re.compile(r"internal|private|secret|hash|salt|note|comment|memo|fraud|risk")
 
 
 class BoplaExcessiveExposure(Check):
@@ -54,10 +60,19 @@ class BoplaExcessiveExposure(Check):
     like a secret (bcrypt/argon2/crypt hash, hex digest, JWT, PEM private key, high-entropy
     string); the caller's own current credential echoed back does not count; `token_type`,
     `password_version` and the like never do. Credential material or another account's e-mail
-    or other unique identifier inside undeclared properties → high; undeclared properties with
+    or other unique identifier inside undeclared properties → high. Undeclared properties with
     sensitive names (internal, budget, role, disabled…) or that only admin operations declare →
-    medium. Undeclared properties with ordinary names are not reported. Values must appear in both
-    copies of the baseline answer. Admin operations are not examined: admins see more by design.
+    medium, when they belong to another account (the nearest record that names an account names
+    another one) or the shared property classifier recognises them as private by name or value
+    shape (`internal_notes`, a phone number); on the caller's own record only what is kept about
+    the caller counts (an internal note, a risk score), not its own phone or address. The
+    caller's own role in its team, its own flags, a role word in a shared record are not
+    exposure (at most a spec-hygiene note); undeclared properties with ordinary names are not
+    reported. Values must appear in both copies of the baseline answer. Admin operations are not
+    examined: admins see more by design. When the spec's example names no object of the
+    caller's, its known objects are read instead; an operation refused (401/403) to every
+    non-admin identity passes (nothing of it reaches them); an answer that is not JSON is
+    inconclusive, with its content type.
     """
 
     id = "authz-bopla-excessive-exposure"
@@ -68,8 +83,9 @@ class BoplaExcessiveExposure(Check):
     owasp = "API3:2023"
     needs = frozenset({"credential"})
     max_requests = 24
-    # Judges the cached baselines; two reads of its own only when a spec example names no
-    # real object (benchmarks/estimate_accuracy.py: 4 requests over 15 tasks, or none).
+    # Judges the cached baselines; reads of its own only when a spec example names no real
+    # object: the caller's known objects in turn, then a second copy (`_exposure_answers`;
+    # benchmarks/estimate_accuracy.py on the lab: 4 requests over 15 tasks, or none).
     expected_requests = 0
 
     def applies_to(self, operation: Operation) -> str | None:
@@ -87,13 +103,13 @@ class BoplaExcessiveExposure(Check):
         if not readers:
             raise Inconclusive("no non-admin identity with a known account to read as")
         admin_only = _admin_only_keys(ctx)
-        examined = 0
+        unread: dict[str, Unread] = {}
         for identity in readers:
-            answers = await _answers(ctx, inv, op, identity)
-            if answers is None:
+            answers = await two_answers(ctx, inv, op, identity)
+            if isinstance(answers, Unread):
+                unread[identity] = answers
                 continue
             valid, first, second = answers
-            examined += 1
             credential = ctx.credential(identity)
             own = frozenset({credential.token}) if credential is not None else frozenset()
             stable = {(e.path, str(e.value)) for e in _all(second.value)}
@@ -103,7 +119,7 @@ class BoplaExcessiveExposure(Check):
             status = str(valid.status)
             schema = op.responses.get(status) or op.responses.get("default")
             extra = [e for e in undeclared(first.value, schema) if e.key in _keys(second.value)]
-            classes = _classify(inv, identity, secrets, extra, admin_only)
+            classes = _classify(inv, identity, first.value, secrets, extra, admin_only)
             if not classes:
                 continue
             yield ctx.finding(
@@ -118,8 +134,12 @@ class BoplaExcessiveExposure(Check):
                 details={c.kind: c.items for c in classes},
             )
             return
-        if not examined:
-            raise Inconclusive("no usable JSON answer to examine as a non-admin identity")
+        if len(unread) == len(readers) and not all(u.refused for u in unread.values()):
+            raise Inconclusive(
+                "no JSON answer to examine as a non-admin identity: "
+                + "; ".join(f"{name} {u.why}" for name, u in unread.items())
+            )
+        # every non-admin identity refused (401/403): nothing of this answer reaches them
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +153,7 @@ class _DataClass:
 def _classify(
     inv: Inventory,
     identity: str,
+    body: Any,
     secrets: list[Exposed],
     extra: list[Exposed],
     admin_only: set[str],
@@ -149,6 +170,7 @@ def _classify(
         for marker in markers
         if is_strong_marker(marker)
     }
+    holders = {path: chain for path, _, _, chain in leaves(body)}
     leaked = sorted(
         {
             f"{path} ({value})"
@@ -162,13 +184,17 @@ def _classify(
             f"other accounts' personal data in undeclared properties: {', '.join(leaked[:_SHOWN])}"
         )
         classes.append(_DataClass(Severity.HIGH, "other_accounts_data", text, leaked[:_SHOWN]))
+    own = {m.casefold() for m in inv.markers_of(identity) if is_strong_marker(m)}
     flagged = sorted(
         {
             path
             for e in extra
-            for path, key, _ in walk(e.value, e.path)
-            if looks_sensitive(e.key)
-            or (key is not None and (looks_sensitive(key) or key in admin_only))
+            for path, key, value in walk(e.value, e.path)
+            if (
+                looks_sensitive(e.key)
+                or (key is not None and (looks_sensitive(key) or key in admin_only))
+            )
+            and _exposes(key or e.key, value, holders.get(path, ()), own, others)
         }
     )
     if flagged:
@@ -177,32 +203,45 @@ def _classify(
     return classes
 
 
-async def _answers(
-    ctx: Context, inv: Inventory, op: Operation, identity: str
-) -> tuple[Exchange, JsonBody, JsonBody] | None:
-    """Two copies of the identity's JSON answer: the cached baseline, or — when the baseline's
-    example id names no real object — two reads of an object the identity can see."""
-    try:
-        base = await ctx.baseline(op, identity)
-        valid, _, _ = ctx.baseline_exchanges(op, identity)
-        first, second = (json_body(r) for r in base.valid)
-    except Inconclusive:
-        visible = inv.visible_to(identity, op.path)
-        if not visible:
-            return None
-        request = request_for(ctx, op, visible[0].values, identity)
-        valid = await ctx.send(request, identity=identity)
-        again = await ctx.send(request, identity=identity)
-        if (
-            valid.response is None
-            or again.response is None
-            or not 200 <= valid.response.status < 300
-        ):
-            return None
-        first, second = json_body(valid.response), json_body(again.response)
-    if first is None or second is None:
-        return None
-    return valid, first, second
+def _exposes(
+    key: str,
+    value: Any,
+    holders: tuple[Mapping[str, Any], ...],
+    own: set[str],
+    others: set[str],
+) -> bool:
+    """Whether an undeclared property with a sensitive name is exposure: it belongs to another
+    account (the nearest record that names an account names another one), or the shared
+    classifier recognises it as private and, on the caller's own record, it is something kept
+    about the caller (an internal note) rather than the caller's own data (its phone). The
+    caller's own role in a team, its own flags, a role word in a shared record are not."""
+    owner = _owner(holders, own, {m.casefold() for m in others})
+    if owner == "other":
+        return True
+    if value is None or isinstance(value, bool) or not isinstance(value, str | int | float):
+        return False
+    text = str(value).strip()
+    if not text or text.casefold() in own or not recognised_private(key, text):
+        return False
+    # on the caller's own record its own address, phone or password version are its own to
+    # see; what the operator keeps about the caller (an internal note, a risk score) is not
+    return owner != "own" or bool(_INTERNAL.search(normal(key)))
+
+
+def _owner(holders: tuple[Mapping[str, Any], ...], own: set[str], others: set[str]) -> str | None:
+    """ "own", "other" or None: whose identifiers the nearest record that has any carries (a
+    record naming the caller is the caller's, even when it names another account too)."""
+    for record in holders:
+        values: set[str] = set()
+        for item in record.values():
+            for scalar in item if isinstance(item, list) else [item]:
+                if isinstance(scalar, str | int) and not isinstance(scalar, bool):
+                    values.add(str(scalar).casefold())
+        if values & own:
+            return "own"
+        if values & others:
+            return "other"
+    return None
 
 
 def _admin_only_keys(ctx: Context) -> set[str]:

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 
 from authsift.analysis import exchange_json
 from authsift.analysis.wording import human_mapping, human_value
+from authsift.checks.authz._canary_accounts import accepted
 from authsift.checks.authz._canary_findings import canary_finding
 from authsift.checks.authz._escalation import identity_reader, success_schemas
 from authsift.checks.authz._inventory import inventory
-from authsift.checks.authz._login import login_way
+from authsift.checks.authz._login import is_form, login_way
 from authsift.checks.authz._marker_updates import Hit, probe_updates
 from authsift.checks.authz._objects import (
-    create,
+    attempt_create,
     creator_of,
     delete,
     operation,
@@ -31,6 +32,7 @@ from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
     Evidence,
+    Exchange,
     Family,
     Finding,
     Operation,
@@ -102,6 +104,8 @@ class BoplaMassAssignment(Check):
 
     def applies_to(self, operation: Operation) -> str | None:
         body = operation.request_body
+        if body is not None and is_form(operation) and is_signup(operation):
+            return None  # a form sign-up: probed with form fields
         if body is None or "json" not in body.content_type:
             return "no JSON request body"
         if looks_privileged(operation):
@@ -125,6 +129,8 @@ class BoplaMassAssignment(Check):
             if finding is not None:
                 yield finding
             return
+        if is_form(op):
+            raise Inconclusive("a form body that is the login, not a sign-up: not probed")
         if op.method in ("PUT", "PATCH") and last_param(op.path) is None:
             probed = await probe_on_canary(ctx, op)
             if probed is not None:
@@ -161,9 +167,9 @@ class BoplaMassAssignment(Check):
         reader = operation(ctx, "GET", op.path)
         if reader is None or creator_of(ctx, op.path) is None:
             raise Inconclusive("no scanner-created object to update and read back here")
-        obj = await create(ctx, op.path, identity)
+        obj, answer = await attempt_create(ctx, op.path, identity)
         if obj is None:
-            raise Inconclusive(f"could not create a sacrificial object as {identity}")
+            raise Inconclusive(_not_created(identity, answer))
         try:
             return await probe_updates(ctx, op, reader, obj.params, identity, restore=False)
         finally:
@@ -190,9 +196,12 @@ class BoplaMassAssignment(Check):
             value = marker_value(name, None, present=False)
             if value is None:
                 continue
-            obj = await create(ctx, template, identity, extra={name: value})
+            obj, answer = await attempt_create(ctx, template, identity, extra={name: value})
+            if obj is None and answer is not None and accepted(ctx, answer):
+                # created, but the answer names no id: one object left over, never one per field
+                raise Inconclusive(_not_created(identity, answer))
             if obj is None:
-                continue
+                continue  # refused (400 unknown property): safe for this field
             try:
                 after = await read_back(ctx, obj)
                 if after is not None and persisted(exchange_json(after), name, value):
@@ -249,3 +258,14 @@ class BoplaMassAssignment(Check):
                 "privilege_granted": bool(granted),
             },
         )
+
+
+def _not_created(identity: str, answer: Exchange | None) -> str:
+    if answer is None:
+        return f"could not create a sacrificial object as {identity}"
+    if answer.status is not None and 200 <= answer.status < 300:
+        return (
+            f"a sacrificial object created as {identity} could not be addressed: its id is not "
+            "in the creation answer (listed as a leftover); not probed further"
+        )
+    return f"could not create a sacrificial object as {identity} (answered {answer.status})"
