@@ -258,7 +258,8 @@ def test_signup_body_fills_identifiers_with_canaries_and_never_a_role() -> None:
     schema["required"] = ["username", "email", "password"]
     filled = signup_body(signup, {"username": "string", "is_admin": True})
     assert filled is not None
-    body, identifiers = filled
+    body, identifiers, password = filled
     assert set(body) == {"username", "email", "password", "display_name"}
     assert body["username"].startswith("authsift_canary_") and len(body["password"]) >= 12
     assert body["email"].endswith("@example.com") and "password" not in identifiers
+    assert password == body["password"]

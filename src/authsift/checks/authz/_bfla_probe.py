@@ -94,7 +94,7 @@ def action_bodies(
     body = dict(example) if isinstance(example, dict) else {}
     restore = dict(body)
     privileged = {ctx.role(n).lower() for n in ctx.identities if ctx.is_privileged(n)}
-    current = (before.states[0] or {}) if before.states else {}
+    current = {k: v for state in reversed(before.states) for k, v in (state or {}).items()}
     for name, prop in (op.request_body.schema.get("properties") or {}).items():
         values = prop.get("enum") if isinstance(prop, dict) else None
         now = current.get(f"$.{name}")
