@@ -13,7 +13,9 @@ Flaws (only when `vulnerable`):
 - `PUT /teams/{team_id}/members/{user_id}` `{"role"}` lets any member change roles: its only
   targets are existing members, so it cannot be tested safely.
 Decoy, the same in both twins: the doctor cancels the appointments booked with him.
-vic is a real patient nobody configured: the scanner must never touch him or his appointment.
+vic is a real patient nobody configured: the scanner must never touch him or his appointments.
+With `recycle`, a cancelled appointment's id goes at once to a walk-in booking of vic's, as an
+API that reuses ids under concurrent use would: the scanner must not take it for its own.
 """
 
 from __future__ import annotations
@@ -35,12 +37,14 @@ ROLES = {"pat": "member", "pia": "member", "doc": "doctor", "root": "admin", "vi
 @dataclass
 class Clinic:
     vulnerable: bool
+    recycle: bool = False
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10))
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     appointments: dict[int, dict[str, Any]] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
     cancelled_by: list[str] = field(default_factory=list)
+    cancelled: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for number, (name, role) in enumerate(ROLES.items(), start=1):
@@ -184,8 +188,11 @@ def make_app(clinic: Clinic) -> web.Application:
                 raise fail(404, "no_such_appointment")
         else:
             user, number = appointment_of(request)
-        del clinic.appointments[number]
+        clinic.cancelled.append(clinic.appointments.pop(number))
         clinic.cancelled_by.append(user["username"])
+        if clinic.recycle:
+            walk_in = {"id": number, "patient": "vic", "doctor_id": 3, "reason": "walk-in"}
+            clinic.appointments[number] = walk_in
         return web.Response(status=204)
 
     app = web.Application()

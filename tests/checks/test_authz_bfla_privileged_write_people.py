@@ -153,6 +153,18 @@ def test_without_a_sign_up_a_team_role_is_inconclusive_with_what_to_do() -> None
     assert clinic.members == {(1, 1): "member", (1, 2): "member", (1, 4): "lead"}
 
 
+@pytest.mark.parametrize("vulnerable", [True, False])
+def test_an_id_given_to_another_object_is_never_taken_for_its_own(vulnerable: bool) -> None:
+    clinic = api.Clinic(vulnerable=vulnerable, recycle=True)
+    scan = _scan(clinic, {"operations": {"include": ["* /appointments*"]}})
+    assert set(scan.findings()) == ({CANCEL} if vulnerable else set())
+    assert scan.outcome(CANCEL)[0] == ("finding" if vulnerable else "passed")
+    # every cancelled appointment was the scanner's: vic's walk-ins under reused ids never are
+    assert [a["patient"] for a in clinic.cancelled if a["patient"] == "vic"] == []
+    assert {a["patient"] for a in clinic.appointments.values()} == {"vic"}
+    assert "leftovers" not in scan.report
+
+
 def test_a_body_holding_only_a_role_is_the_role_action() -> None:
     schema = {"type": "object", "properties": {"role": {"type": "string"}}}
     body = RequestBody("application/json", schema)

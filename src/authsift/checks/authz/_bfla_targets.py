@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from authsift.analysis.wording import human_mapping
 from authsift.checks.authz._bfla_create import completion
 from authsift.checks.authz._bfla_writes import WriteFunction
 from authsift.checks.authz._inventory import request_for
@@ -22,8 +23,10 @@ from authsift.checks.authz._objects import (
     attempt_create,
     create,
     creator_of,
-    delete,
+    operation,
+    read_back,
     remember_leftover,
+    still_there,
 )
 from authsift.checks.authz._readback import Observer, Reading, Target, readers_of
 from authsift.checks.base import Context
@@ -107,10 +110,31 @@ async def manages_own(
         extra, _ = _completion(ctx, template, identity)
         obj, exchange = await attempt_create(ctx, template, identity, extra)
         if obj is not None:
-            await delete(ctx, obj)
+            await _remove(ctx, obj)
         cache[(template, identity)] = (_decision(ctx, obj, exchange), exchange)
     decision, exchange = cache[(template, identity)]
     return decision, exchange
+
+
+async def _remove(ctx: Context, obj: Created) -> None:
+    """Delete a trial object as its creator; gone when its read-back is a 404, or when what
+    answers under its id carries none of the canaries its creation answer showed (an API that
+    reuses ids may already have given the id to another object). Else a leftover."""
+    remover = operation(ctx, "DELETE", obj.template)
+    if remover is not None:
+        await ctx.send(request_for(ctx, remover, obj.params, obj.owner), identity=obj.owner)
+        reading = await read_back(ctx, obj)
+        present = still_there(obj, reading)
+        if present is False or (
+            present and _carries(obj.creation, obj) and not _carries(reading, obj)
+        ):
+            return
+    remember_leftover(ctx, f"{obj.template} ({human_mapping(obj.params)}) owned by {obj.owner}")
+
+
+def _carries(exchange: Exchange | None, obj: Created) -> bool:
+    text = exchange.response.text if exchange is not None and exchange.response else ""
+    return any(canary in text for canary in obj.canaries)
 
 
 def _decision(ctx: Context, obj: Created | None, exchange: Exchange | None) -> bool | None:
@@ -133,9 +157,11 @@ async def delete_target(
     deleters: Sequence[str] = (),
 ) -> None:
     """Delete as the privileged identity (else as the creator) unless already gone; verify;
-    else a leftover."""
+    else a leftover. An address that no longer shows the object's markers holds another object
+    (an API that reuses ids): it is gone, and what is there now is never deleted."""
     try:
-        if (await observer.read()).gone:
+        current = await observer.read()
+        if current.gone or not observer.ours(current):
             return
         remover = next(
             (op for op in ctx.operations if op.method == "DELETE" and op.path == path), None
@@ -143,7 +169,8 @@ async def delete_target(
         if remover is not None:
             for deleter in deleters or [observer.identity]:
                 await ctx.send(request_for(ctx, remover, params, deleter), identity=deleter)
-                if (await observer.read()).gone:
+                current = await observer.read()
+                if current.gone or not observer.ours(current):
                     return
     except Exception:  # the budget ran out, the target went away: say what is left, go on
         remember_leftover(ctx, f"{what}: the scan stopped before deleting it")

@@ -13,7 +13,7 @@ are volatile and never count as a change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,6 +76,14 @@ class Observer:
     readers: list[Operation] = field(default_factory=list)
     volatile: set[str] = field(default_factory=set)
     own: dict[str, Account] = field(default_factory=dict)  # reader key → the account itself
+    written: set[str] = field(default_factory=set)  # markers a probe wrote into the target
+    marked: bool = False  # the first reading showed the target's markers
+
+    def ours(self, reading: Reading) -> bool:
+        """Whether what answers at the target's address is still the scanner's object: it
+        shows one of its markers, where the first reading did (an API that reuses ids may have
+        given a deleted object's id to another)."""
+        return not self.marked or _mentions(reading, self.target.markers | self.written)
 
     def label(self, index: int) -> str:
         """Who reads through the `index`-th reader: `ada`, `the canary account (GET /me)`."""
@@ -107,7 +115,11 @@ class Observer:
                 states.append(state)
                 if len(self.readers) >= _MAX_READERS:
                     break
-        return Reading(tuple(exchanges), tuple(states)) if self.readers else None
+        if not self.readers:
+            return None
+        found = Reading(tuple(exchanges), tuple(states))
+        self.marked = _mentions(found, self.target.markers)
+        return found
 
     async def read(self) -> Reading:
         exchanges = [await self._read(reader) for reader in self.readers]
@@ -218,6 +230,11 @@ def _is_target(item: Mapping[str, Any], target: Target, name: str) -> bool:
         return True
     values = {str(v) for v in item.values() if isinstance(v, str | int) and not isinstance(v, bool)}
     return bool(target.markers & values)
+
+
+def _mentions(reading: Reading, markers: Set[str]) -> bool:
+    texts = [e.response.text for e in reading.exchanges if e.response is not None]
+    return any(marker in text for marker in markers for text in texts)
 
 
 def _differing(a: State, b: State) -> set[str]:

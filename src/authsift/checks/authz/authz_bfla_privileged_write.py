@@ -15,6 +15,7 @@ from authsift.checks.authz._bfla_probe import (
     Probe,
     Result,
     action_bodies,
+    gone,
     put_back,
     repeat_action,
     run_action,
@@ -214,11 +215,12 @@ async def _run(
         try:
             again = Probe(ctx, function, fresh.target, fresh.observer, probe.admin, fresh.first)
             attempt = await again.call(result.effect.caller)
-            return result, attempt if attempt.after.gone else None
+            return result, attempt if gone(again, attempt) else None
         finally:
             await fresh.cleanup()
     if function.kind == "update":  # the object is the scanner's and is deleted afterwards
         marker, fresh_marker = canary(), canary()
+        probe.observer.written |= {marker, fresh_marker}
         probe.body = _update_body(function, acquired, marker)
         control = probe.body.replace(marker.encode(), fresh_marker.encode())
         return await run_update(probe, callers, marker, control), None
