@@ -1,7 +1,7 @@
 """authz-bfla-privileged-write against a small practice directory on 127.0.0.1 (tests/checks/
-bfla_people_api.py): a role change seen only by the canary account itself, appointments only
-users book and only the admin (or their doctor) may cancel, and a team role with nobody of the
-scanner's own to try it on."""
+bfla_people_api.py and bfla_people_spec.py): a role change seen only by the canary account
+itself, appointments only users book and only the admin (or their doctor) may cancel, and a team
+role with nobody of the scanner's own to try it on."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from authsift.config import load_config
 from authsift.model import Operation, RequestBody, ScanResult
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import bfla_people_api as api
+from tests.checks import bfla_people_spec
 
 CHECK = "authz-bfla-privileged-write"
 ROLE = "PUT /people/{username}/role"
@@ -55,8 +56,8 @@ class Scan:
 def _scan(clinic: api.Clinic, overrides: Mapping[str, Any] | None = None) -> Scan:
     with serve_in_thread(api.make_app(clinic)) as url, tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "openapi.json"
-        spec.write_text(json.dumps(api.spec()))
-        raw = api.config(url, str(spec))
+        spec.write_text(json.dumps(bfla_people_spec.spec()))
+        raw = bfla_people_spec.config(url, str(spec))
         raw.update(
             {
                 "checks": {"include": [CHECK], "intrusive": True},
