@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from authsift.analysis import exchange_json, similarity
+from authsift.analysis import exchange_json, is_strong_marker, loads_or_none, similarity
 from authsift.analysis.bodies import json_leaves, path_keys
 from authsift.analysis.volatile import normalized_key
-from authsift.checks.authz._bfla_targets import acts_on_accounts, creatable, manages_own
+from authsift.checks.authz._bfla_accounts import acts_on_accounts
+from authsift.checks.authz._bfla_targets import Acquired, creatable, manages_own
 from authsift.checks.authz._bfla_writes import WriteFunction
 from authsift.checks.authz._matrix import expected_access, policy_rule, privileged_hint
+from authsift.checks.authz._readback import MASK
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Evidence, Exchange
 from authsift.spec.classify import representative_operations
@@ -46,10 +48,12 @@ async def identities(ctx: Context) -> tuple[list[str], list[str]]:
     return admins, callers
 
 
-async def candidates(
+def declared(
     ctx: Context, function: WriteFunction, callers: list[str]
-) -> tuple[list[str], str, list[Evidence]]:
-    """The callers that should not perform the function, why, and the evidence for it."""
+) -> tuple[list[str], str] | None:
+    """The callers that should not perform the function and why, as the config or the spec
+    says (`policy.access`, admin tags or paths, an administrative verb on an account); None when
+    neither says."""
     op = function.operation
     access = ctx.facts.policy.get("access") or {}
     rule = policy_rule(access, op) if isinstance(access, dict) else None
@@ -57,12 +61,21 @@ async def candidates(
         barred = [c for c in callers if not expected_access(rule, c, ctx.role(c))]
         if not barred:
             raise Inconclusive(f"policy.access lets {', '.join(callers)} call {op.key}")
-        return barred, f"policy.access allows only {', '.join(rule)}", []
+        return barred, f"policy.access allows only {', '.join(rule)}"
     hint = privileged_hint(op)
     if hint is not None:
-        return callers, f"the spec marks it privileged ({hint})", []
+        return callers, f"the spec marks it privileged ({hint})"
     if function.admin_verb and acts_on_accounts(ctx, function):
-        return callers, f"'{function.verb}' is an administrative action on another account", []
+        return callers, f"'{function.verb}' is an administrative action on another account"
+    return None
+
+
+async def by_creation(
+    ctx: Context, function: WriteFunction, callers: list[str]
+) -> tuple[list[str], str, list[Evidence]]:
+    """The callers refused to create such objects (the privileged identity's object is then
+    not theirs to write), why, and the evidence; Inconclusive when each creates its own."""
+    op = function.operation
     if not creatable(ctx, function):
         raise Inconclusive(
             f"the spec does not mark {op.key} privileged, and the scanner cannot tell who "
@@ -89,6 +102,27 @@ async def candidates(
         )
         raise Inconclusive(f"not a privileged function for {', '.join(own or callers)}: {why}")
     return denied, "only privileged identities may create these objects", evidence[:1]
+
+
+def strangers(ctx: Context, acquired: Acquired, callers: list[str]) -> list[str]:
+    """Callers the target does not name: an object addressed to a caller (its id or e-mail as
+    recipient or assignee), or made with a reference to a caller's object, is partly theirs,
+    and acting on it may be their right."""
+    state = next((s for s in acquired.first.states if s), {})
+    values = {str(loads_or_none(v.encode())).lower() for v in state.values() if v != MASK}
+
+    def names(caller: str) -> bool:  # strong markers only: never a bare `1`
+        if caller in acquired.related:
+            return True
+        return any(m.lower() in values for m in ctx.markers(caller) if is_strong_marker(m))
+
+    named = [c for c in callers if names(c)]
+    if len(named) == len(callers):
+        raise Inconclusive(
+            f"the target ({acquired.origin}) names {', '.join(named)}: acting on it may be "
+            "their right"
+        )
+    return [c for c in callers if c not in named]
 
 
 async def _same_account(ctx: Context, one: str, other: str) -> bool:

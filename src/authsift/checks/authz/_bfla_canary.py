@@ -4,8 +4,11 @@ management functions (ban, suspend, deactivate, change role).
 Such a function is never tried on a configured identity (it would lock the scan out, or worse
 an operator's real account) nor on an existing user of the API: only on an account the scanner
 made through the API's own sign-up endpoint, with unique canary values for every identifying
-field. The password is random and never reported. An account the API offers no way to delete
-is listed in the report's leftovers, so the operator can remove it.
+field. The password is random and never reported (it and the session are registered as
+secrets). The canary logs in the way the configured users do, so that it can read its own
+account through the identity endpoint (`GET /me`) where the privileged identity's view does not
+show its state. An account the API offers no way to delete is listed in the report's leftovers,
+so the operator can remove it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import loads_or_none
+from authsift.checks.authz._exposure import normal
+from authsift.checks.authz._login import EMAIL_FIELD, login_request, login_way, token_of
 from authsift.checks.authz._objects import CANARY_PREFIX
 from authsift.checks.base import Context
 from authsift.model import Exchange, HttpRequest, Operation
 
+_SELF_PATH = re.compile(r"/(me|self|whoami|profile|account|user|userinfo)/?$", re.I)
 _SIGNUP_PATH = re.compile(r"(^|/)(sign-?up|register|registration|join)(/|$)", re.I)
 _PASSWORD = re.compile(r"pass(word|wd|phrase)?$", re.I)
 _EMAIL = re.compile(r"e-?mail", re.I)
@@ -31,6 +37,23 @@ _PRIVILEGE = re.compile(r"role|admin|staff|permission|scope|group|superuser|is_"
 
 
 @dataclass(frozen=True, slots=True)
+class CanarySession:
+    """The canary's login: its token, applied where the configured identity's credential goes
+    (a header) or as the session cookie the login set."""
+
+    token: str
+    where: str  # "header", or "cookie:NAME"
+    template: str | None  # the configured identity whose credential placement it borrows
+
+    def authorize(self, ctx: Context, request: HttpRequest) -> HttpRequest:
+        bare = ctx.with_credential(request, None, self.template)
+        if not self.where.startswith("cookie:"):
+            return ctx.with_credential(request, self.token, self.template)
+        cookie = ("Cookie", f"{self.where.split(':', 1)[1]}={self.token}")
+        return HttpRequest(bare.method, bare.url, (*bare.headers, cookie), bare.body)
+
+
+@dataclass(slots=True)
 class CanaryAccount:
     """An account the scanner signed up: what it sent (minus the password) and got back."""
 
@@ -38,6 +61,9 @@ class CanaryAccount:
     identifiers: dict[str, str]  # body field → canary value (e-mail, username, names)
     answer: Any  # the sign-up answer, parsed
     exchange: Exchange  # carries the password in its request: never put it in evidence
+    password: str = field(default="", repr=False)  # registered with the redactor
+    session: CanarySession | None = field(default=None, repr=False)
+    tried_login: bool = False
 
     @property
     def markers(self) -> frozenset[str]:
@@ -62,11 +88,23 @@ def signup_operation(operations: Sequence[Operation], login_path: str | None) ->
     return None
 
 
+def identity_endpoint(operations: Sequence[Operation]) -> Operation | None:
+    """The API's "who am I" (`GET /me`): a GET without path parameters on such a path."""
+    return next(
+        (
+            op
+            for op in operations
+            if op.method == "GET" and "{" not in op.path and _SELF_PATH.search(op.path)
+        ),
+        None,
+    )
+
+
 def signup_body(
     op: Operation, example: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]] | None:
-    """The sign-up body (the spec example, identifying fields replaced by canaries) and the
-    identifying values; None when a required field cannot be filled."""
+) -> tuple[dict[str, Any], dict[str, str], str] | None:
+    """The sign-up body (the spec example, identifying fields replaced by canaries), the
+    identifying values and the password; None when a required field cannot be filled."""
     assert op.request_body is not None
     schema = op.request_body.schema
     properties: Mapping[str, Any] = schema.get("properties") or {}
@@ -76,6 +114,7 @@ def signup_body(
         k: v for k, v in example.items() if k in required and not _PRIVILEGE.search(k)
     }
     identifiers: dict[str, str] = {}
+    password = ""
     for name, prop in properties.items():
         prop = prop if isinstance(prop, dict) else {}
         candidates = _values_for(str(name), prop, token)
@@ -89,11 +128,13 @@ def signup_body(
                 return None
             continue
         body[name] = value
-        if not _PASSWORD.search(str(name)):
+        if _PASSWORD.search(str(name)):
+            password = value
+        else:
             identifiers[str(name)] = value
     if not required <= set(body):
         return None  # a required field the scanner will not fill (a role, a plan, an invite)
-    return body, identifiers
+    return body, identifiers, password
 
 
 async def sign_up(ctx: Context, op: Operation) -> CanaryAccount | None:
@@ -103,7 +144,9 @@ async def sign_up(ctx: Context, op: Operation) -> CanaryAccount | None:
     filled = signup_body(op, example if isinstance(example, dict) else {})
     if filled is None:
         return None
-    body, identifiers = filled
+    body, identifiers, password = filled
+    if password:
+        ctx.add_secret(password, "$CANARY_PASSWORD")
     headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
     request = HttpRequest(
         "POST",
@@ -115,7 +158,31 @@ async def sign_up(ctx: Context, op: Operation) -> CanaryAccount | None:
     if exchange.status is None or not 200 <= exchange.status < 300:
         return None
     answer = loads_or_none(exchange.response.body if exchange.response else None)
-    return CanaryAccount(op, identifiers, answer, exchange)
+    return CanaryAccount(op, identifiers, answer, exchange, password)
+
+
+async def log_in(ctx: Context, account: CanaryAccount) -> CanarySession | None:
+    """The canary's session, logged in the way the configured users log in (once per account);
+    None when there is no such way or the login does not take it."""
+    if account.tried_login or not account.password:
+        return account.session
+    account.tried_login = True
+    way = login_way(ctx)
+    if way is None:
+        return None
+    by_email = bool(EMAIL_FIELD.match(normal(way.username.split(".")[-1])))
+    kind = _EMAIL.search if by_email else _USERNAME.match
+    names = [v for k, v in account.identifiers.items() if kind(k)]
+    if not names:
+        return None
+    exchange = await ctx.send(login_request(ctx, way, names[0], account.password))
+    found = token_of(way, exchange)
+    if found is None:
+        return None
+    where, token = found
+    ctx.add_secret(token, "$CANARY_TOKEN")
+    account.session = CanarySession(token, where, way.identity)
+    return account.session
 
 
 def _values_for(name: str, prop: Mapping[str, Any], token: str) -> list[str] | None:

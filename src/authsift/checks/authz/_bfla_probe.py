@@ -13,7 +13,7 @@ or by writing the old values back for body-driven functions (`PUT …/role`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from authsift.analysis import loads_or_none
 from authsift.analysis.bodies import encode_scalar
@@ -94,7 +94,7 @@ def action_bodies(
     body = dict(example) if isinstance(example, dict) else {}
     restore = dict(body)
     privileged = {ctx.role(n).lower() for n in ctx.identities if ctx.is_privileged(n)}
-    current = (before.states[0] or {}) if before.states else {}
+    current = {k: v for state in reversed(before.states) for k, v in (state or {}).items()}
     for name, prop in (op.request_body.schema.get("properties") or {}).items():
         values = prop.get("enum") if isinstance(prop, dict) else None
         now = current.get(f"$.{name}")
@@ -138,16 +138,22 @@ async def run_action(probe: Probe, callers: list[str]) -> Result:
 
 
 async def run_delete(probe: Probe, callers: list[str]) -> Result:
-    """Low-privilege deletes; the control is the privileged delete that cleans up anyway."""
+    """Low-privilege deletes; the control is the privileged delete that cleans up anyway. An
+    address that shows another object afterwards (an API that reuses ids) counts as gone, and
+    the control never deletes what is not the scanner's."""
     result = Result(before=probe.before)
     for attempt in await _tries(probe, callers):
-        if attempt.after.gone:
-            result.effect = attempt
+        if gone(probe, attempt):
+            result.effect = replace(attempt, changes={"$": ("present", "gone")})
             return result
         result.refused.append(attempt)
     control = await probe.call(probe.admin)
-    result.control = control if control.after.gone else None
+    result.control = control if gone(probe, control) else None
     return result
+
+
+def gone(probe: Probe, attempt: Attempt) -> bool:
+    return attempt.after.gone or not probe.observer.ours(attempt.after)
 
 
 async def run_update(probe: Probe, callers: list[str], marker: str, fresh: bytes) -> Result:

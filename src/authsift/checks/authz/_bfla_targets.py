@@ -1,42 +1,36 @@
-"""What a privileged function may be tried on: an object the privileged identity creates, or,
-for user management, a canary account the scanner signs up. Never a configured identity, never
-an existing object or user of the API.
+"""What a privileged function may be tried on: an object created for the purpose, by the
+privileged identity (or, where it may not create such objects, by a user: `_bfla_owned`); for
+user management, a canary account the scanner signs up (`_bfla_accounts`). Never a configured
+identity, never an existing object or user of the API.
 
-`acquire` returns the target with the privileged identity's read-back already showing it (the
-proof that the object exists and that its state can be observed), and a cleanup that deletes
-what was created or lists it in the report's leftovers.
+`created_object` returns the target with the privileged identity's read-back already showing it
+(the proof that the object exists and that its state can be observed), and a cleanup that
+deletes what was created or lists it in the report's leftovers.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from authsift.analysis import exchange_json
-from authsift.checks.authz._bfla_canary import CanaryAccount, sign_up, signup_operation
-from authsift.checks.authz._bfla_writes import WriteFunction, normal
+from authsift.analysis.wording import human_mapping
+from authsift.checks.authz._bfla_create import completion
+from authsift.checks.authz._bfla_writes import WriteFunction
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._objects import (
     Created,
     attempt_create,
     create,
     creator_of,
-    delete,
+    operation,
+    read_back,
     remember_leftover,
+    still_there,
 )
-from authsift.checks.authz._producers import id_of, last_param, listed_items, match_template
 from authsift.checks.authz._readback import Observer, Reading, Target, readers_of
-from authsift.checks.base import Context, Inconclusive
-from authsift.model import Evidence, Exchange, Operation
-
-_CANARY_KEY = "authz.bfla.canary-account"
-_CANARY_LOCK = "authz.bfla.canary-account.lock"
-_WHO = frozenset({"email", "emailaddress", "username", "login"})
-_ACCOUNT_STATE = frozenset(
-    {"role", "roles", "isadmin", "isstaff", "active", "isactive", "disabled", "banned", "isbanned"}
-)
+from authsift.checks.base import Context
+from authsift.model import Evidence, Exchange
 
 
 @dataclass(slots=True)
@@ -48,6 +42,8 @@ class Acquired:
     evidence: list[Evidence]
     cleanup: Callable[[], Awaitable[None]]
     sent: dict[str, Any]  # what the object was created with (no password)
+    owner: str | None = None  # a non-privileged creator (None: the privileged identity's)
+    related: frozenset[str] = frozenset()  # identities the object refers to (never intruders)
 
 
 def spec_path(ctx: Context, template: str) -> str:
@@ -59,102 +55,41 @@ def spec_path(ctx: Context, template: str) -> str:
     return template
 
 
-async def created_object(ctx: Context, function: WriteFunction, admin: str) -> Acquired | None:
-    """A sacrificial object made by `admin` (canaries in every free text field)."""
+async def created_object(
+    ctx: Context, function: WriteFunction, admin: str, creator: str | None = None
+) -> Acquired | None:
+    """A sacrificial object made by `creator` (default `admin`; canaries in every free text
+    field, required references and dates completed), found by `admin`'s read-back."""
     template = spec_path(ctx, function.template)
-    obj = await create(ctx, template, admin)
+    maker = creator or admin
+    extra, related = _completion(ctx, template, maker)
+    obj = await create(ctx, template, maker, extra)
     if obj is None:
         return None
     target = Target(template, obj.params, obj.canaries)
     observer = Observer(ctx, target, admin)
     first = await observer.find(readers_of(template, ctx.operations))
+    deleters = [admin] if maker == admin else [admin, maker]
 
     async def cleanup() -> None:
-        await _delete(ctx, observer, template, obj.params, f"{template} {obj.params} of {admin}")
+        what = f"{template} {obj.params} of {maker}"
+        await delete_target(ctx, observer, template, obj.params, what, deleters)
 
     if first is None:
         await cleanup()
         return None
-    evidence = [Evidence(f"{admin} creates the object the function acts on", obj.creation)]
-    origin = f"an object {admin} created"
-    return Acquired(target, observer, first, origin, evidence, cleanup, dict(obj.sent))
+    evidence = [Evidence(f"{maker} creates the object the function acts on", obj.creation)]
+    origin = f"an object {maker} created"
+    owner = None if maker == admin else maker
+    sent = dict(obj.sent)
+    return Acquired(
+        target, observer, first, origin, evidence, cleanup, sent, owner, frozenset(related)
+    )
 
 
-async def canary_target(ctx: Context, function: WriteFunction, admin: str) -> Acquired:
-    """A canary account, located by `admin` under the function's template. The caller holds
-    `canary_lock` until it has put the account back."""
-    login = ctx.facts.endpoints.get("login")
-    signup = signup_operation(ctx.operations, login[1] if login else None)
-    if signup is None:
-        raise Inconclusive(
-            f"{function.operation.key} acts on user accounts, and the API has no sign-up endpoint "
-            "to create a canary account: the scanner never acts on configured identities or "
-            "existing users. Test it by hand on a throwaway account"
-        )
-    readers = readers_of(function.template, ctx.operations)
-    remover = _remover(ctx, function.template, readers)
-    account = ctx.shared.get(_CANARY_KEY) if remover is None else None
-    if not isinstance(account, CanaryAccount):
-        account = await sign_up(ctx, signup)
-        if account is None:
-            raise Inconclusive(f"{signup.key} did not accept a canary account")
-        if remover is None:
-            ctx.shared[_CANARY_KEY] = account
-            remember_leftover(ctx, f"{account.describe()}: the API offers no way to delete it")
-    params = _parent_params(ctx, function, admin)
-    own_id = _account_id(account, function.param)
-    target = Target(function.template, {**params, function.param: own_id or ""}, account.markers)
-    observer = Observer(ctx, target, admin)
-    first = await observer.find(readers)
-    if first is not None and not own_id:
-        own_id = next((i for e in first.exchanges if (i := _located(e, target))), None)
-        target = Target(function.template, {**params, function.param: own_id or ""}, target.markers)
-        observer = Observer(ctx, target, admin, list(observer.readers))
-    if first is None or not own_id:
-        shown = ", ".join(op.key for op in readers) or "no GET of these objects in the spec"
-        raise Inconclusive(
-            f"the {account.describe()} is not visible to {admin} through {shown}: the function "
-            "cannot be tested without acting on a real account"
-        )
-
-    async def cleanup() -> None:
-        if remover is not None:
-            await _delete(ctx, observer, remover.path, target.params, account.describe())
-
-    evidence = [Evidence(f"{admin} sees the canary account the function acts on", first.shown)]
-    origin = f"a {account.describe()}"
-    return Acquired(target, observer, first, origin, evidence, cleanup, dict(account.identifiers))
-
-
-def canary_lock(ctx: Context) -> asyncio.Lock:
-    """One account-management probe at a time: they share the canary account."""
-    lock = ctx.shared.setdefault(_CANARY_LOCK, asyncio.Lock())
-    assert isinstance(lock, asyncio.Lock)
-    return lock
-
-
-def acts_on_accounts(ctx: Context, function: WriteFunction) -> bool:
-    """The function acts on user accounts: by its path, or because the GETs of its objects
-    answer with account records (an e-mail or username, and a role or status flag)."""
-    if function.on_account:
-        return True
-    for reader in readers_of(function.template, ctx.operations):
-        schema = next((s for code, s in reader.responses.items() if code.startswith("2")), None)
-        if _account_record(schema):
-            return True
-    return False
-
-
-def _account_record(schema: Any) -> bool:
-    while isinstance(schema, dict) and "items" in schema:
-        schema = schema["items"]
-    if not isinstance(schema, dict):
-        return False
-    names = {normal(str(k)) for k in schema.get("properties") or {}}
-    for value in (schema.get("properties") or {}).values():  # a page: {"results": [...]}
-        if isinstance(value, dict) and value.get("type") == "array" and not names & _WHO:
-            return _account_record(value)
-    return bool(names & _WHO) and bool(names & _ACCOUNT_STATE)
+def _completion(ctx: Context, template: str, creator: str) -> tuple[dict[str, Any], set[str]]:
+    post = creator_of(ctx, template)
+    return completion(ctx, post, creator) if post is not None else ({}, set())
 
 
 def creatable(ctx: Context, function: WriteFunction) -> bool:
@@ -172,12 +107,34 @@ async def manages_own(
     cache = ctx.shared.setdefault("authz.bfla.manages-own", {})
     assert isinstance(cache, dict)
     if (template, identity) not in cache:
-        obj, exchange = await attempt_create(ctx, template, identity)
+        extra, _ = _completion(ctx, template, identity)
+        obj, exchange = await attempt_create(ctx, template, identity, extra)
         if obj is not None:
-            await delete(ctx, obj)
+            await _remove(ctx, obj)
         cache[(template, identity)] = (_decision(ctx, obj, exchange), exchange)
     decision, exchange = cache[(template, identity)]
     return decision, exchange
+
+
+async def _remove(ctx: Context, obj: Created) -> None:
+    """Delete a trial object as its creator; gone when its read-back is a 404, or when what
+    answers under its id carries none of the canaries its creation answer showed (an API that
+    reuses ids may already have given the id to another object). Else a leftover."""
+    remover = operation(ctx, "DELETE", obj.template)
+    if remover is not None:
+        await ctx.send(request_for(ctx, remover, obj.params, obj.owner), identity=obj.owner)
+        reading = await read_back(ctx, obj)
+        present = still_there(obj, reading)
+        if present is False or (
+            present and _carries(obj.creation, obj) and not _carries(reading, obj)
+        ):
+            return
+    remember_leftover(ctx, f"{obj.template} ({human_mapping(obj.params)}) owned by {obj.owner}")
+
+
+def _carries(exchange: Exchange | None, obj: Created) -> bool:
+    text = exchange.response.text if exchange is not None and exchange.response else ""
+    return any(canary in text for canary in obj.canaries)
 
 
 def _decision(ctx: Context, obj: Created | None, exchange: Exchange | None) -> bool | None:
@@ -191,68 +148,31 @@ def _decision(ctx: Context, obj: Created | None, exchange: Exchange | None) -> b
     return None
 
 
-async def _delete(
-    ctx: Context, observer: Observer, path: str, params: dict[str, str], what: str
+async def delete_target(
+    ctx: Context,
+    observer: Observer,
+    path: str,
+    params: dict[str, str],
+    what: str,
+    deleters: Sequence[str] = (),
 ) -> None:
-    """Delete as the privileged identity unless already gone; verify; else a leftover."""
+    """Delete as the privileged identity (else as the creator) unless already gone; verify;
+    else a leftover. An address that no longer shows the object's markers holds another object
+    (an API that reuses ids): it is gone, and what is there now is never deleted."""
     try:
-        if (await observer.read()).gone:
+        current = await observer.read()
+        if current.gone or not observer.ours(current):
             return
         remover = next(
             (op for op in ctx.operations if op.method == "DELETE" and op.path == path), None
         )
         if remover is not None:
-            request = request_for(ctx, remover, params, observer.identity)
-            await ctx.send(request, identity=observer.identity)
-            if (await observer.read()).gone:
-                return
+            for deleter in deleters or [observer.identity]:
+                await ctx.send(request_for(ctx, remover, params, deleter), identity=deleter)
+                current = await observer.read()
+                if current.gone or not observer.ours(current):
+                    return
     except Exception:  # the budget ran out, the target went away: say what is left, go on
         remember_leftover(ctx, f"{what}: the scan stopped before deleting it")
         raise
     remember_leftover(ctx, f"{what}: could not be deleted")
-
-
-def _remover(ctx: Context, template: str, readers: Sequence[Operation]) -> Operation | None:
-    paths = {template.rstrip("/")} | {
-        r.path.rstrip("/") for r in readers if last_param(r.path) is not None
-    }
-    return next(
-        (op for op in ctx.operations if op.method == "DELETE" and op.path.rstrip("/") in paths),
-        None,
-    )
-
-
-def _parent_params(ctx: Context, function: WriteFunction, admin: str) -> dict[str, str]:
-    """The other path parameters (`{company_id}`), as the privileged identity's request fills
-    them (config seeds, spec examples)."""
-    built = ctx.build(function.operation, as_identity=admin)
-    found = match_template(function.operation.path, built.url) or {}
-    return {k: v for k, v in found.items() if k != function.param}
-
-
-def _account_id(account: CanaryAccount, param: str) -> str | None:
-    """The canary's value for `{param}`: a field it was signed up with (`username`), or the
-    id the sign-up answered with."""
-    for name, value in account.identifiers.items():
-        if normal(name) == normal(param):
-            return value
-    answer = account.answer
-    for candidate in (answer, *(answer.values() if isinstance(answer, dict) else ())):
-        if isinstance(candidate, dict):
-            found = id_of(candidate, param)
-            if found is not None:
-                return found
-    return None
-
-
-def _located(exchange: Any, target: Target) -> str | None:
-    """The id of the listed item that carries the target's canaries."""
-    answer = exchange_json(exchange)
-    items = [answer] if isinstance(answer, dict) else []
-    items += listed_items(answer)
-    name = last_param(target.template) or ""
-    for item in items:
-        values = {str(v) for v in item.values() if isinstance(v, str | int)}
-        if target.markers & values:
-            return id_of(item, name)
-    return None

@@ -4,7 +4,9 @@ Pure (no HTTP). `authz-bfla-privileged-write` tests two shapes of write:
 - a write to the object itself: `DELETE /products/{id}` (and `PUT`/`PATCH` when the spec marks
   the operation privileged);
 - an action on the object: `POST /admin/users/{id}/ban`, `PUT /users/{id}/role`,
-  `POST /companies/{cid}/drivers/{did}/deactivate`: the object's path plus one literal segment.
+  `POST /companies/{cid}/drivers/{did}/deactivate`: the object's path plus one literal segment;
+  a `PUT`/`PATCH` of the object itself whose body holds nothing but a privilege-bearing property
+  (`PUT /teams/{tid}/members/{uid}` `{"role": "admin"}`) is that action too (`role`).
 
 An action counts without a spec hint only when its segment is one of the administrative verbs
 below (ban, suspend, deactivate, role, ...). Everyday actions such as `/follow`, `/vote`,
@@ -18,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._producers import last_param
 from authsift.model import Operation
 
@@ -110,7 +113,7 @@ def write_function(operation: Operation) -> WriteFunction | None:
     if last_param(path) is not None:
         if operation.method == "POST":
             return None  # a POST to an object's own path is rare and ambiguous: left out
-        return WriteFunction(operation, operation.path, None)
+        return WriteFunction(operation, operation.path, _privilege_body(operation))
     if operation.method == "DELETE":
         return None
     template, segment = path.rsplit("/", 1)
@@ -118,6 +121,15 @@ def write_function(operation: Operation) -> WriteFunction | None:
         return None
     verb = normal(segment)
     return WriteFunction(operation, template, verb or None)
+
+
+def _privilege_body(operation: Operation) -> str | None:
+    """The privilege-bearing property a `PUT`/`PATCH` body holds and nothing else (`role`)."""
+    body = operation.request_body
+    if operation.method not in ("PUT", "PATCH") or body is None or "json" not in body.content_type:
+        return None
+    names = {normal(str(k)) for k in merge_schema(body.schema).get("properties") or {}}
+    return min(names) if names and names <= PRIVILEGE_SEGMENTS else None
 
 
 def skip_reason(operation: Operation, privileged: bool) -> str | None:

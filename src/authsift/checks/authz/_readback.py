@@ -2,16 +2,20 @@
 
 A state-changing probe is proven by its effect, never by its status code: the object is read
 before and after the probe through a `GET` of the object (`GET /admin/users/{id}`), its
-collection (`GET /admin/users`, the item with the object's id) or another `GET …/{same param}`.
-Each reading is reduced to the object's JSON leaves; leaves that differ between two readings
-before the probe, and date-times, are volatile and never count as a change.
+collection (`GET /admin/users`, the item with the object's id) or another `GET …/{same param}`;
+an object wrapped in an envelope (`{"ok": true, "profile": {...}}`) is read inside it. A canary
+account is also read by itself, through the API's identity endpoint (`GET /me`), when the
+privileged identity's view of it shows no account state (a public profile without the role):
+the API's own answer to "who am I" is evidence any API gives. Each reading is reduced to the
+object's JSON leaves; leaves that differ between two readings before the probe, and date-times,
+are volatile and never count as a change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from authsift.analysis import exchange_json
 from authsift.analysis.bodies import encode_scalar, json_leaves
@@ -20,11 +24,17 @@ from authsift.checks.authz._bfla_writes import normal
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._producers import id_of, last_param, listed_items
 from authsift.checks.base import Context
-from authsift.model import Exchange, Operation
+from authsift.model import Exchange, HttpRequest, Operation
 
 State = dict[str, str]  # JSON leaf path → encoded value ("<volatile>" when masked)
 MASK = "<volatile>"
 _MAX_READERS = 1
+
+
+class Account(Protocol):
+    """A session of the scanner's own account (a canary), applied to a request."""
+
+    def authorize(self, ctx: Context, request: HttpRequest) -> HttpRequest: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,32 @@ class Observer:
     identity: str
     readers: list[Operation] = field(default_factory=list)
     volatile: set[str] = field(default_factory=set)
+    own: dict[str, Account] = field(default_factory=dict)  # reader key → the account itself
+    written: set[str] = field(default_factory=set)  # markers a probe wrote into the target
+    marked: bool = False  # the first reading showed the target's markers
+
+    def ours(self, reading: Reading) -> bool:
+        """Whether what answers at the target's address is still the scanner's object: it
+        shows one of its markers, where the first reading did (an API that reuses ids may have
+        given a deleted object's id to another)."""
+        return not self.marked or _mentions(reading, self.target.markers | self.written)
+
+    def label(self, index: int) -> str:
+        """Who reads through the `index`-th reader: `ada`, `the canary account (GET /me)`."""
+        reader = self.readers[index]
+        return f"the canary account ({reader.key})" if reader.key in self.own else self.identity
+
+    async def add_own(self, reader: Operation, account: Account, first: Reading) -> Reading:
+        """Also read the target as the account itself through `reader` (its identity endpoint),
+        when that shows it; `first` with this reading added."""
+        self.own[reader.key] = account
+        exchange = await self._read(reader)
+        state = _state_of(exchange, self.target, reader)
+        if not state:
+            del self.own[reader.key]
+            return first
+        self.readers.append(reader)
+        return Reading((*first.exchanges, exchange), (*first.states, state))
 
     async def find(self, operations: Sequence[Operation]) -> Reading | None:
         """Choose the readers that show the target (at most two); None when none does."""
@@ -79,7 +115,11 @@ class Observer:
                 states.append(state)
                 if len(self.readers) >= _MAX_READERS:
                     break
-        return Reading(tuple(exchanges), tuple(states)) if self.readers else None
+        if not self.readers:
+            return None
+        found = Reading(tuple(exchanges), tuple(states))
+        self.marked = _mentions(found, self.target.markers)
+        return found
 
     async def read(self) -> Reading:
         exchanges = [await self._read(reader) for reader in self.readers]
@@ -93,10 +133,16 @@ class Observer:
         for a, b in zip(first.states, second.states, strict=True):
             self.volatile.update(_differing(a or {}, b or {}))
 
-    def changes(self, before: Reading, after: Reading) -> dict[str, tuple[str, str]]:
-        """Stable leaves whose value differs (path → (before, after)); `$` when it vanished."""
+    def changes(
+        self, before: Reading, after: Reading, only: int | None = None
+    ) -> dict[str, tuple[str, str]]:
+        """Stable leaves whose value differs (path → (before, after)); `$` when it vanished.
+        `only`: through that reader alone."""
         found: dict[str, tuple[str, str]] = {}
-        for old, new in zip(before.states, after.states, strict=True):
+        pairs = enumerate(zip(before.states, after.states, strict=True))
+        for index, (old, new) in pairs:
+            if only is not None and index != only:
+                continue
             if old and new is None:
                 found["$"] = ("present", "gone")
                 continue
@@ -107,6 +153,10 @@ class Observer:
         return found
 
     async def _read(self, reader: Operation) -> Exchange:
+        account = self.own.get(reader.key)
+        if account is not None:  # the account reads itself: no path parameters, its session
+            request = account.authorize(self.ctx, self.ctx.build(reader))
+            return await self.ctx.send(request)
         params = dict(self.target.params)
         own = last_param(reader.path)
         if own is not None and own not in params:  # `{userId}` reading a `{user_id}` object
@@ -154,8 +204,9 @@ def _state_of(exchange: Exchange, target: Target, reader: Operation) -> State | 
         return {}
     answer = exchange_json(exchange)
     name = last_param(target.template) or ""
-    if isinstance(answer, dict) and _is_target(answer, target, name):
-        return state_of(answer)
+    for single in (answer, inner(answer)):
+        if isinstance(single, dict) and _is_target(single, target, name):
+            return state_of(single)
     items = listed_items(answer)
     for item in items:
         if _is_target(item, target, name):
@@ -165,11 +216,25 @@ def _state_of(exchange: Exchange, target: Target, reader: Operation) -> State | 
     return {}
 
 
+def inner(answer: Any) -> dict[str, Any] | None:
+    """The one object inside an envelope (`{"ok": true, "user": {...}}`): the only member that
+    is an object, beside scalars; None when `answer` is not such an envelope."""
+    if not isinstance(answer, dict) or any(isinstance(v, list) for v in answer.values()):
+        return None
+    nested = [v for v in answer.values() if isinstance(v, dict)]
+    return nested[0] if len(nested) == 1 else None
+
+
 def _is_target(item: Mapping[str, Any], target: Target, name: str) -> bool:
     if target.object_id and id_of(item, name) == target.object_id:
         return True
     values = {str(v) for v in item.values() if isinstance(v, str | int) and not isinstance(v, bool)}
     return bool(target.markers & values)
+
+
+def _mentions(reading: Reading, markers: Set[str]) -> bool:
+    texts = [e.response.text for e in reading.exchanges if e.response is not None]
+    return any(marker in text for marker in markers for text in texts)
 
 
 def _differing(a: State, b: State) -> set[str]:

@@ -6,33 +6,28 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from authsift.analysis import is_strong_marker, loads_or_none
-from authsift.checks.authz._bfla_callers import candidates, identities
+from authsift.checks.authz._bfla_accounts import acts_on_accounts, canary_lock, canary_target
+from authsift.checks.authz._bfla_callers import by_creation, declared, identities, strangers
+from authsift.checks.authz._bfla_finding import bfla_finding
+from authsift.checks.authz._bfla_owned import admins_create, creators, managed_why, owned_target
 from authsift.checks.authz._bfla_probe import (
     Attempt,
     Probe,
     Result,
     action_bodies,
+    gone,
     put_back,
     repeat_action,
     run_action,
     run_delete,
     run_update,
 )
-from authsift.checks.authz._bfla_targets import (
-    Acquired,
-    acts_on_accounts,
-    canary_lock,
-    canary_target,
-    creatable,
-    created_object,
-)
+from authsift.checks.authz._bfla_targets import Acquired, creatable, created_object
 from authsift.checks.authz._bfla_writes import WriteFunction, normal, skip_reason, write_function
 from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
-from authsift.checks.authz._readback import MASK
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
+from authsift.model import Evidence, Family, Finding, Operation, Safety, Severity
 
 
 class BflaPrivilegedWrite(Check):
@@ -42,11 +37,13 @@ class BflaPrivilegedWrite(Check):
     Write and action functions that only a privileged identity should perform — `DELETE
     /products/{id}`, `PUT /users/{id}/role`, `POST /admin/accounts/{id}/suspend` — called by each
     non-privileged identity on a target of the scanner's own: an object the privileged identity
-    creates for the purpose, or, for user management, a canary account signed up through the
-    API's sign-up endpoint. The privileged identity reads the target before and after; the
-    function is also called by the privileged identity as a control. Everything created is
-    deleted, every state changed is restored, and anything left behind is listed under
-    `leftovers`. Intrusive: runs only with `checks.intrusive: true`.
+    creates for the purpose (where it may not create such objects — patients book appointments,
+    the admin cancels them — one a user creates), or, for user management, a canary account
+    signed up through the API's sign-up endpoint. The privileged identity reads the target
+    before and after (a canary account also reads itself, `GET /me`, where the privileged view
+    shows no account state); the function is also called by the privileged identity as a
+    control. Everything created is deleted, every state changed is restored, and anything left
+    behind is listed under `leftovers`. Intrusive: runs only with `checks.intrusive: true`.
 
     ## Why it matters
     A handler that checks "signed in" but not "may do this" lets every user delete the catalogue,
@@ -67,19 +64,23 @@ class BflaPrivilegedWrite(Check):
     ## Decision rule
     CHECKS.md #23, "a state change is observed", read conservatively. Candidates: a write to one
     object (`DELETE`, or `PUT`/`PATCH` when the spec marks it privileged) or an action on it
-    (`…/{id}/ban`), that the spec marks privileged (admin tags, paths, scopes), that
-    `policy.access` denies the caller, that is an administrative action on a user account (ban,
-    suspend, deactivate, role…), or that acts on objects the caller is refused to create while
-    the privileged identity may. Operations that every identity performs on its own objects are
+    (`…/{id}/ban`, or a `PUT`/`PATCH` whose body holds only a `role`), that the spec marks
+    privileged (admin tags, paths, scopes), that `policy.access` denies the caller, that is an
+    administrative action on a user account (ban, suspend, deactivate, role…), or that acts on
+    objects the caller is refused to create while the privileged identity may. Where no
+    privileged identity may create such objects but users do, the object is a user's and the
+    function is tried only as callers whose `GET` of it is refused (never its creator, an
+    identity it refers to, or one that may read it: a relationship may grant the action).
+    Operations that every identity, privileged ones included, performs on its own objects are
     object-level (`authz-bola-write`), not probed here, and a target that names a caller (its
     e-mail or id as recipient or assignee) is not tried as that caller. Vulnerable only when the
-    privileged identity's read-back shows the object changed (stable fields, volatile ones
-    masked) or gone after the low-privilege call; `certain` when reproduced on a restored or
-    fresh target, and a change after a refusal (4xx) counts only when reproduced. Safe when
-    every low-privilege call leaves the object unchanged and the privileged control changes it.
-    Inconclusive, with the reason, when no target can be made, the read-back shows nothing, or
-    even the control has no visible effect. Configured identities and existing users are never
-    acted on.
+    read-back shows the object changed (stable fields, volatile ones masked) or gone after the
+    low-privilege call; `certain` when reproduced on a restored or fresh target, and a change
+    after a refusal (4xx) counts only when reproduced. Safe when every low-privilege call leaves
+    the object unchanged and the privileged control changes it. Inconclusive, with the reason,
+    when no target can be made (an account function on an API without sign-up says how to test
+    it by hand), the read-back shows nothing, or even the control has no visible effect.
+    Configured identities and existing users are never acted on.
     """
 
     id = "authz-bfla-privileged-write"
@@ -105,19 +106,15 @@ class BflaPrivilegedWrite(Check):
         function = write_function(operation)
         assert function is not None
         admins, callers = await identities(ctx)
-        callers, why, gate = await candidates(ctx, function, callers)
         if creatable(ctx, function):
-            for admin in admins:
-                acquired = await created_object(ctx, function, admin)
-                if acquired is not None:
-                    finding = await self._test(ctx, function, acquired, admin, callers, why, gate)
-                    if finding is not None:
-                        yield finding
-                    return
-            raise Inconclusive(
-                f"no privileged identity ({', '.join(admins)}) could create an object for "
-                f"{operation.key} to act on (and read it back)"
-            )
+            finding = await self._on_objects(ctx, function, admins, callers)
+            if finding is not None:
+                yield finding
+            return
+        said = declared(ctx, function, callers)
+        if said is None:
+            await by_creation(ctx, function, callers)  # raises: nothing to create and act on
+            return
         if not acts_on_accounts(ctx, function):
             raise Inconclusive(
                 f"nothing of the scanner's own to call {operation.key} on: its objects have no "
@@ -125,10 +122,46 @@ class BflaPrivilegedWrite(Check):
             )
         admin = admins[0]
         async with canary_lock(ctx):
-            acquired = await canary_target(ctx, function, admin)
-            finding = await self._test(ctx, function, acquired, admin, callers, why, gate)
+            acquired = await canary_target(ctx, function, admin, said[0])
+            finding = await self._test(ctx, function, acquired, admin, *said, [])
         if finding is not None:
             yield finding
+
+    async def _on_objects(
+        self, ctx: Context, function: WriteFunction, admins: list[str], callers: list[str]
+    ) -> Finding | None:
+        """On an object the privileged identity creates; where none may, on one a user
+        creates, tried only as the callers who may not read it (`_bfla_owned`)."""
+        said = declared(ctx, function, callers)
+        refusal: Inconclusive | None = None
+        barred, why, gate = (*said, list[Evidence]()) if said else ([], "", [])
+        if said is None:
+            try:
+                barred, why, gate = await by_creation(ctx, function, callers)
+            except Inconclusive as exc:
+                refusal = exc
+        if refusal is None:
+            for admin in admins:
+                acquired = await created_object(ctx, function, admin)
+                if acquired is not None:
+                    return await self._test(ctx, function, acquired, admin, barred, why, gate)
+        elif not await creators(ctx, function, callers) or await admins_create(
+            ctx, function, admins
+        ):
+            raise refusal  # nobody makes them, or privileged identities too: object-level
+        owned = await owned_target(ctx, function, admins, callers)
+        if owned is None:
+            raise refusal or Inconclusive(
+                f"no identity ({', '.join([*admins, *callers])}) could create an object for "
+                f"{function.operation.key} to act on (and read it back)"
+            )
+        acquired, admin, blind, evidence = owned
+        tried = [c for c in blind if c in barred] if said else blind
+        if not tried:
+            await acquired.cleanup()
+            raise Inconclusive(f"policy.access or the spec lets {', '.join(blind)} call it")
+        why = said[1] if said else managed_why(acquired.owner or admin, tried)
+        return await self._test(ctx, function, acquired, admin, tried, why, evidence)
 
     async def _test(
         self,
@@ -142,7 +175,7 @@ class BflaPrivilegedWrite(Check):
     ) -> Finding | None:
         observer = acquired.observer
         try:
-            callers = _strangers(ctx, acquired, callers)
+            callers = strangers(ctx, acquired, callers)
             second = await observer.read()
             observer.learn(acquired.first, second)
             probe = Probe(ctx, function, acquired.target, observer, admin, second)
@@ -158,7 +191,7 @@ class BflaPrivilegedWrite(Check):
                     f"{status}, and the change could not be reproduced: it may have changed by "
                     "itself; re-run the scan, or check the object's history"
                 )
-            return self._finding(ctx, probe, acquired, result, repeat, why, gate)
+            return bfla_finding(self, ctx, probe, acquired, result, repeat, why, gate)
         if result.control is None:
             raise Inconclusive(
                 f"{admin}'s own call changed nothing visible to its read-back "
@@ -168,62 +201,6 @@ class BflaPrivilegedWrite(Check):
             )
         return None  # every low-privilege call was without effect; the control worked
 
-    def _finding(
-        self,
-        ctx: Context,
-        probe: Probe,
-        acquired: Acquired,
-        result: Result,
-        repeat: Attempt | None,
-        why: str,
-        gate: list[Evidence],
-    ) -> Finding:
-        effect = result.effect
-        assert effect is not None and result.before is not None
-        op = probe.function.operation
-        changes = "; ".join(f"{k}: {a} → {b}" for k, a, b in _listed(effect))
-        evidence = [
-            *acquired.evidence,
-            *gate,
-            Evidence(f"{probe.admin} reads it before", result.before.shown),
-            Evidence(f"{effect.caller} calls {op.key}", effect.exchange),
-            Evidence(f"{probe.admin} reads it after", effect.after.shown, changes),
-        ]
-        if repeat is not None:
-            evidence.append(Evidence(f"{effect.caller} again, after restoring", repeat.exchange))
-        again = ""
-        if repeat is not None:
-            again = (
-                " Reproduced on a second object."
-                if probe.function.kind == "delete"
-                else " Reproduced after restoring the object."
-            )
-        return ctx.finding(
-            self,
-            identity=effect.caller,
-            description=(
-                f"{effect.caller} (role {ctx.role(effect.caller) or 'none'}) called {op.key} on "
-                f"{acquired.origin} (answered {effect.exchange.status}), and {probe.admin}'s "
-                f"read-back shows the effect: {changes}. Why only privileged identities should "
-                f"call it: {why}.{again}"
-            ),
-            evidence=evidence,
-            confidence=Confidence.CERTAIN if repeat is not None else Confidence.FIRM,
-            severity=Severity.CRITICAL,
-            victim=probe.admin,
-            reproduce=effect.exchange,
-            details={
-                "function": probe.function.kind,
-                "verb": probe.function.verb,
-                "privileged_because": why,
-                "privileged_identity": probe.admin,
-                "target": acquired.origin,
-                "changes": {k: [a, b] for k, a, b in _listed(effect)},
-                "refused": {a.caller: a.exchange.status for a in result.refused},
-                "reproduced": repeat is not None,
-            },
-        )
-
 
 async def _run(
     ctx: Context, function: WriteFunction, probe: Probe, callers: list[str], acquired: Acquired
@@ -232,17 +209,18 @@ async def _run(
         result = await run_delete(probe, callers)
         if result.effect is None or not creatable(ctx, function):
             return result, None
-        fresh = await created_object(ctx, function, probe.admin)
+        fresh = await created_object(ctx, function, probe.admin, acquired.owner)
         if fresh is None:
             return result, None
         try:
             again = Probe(ctx, function, fresh.target, fresh.observer, probe.admin, fresh.first)
             attempt = await again.call(result.effect.caller)
-            return result, attempt if attempt.after.gone else None
+            return result, attempt if gone(again, attempt) else None
         finally:
             await fresh.cleanup()
     if function.kind == "update":  # the object is the scanner's and is deleted afterwards
         marker, fresh_marker = canary(), canary()
+        probe.observer.written |= {marker, fresh_marker}
         probe.body = _update_body(function, acquired, marker)
         control = probe.body.replace(marker.encode(), fresh_marker.encode())
         return await run_update(probe, callers, marker, control), None
@@ -273,25 +251,3 @@ def _update_body(function: WriteFunction, acquired: Acquired, marker: str) -> by
         raise Inconclusive("no text field of the object that this operation writes")
     body = {field: marker} if function.operation.method == "PATCH" else {**sent, field: marker}
     return json.dumps(body).encode()
-
-
-def _strangers(ctx: Context, acquired: Acquired, callers: list[str]) -> list[str]:
-    """Callers the target does not name: an object addressed to a caller (its id or e-mail as
-    recipient or assignee) is partly theirs, and acting on it may be their right."""
-    state = next((s for s in acquired.first.states if s), {})
-    values = {str(loads_or_none(v.encode())).lower() for v in state.values() if v != MASK}
-
-    def names(caller: str) -> bool:  # strong markers only: never a bare `1`
-        return any(m.lower() in values for m in ctx.markers(caller) if is_strong_marker(m))
-
-    named = [c for c in callers if names(c)]
-    if len(named) == len(callers):
-        raise Inconclusive(
-            f"the target ({acquired.origin}) names {', '.join(named)}: acting on it may be "
-            "their right"
-        )
-    return [c for c in callers if c not in named]
-
-
-def _listed(effect: Attempt) -> list[tuple[str, str, str]]:
-    return [(k, a, b) for k, (a, b) in sorted(effect.changes.items())][:6]
