@@ -110,7 +110,8 @@ async def probe(
             latest = control_after.record or answered or latest
         return outcome
     finally:
-        if outcome is None or not (outcome.after.gone and outcome.effect):
+        deleted = op.method == "DELETE" and outcome is not None and outcome.after.gone
+        if not (deleted and outcome is not None and outcome.effect):
             await _clean(ctx, shape, obj, watch, latest, outcome)
 
 

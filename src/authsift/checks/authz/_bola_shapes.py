@@ -201,8 +201,8 @@ def shape_of(op: Operation) -> Shape | str:
         if attribute and verb not in _SOCIAL and not _CREDENTIAL_SEGMENT.search(segment):
             return Shape("action", template, None)
     fields = properties(op)
-    objects = tuple(n for n, s in fields.items() if is_object_ref(n, s))
-    accounts = tuple(n for n in fields if is_account_ref(n) and n not in objects)
+    accounts = tuple(n for n in fields if is_account_ref(n))
+    objects = tuple(n for n, s in fields.items() if is_object_ref(n, s) and n not in accounts)
     if not objects and not accounts:
         if last_param(template) is not None:
             return (

@@ -123,6 +123,10 @@ def compose(
             body[name] = _typed(obj.object_id, schema)
         elif name in record and (is_account_ref(name) or is_object_ref(name, schema)):
             body[name] = record[name]
+        elif is_account_ref(name):
+            whose = next((v for k, v in obj.params.items() if normal(k) == normal(name)), None)
+            if whose is not None:
+                body[name] = whose  # the object's account, as its path names it
         elif is_object_ref(name, schema):
             mine = sender_value(ctx, inv, sender, name, record)
             if mine is not None:
@@ -195,7 +199,8 @@ def effect_of(
 ) -> str | None:
     """What the write did to the object, as the owner's read-back shows it; None: nothing."""
     if after.gone and before.gone is False:
-        return "the object is gone"
+        deleted = write.request.method == "DELETE"
+        return "the object is gone" if deleted else "the object is no longer where its owner had it"
     old, new = before.record or {}, after.record or {}
     if write.marker_field is not None and str(new.get(write.marker_field)) == write.marker:
         assert write.marker is not None
