@@ -13,7 +13,9 @@ switch (`Workspace.vulnerable`): the flaw, or the hardened twin.
   body's user name picks the profile); `POST /signup` and `POST /login` make canary accounts,
   `DELETE /me` removes one;
 - `DELETE /appointments/{appointment_id}`: a plain path write (the flaw: any logged-in user),
-  whose create needs a real `doctor_id` (the spec's example names none: 400).
+  whose create needs a real `doctor_id` (the spec's example names none: 400);
+- `DELETE /teams/{team_id}/boards/{board_id}/cards/{card_id}`: the flaw checks membership of
+  the path's team and deletes the card by id alone (bob, under his own team and board).
 
 Identities: alice and carol (team 1), bob (team 2), ops (admin). The app records who changed
 what (`Workspace.log`), so a test can tell that configured accounts were never written to.
@@ -203,6 +205,13 @@ def make_app(ws: Workspace) -> web.Application:
 
     async def card(request: web.Request) -> web.Response:
         user = caller(request)
+        if request.method == "DELETE" and ws.vulnerable:  # the team is checked, not the card's
+            member(user, num(request, "team_id"))
+            gone = ws.cards.pop(num(request, "card_id"), None)
+            if gone is None:
+                raise fail(404, "card_not_found")
+            ws.log.append((user["username"], "delete card", str(gone["id"])))
+            return web.Response(status=204)
         found = card_in(request, user)
         if request.method == "PATCH":  # teammates edit each other's cards: by design
             data = await request.json()

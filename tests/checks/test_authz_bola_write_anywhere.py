@@ -35,6 +35,7 @@ SYNC = "POST /sync/notes"
 PROFILE = "PUT /profile"
 APPOINTMENT = "DELETE /appointments/{appointment_id}"
 TEAM_EDIT = "PATCH /teams/{team_id}/boards/{board_id}/cards/{card_id}"
+TEAM_DELETE = "DELETE /teams/{team_id}/boards/{board_id}/cards/{card_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,7 @@ def hardened() -> Iterator[Scan]:
 
 
 def test_fires_on_each_reference_shape_with_its_effect(vulnerable: Scan) -> None:
-    assert vulnerable.fired() == {CANCEL, MOVE, SYNC, PROFILE, APPOINTMENT}
+    assert vulnerable.fired() == {CANCEL, MOVE, SYNC, PROFILE, APPOINTMENT, TEAM_DELETE}
     for key in (CANCEL, MOVE, SYNC, APPOINTMENT):
         finding = vulnerable.finding(key)
         assert finding["confidence"] == "certain" and finding["severity"] == "critical", key
@@ -118,6 +119,16 @@ def test_fires_on_each_reference_shape_with_its_effect(vulnerable: Scan) -> None
     attack = next(e for e in vulnerable.finding(MOVE)["evidence"] if "bob sends" in e["label"])
     body = json.loads(attack["request"]["body"])
     assert body["to_board_id"] == 3 and body["card_id"] >= 100
+
+
+def test_a_nested_write_is_also_sent_under_the_intruders_own_parents(vulnerable: Scan) -> None:
+    finding = vulnerable.finding(TEAM_DELETE)
+    assert (finding["identity"], finding["victim"]) == ("bob", "alice")
+    assert finding["details"]["under"] == {"team_id": "2", "board_id": "3"}
+    assert finding["details"]["effect"] == "the object is gone"
+    assert "under bob's own" in finding["description"]
+    attack = next(e for e in finding["evidence"] if "bob sends" in e["label"])
+    assert "/teams/2/boards/3/cards/" in attack["request"]["url"]
 
 
 def test_an_account_named_in_the_body_is_probed_between_two_canaries(vulnerable: Scan) -> None:
@@ -142,7 +153,7 @@ def test_the_teammates_edit_is_a_decoy_never_probed_by_the_teammate(vulnerable: 
 
 def test_the_hardened_twin_is_probed_and_passes(hardened: Scan) -> None:
     assert hardened.report["findings"] == []
-    for key in (CANCEL, MOVE, SYNC, PROFILE, APPOINTMENT, TEAM_EDIT):
+    for key in (CANCEL, MOVE, SYNC, PROFILE, APPOINTMENT, TEAM_EDIT, TEAM_DELETE):
         assert hardened.outcome(key) == ("passed", ""), key
     # the controls really ran: alice cancelled her own hold, moved and synced her own objects
     assert ("alice", "cancel hold") in {(who, what) for who, what, _ in hardened.ws.log}

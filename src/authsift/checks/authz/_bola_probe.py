@@ -25,7 +25,13 @@ from authsift.checks.authz._bola_objects import (
     remove,
 )
 from authsift.checks.authz._bola_shapes import Shape, normal
-from authsift.checks.authz._bola_writes import Write, compose, effect_of, top_changes
+from authsift.checks.authz._bola_writes import (
+    Write,
+    compose,
+    effect_of,
+    own_parents,
+    top_changes,
+)
 from authsift.checks.authz._inventory import Inventory, inventory
 from authsift.checks.authz._objects import Created, collection_creator, creator_of
 from authsift.checks.authz._producers import last_param
@@ -49,6 +55,7 @@ class Outcome:
     control: Exchange | None = None
     control_after: Reading | None = None
     control_effect: str | None = None
+    via: dict[str, str] | None = None  # the intruder's own path values it sent the write under
 
 
 async def probe(
@@ -100,6 +107,16 @@ async def probe(
         effect = effect_of(shape, write, first, after, volatile, intruder)
         latest = after.record or latest
         outcome = Outcome(obj, intruder, first, write, attempt, after, effect)
+        parents = own_parents(ctx, inv, intruder, obj) if shape.kind != "body" else None
+        if effect is None and parents:  # the intruder's own team, board… with the owner's id
+            where = {**obj.params, **parents}
+            nested = compose(ctx, op, shape, obj, latest, intruder, inv, id_field, where)
+            tried = await ctx.send(nested.request, identity=intruder)
+            again = await watch.read()
+            found = effect_of(shape, nested, after, again, volatile, intruder)
+            latest = again.record or latest
+            if found is not None:
+                outcome = Outcome(obj, intruder, first, nested, tried, again, found, via=parents)
         if effect is None and shape.kind != "path":
             mine = compose(ctx, op, shape, obj, latest, owner, inv, id_field)
             control = await ctx.send(mine.request, identity=owner)

@@ -104,10 +104,12 @@ def compose(
     sender: str,
     inv: Inventory,
     id_field: str | None = None,
+    where: Mapping[str, str] | None = None,
 ) -> Write:
-    """The write `sender` sends against `obj` (its path, or its body's references)."""
-    params = obj.params if shape.kind != "body" else {}
-    built = request_for(ctx, op, current_params(obj, record) if params else {}, sender)
+    """The write `sender` sends against `obj` (its path, or its body's references); `where`:
+    other path values than the object's own (the intruder's team, with the owner's card)."""
+    params = (where or current_params(obj, record)) if shape.kind != "body" else {}
+    built = request_for(ctx, op, params, sender)
     fields = properties(op)
     if not fields:
         return Write(built)
@@ -174,6 +176,25 @@ def sender_value(
         if str(record.get(key, "")) != value:
             return key, value
     return None
+
+
+def own_parents(ctx: Context, inv: Inventory, sender: str, obj: Created) -> dict[str, str] | None:
+    """`sender`'s own values for every path parameter before the object's id (its team, its
+    board), from its seeds, else its reach; None unless all differ from the object's."""
+    own_id = last_param(obj.template)
+    found: dict[str, str] = {}
+    seeds = ctx.facts.resources.get(sender, {})
+    reach = sorted(inv.reaches(sender))
+    for name, value in obj.params.items():
+        if name == own_id:
+            continue
+        mine = seeds[name][0] if seeds.get(name) else None
+        if mine is None:
+            mine = next((v for n, v in reach if n == normal(name)), None)
+        if mine is None or str(mine) == value:
+            return None
+        found[name] = str(mine)
+    return found or None
 
 
 def _names(field_name: str, ref: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from authsift.analysis.wording import human_value
+from authsift.analysis.wording import human_mapping, human_value
 from authsift.checks.authz._bfla_targets import spec_path
 from authsift.checks.authz._bola_accounts import AccountOutcome, probe_account
 from authsift.checks.authz._bola_probe import Outcome, probe
@@ -140,6 +140,10 @@ class BolaWrite(Check):
             "effect": outcome.effect,
             "status": status,
         }
+        if outcome.via:
+            own = human_mapping(outcome.via)
+            where = {k: f"{v}, under {intruder}'s own {own}" for k, v in where.items()}
+            details["under"] = outcome.via
         if outcome.effect is not None:
             return ctx.finding(
                 self,
