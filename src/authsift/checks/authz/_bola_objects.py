@@ -75,12 +75,20 @@ def record_of(answer: Any, name: str, template: str = "") -> dict[str, Any] | No
     return next((v for k, v in nested if normal(k) in wanted), None)
 
 
+def creator(ctx: Context, template: str, *, deletable: bool = True) -> Operation | None:
+    """The JSON `POST` on the collection of `template`; `deletable`: only when the object also
+    has a `DELETE` (the cleanup). A POST elsewhere that makes the same kind of object
+    (`POST /vehicles/{id}/trips` for `/trips/{id}`) is not used: whether the owner may delete
+    what it made there is unknown, and a leftover is worse than an untested write."""
+    return creator_of(ctx, template) if deletable else collection_creator(ctx, template)
+
+
 async def make(
     ctx: Context, template: str, owner: str, *, deletable: bool = True
 ) -> tuple[Created | None, Exchange | None]:
     """Create an object of `template` as `owner` (canaries in its free text, references it
     holds where the example's were refused); (None, the last answer) when refused."""
-    post = creator_of(ctx, template) if deletable else collection_creator(ctx, template)
+    post = creator(ctx, template, deletable=deletable)
     if post is None:
         return None, None
     built = ctx.build(post, as_identity=owner)

@@ -20,6 +20,7 @@ from authsift.checks.authz._bola_objects import (
     MALFORMED,
     Reading,
     Watch,
+    creator,
     make,
     record_of,
     remove,
@@ -33,7 +34,7 @@ from authsift.checks.authz._bola_writes import (
     top_changes,
 )
 from authsift.checks.authz._inventory import Inventory, inventory
-from authsift.checks.authz._objects import Created, collection_creator, creator_of
+from authsift.checks.authz._objects import Created
 from authsift.checks.authz._producers import last_param
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, HttpRequest, Operation
@@ -66,7 +67,7 @@ async def probe(
     if len(users) < 2:
         raise Inconclusive("needs two non-admin identities of different accounts")
     deletable = not shape.terminal
-    maker = creator_of(ctx, template) if deletable else collection_creator(ctx, template)
+    maker = creator(ctx, template, deletable=deletable)
     if maker is None:
         raise Inconclusive(
             f"no sacrificial object of {template} can be made: its collection needs a JSON POST "

@@ -30,7 +30,8 @@ class BolaWrite(Check):
     references the example gets wrong filled from what that identity holds: its seeds, its own
     objects' fields, a listing), then sends this operation against it as another identity that
     has no relation to it, and reads the object back as its owner, before and after. The write
-    may name the object anywhere: in its path (`PATCH /documents/{id}`, `DELETE …/cards/{id}`),
+    may name the object anywhere: in its path (`PATCH /documents/{id}`, `DELETE …/cards/{id}`,
+    also under the intruder's own team and board with the owner's card id),
     before an owner's action (`POST /holds/{id}/cancel`), or in a JSON body field
     (`POST /card-moves {"card_id", "to_board_id"}`, `POST /sync {"owner", "id", "title"}`); the
     other references in the body carry the intruder's own values. A body that names an account
