@@ -21,9 +21,11 @@ import yaml
 from rich.console import Console
 
 from authsift.app.workflow import ScanJob, execute
+from authsift.checks.authz._bola_objects import Reading
 from authsift.checks.authz._bola_shapes import Shape, shape_of
+from authsift.checks.authz._bola_writes import Write, effect_of
 from authsift.config import load_config
-from authsift.model import Operation, RequestBody, ScanResult
+from authsift.model import HttpRequest, Operation, RequestBody, ScanResult
 from tests.apps.toy_api import serve_in_thread
 from tests.checks import bola_write_api as api
 from tests.checks import bola_write_spec
@@ -233,3 +235,40 @@ def test_shapes(operation: Operation, kind: str) -> None:
 def test_left_out(operation: Operation, why: str) -> None:
     reason = shape_of(operation)
     assert isinstance(reason, str) and why in reason
+
+
+def _reading(record: dict[str, Any] | None, gone: bool = False) -> Reading:
+    return Reading(None, record, gone)
+
+
+def test_an_owners_verb_shows_in_any_stable_top_level_value() -> None:
+    cancel = Shape("action", "/holds/{id}", "cancel")
+    write = Write(HttpRequest("POST", "http://t/holds/1/cancel"))
+    before = _reading({"id": 1, "status": "waiting", "views": 3, "seen": "a"})
+    after = _reading({"id": 1, "status": "cancelled", "views": 4, "seen": "b"})
+    effect = effect_of(cancel, write, before, after, frozenset({"views", "seen"}), "bob")
+    assert effect == 'status changed from "waiting" to "cancelled"'
+    unchanged = _reading({"id": 1, "status": "waiting", "views": 9, "seen": "c"})
+    assert effect_of(cancel, write, before, unchanged, frozenset({"views", "seen"}), "bob") is None
+
+
+def test_an_attribute_write_counts_only_by_its_marker() -> None:
+    attendance = Shape("action", "/events/{id}", None)
+    write = Write(HttpRequest("PUT", "http://t/events/1/attendance"), "m-1", "note")
+    before = _reading({"id": 1, "attendees": 3, "note": "old"})
+    bumped = _reading({"id": 1, "attendees": 4, "note": "old"})
+    assert effect_of(attendance, write, before, bumped, frozenset(), "bob") is None
+    marked = _reading({"id": 1, "attendees": 4, "note": "m-1"})
+    assert effect_of(attendance, write, before, marked, frozenset(), "bob") == (
+        'note changed to bob\'s marker "m-1"'
+    )
+
+
+def test_a_reference_counts_when_it_now_holds_the_value_sent() -> None:
+    move = Shape("body", object_refs=("card_id", "to_board_id"))
+    write = Write(HttpRequest("POST", "http://t/card-moves"), refs={"to_board_id": ("board_id", 3)})
+    before = _reading({"id": 7, "board_id": 1})
+    assert effect_of(
+        move, write, before, _reading({"id": 7, "board_id": 3}), frozenset(), "bob"
+    ) == ("board_id changed from 1 to 3 (the to_board_id bob sent)")
+    assert effect_of(move, write, before, before, frozenset(), "bob") is None

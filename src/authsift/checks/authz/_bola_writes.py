@@ -232,7 +232,9 @@ def effect_of(
                 f"{key} changed from {human_value(old.get(key))} to {human_value(new[key])} "
                 f"(the {sent_as} {sender} sent)"
             )
-    if shape.kind == "action" and old and new:
+    # an owner's verb (cancel, publish) shows in any top-level value; an attribute write
+    # (`PUT …/{id}/content`) only by its marker: a count it bumps may be anyone's to bump
+    if shape.kind == "action" and shape.verb is not None and old and new:
         changed = top_changes(old, new, volatile)
         if changed:
             key = sorted(changed)[0]
