@@ -34,7 +34,7 @@ from authsift.checks.authz._bola_writes import (
     top_changes,
 )
 from authsift.checks.authz._inventory import Inventory, inventory
-from authsift.checks.authz._objects import Created
+from authsift.checks.authz._objects import Created, operation
 from authsift.checks.authz._producers import last_param
 from authsift.checks.base import Context, Inconclusive
 from authsift.model import Exchange, HttpRequest, Operation
@@ -106,6 +106,7 @@ async def probe(
         attempt = await ctx.send(write.request, identity=intruder)
         after = await watch.read()
         effect = effect_of(shape, write, first, after, volatile, intruder)
+        effect = await _lasting(watch, effect, after)
         latest = after.record or latest
         outcome = Outcome(obj, intruder, first, write, attempt, after, effect)
         parents = own_parents(ctx, inv, intruder, obj) if shape.kind != "body" else None
@@ -115,6 +116,7 @@ async def probe(
             tried = await ctx.send(nested.request, identity=intruder)
             again = await watch.read()
             found = effect_of(shape, nested, after, again, volatile, intruder)
+            found = await _lasting(watch, found, again)
             latest = again.record or latest
             if found is not None:
                 outcome = Outcome(obj, intruder, first, nested, tried, again, found, via=parents)
@@ -133,6 +135,13 @@ async def probe(
             await _clean(ctx, shape, obj, watch, latest, outcome)
 
 
+async def _lasting(watch: Watch, effect: str | None, after: Reading) -> str | None:
+    """An object that vanished is read once more: a transient 404 is no proof."""
+    if effect is None or not after.gone:
+        return effect
+    return effect if (await watch.read()).gone else None
+
+
 async def _clean(
     ctx: Context,
     shape: Shape,
@@ -142,7 +151,7 @@ async def _clean(
     outcome: Outcome | None,
 ) -> None:
     note = ""
-    if shape.terminal:
+    if shape.terminal and operation(ctx, "DELETE", obj.template) is None:
         who = outcome.intruder if outcome is not None and outcome.effect else obj.owner
         done = outcome is not None and (outcome.effect or outcome.control_effect)
         note = (
