@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -289,7 +289,3 @@ async def remove(
         + (f": {note}" if note else ": it could not be deleted"),
     )
     return False
-
-
-def refreshed(obj: Created, record: Mapping[str, Any] | None) -> Created:
-    return replace(obj, params=current_params(obj, record))

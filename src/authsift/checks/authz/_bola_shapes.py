@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from authsift.checks.authz._bfla_writes import ADMIN_VERBS
 from authsift.checks.authz._exposure import merge_schema
-from authsift.checks.authz._producers import last_param, path_params
+from authsift.checks.authz._producers import last_param
 from authsift.model import Operation
 from authsift.spec.classify import looks_privileged
 
@@ -231,8 +231,3 @@ def creates_objects_of(op: Operation, operations: Sequence[Operation]) -> str | 
         if name is not None and path == f"{base}/{{{name}}}":
             return other.path
     return None
-
-
-def parents(template: str) -> list[str]:
-    """The path parameters of `template` before its object's own (`team_id`, `board_id`)."""
-    return path_params(template)[:-1]
