@@ -44,6 +44,7 @@ BOOKS = {"b-11": "Dune", "b-12": "Emma"}
 @dataclass
 class Workspace:
     vulnerable: bool = True
+    reuse_ids: bool = False  # a deleted card's id goes at once to someone else's new card
     users: dict[str, dict[str, Any]] = field(default_factory=dict)  # username → record
     tokens: dict[str, str] = field(default_factory=dict)  # token → username
     cards: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -220,6 +221,8 @@ def make_app(ws: Workspace) -> web.Application:
                 ws.log.append((user["username"], "edit card", str(found["id"])))
         elif request.method == "DELETE":
             del ws.cards[found["id"]]
+            if ws.reuse_ids:  # carol's card takes the freed id (same board)
+                ws.cards[found["id"]] = {**found, "title": "carol's card", "author": "carol"}
             return web.Response(status=204)
         return web.json_response(card_out(found))
 

@@ -178,6 +178,15 @@ def test_nothing_left_behind_but_what_cannot_be_deleted(
     assert "/holds/{hold_id}" in leftover and "no DELETE" in leftover
 
 
+def test_an_id_the_api_reuses_at_once_is_no_leftover() -> None:
+    # the owner's DELETE is accepted and the id then shows carol's new card: ours is gone
+    ws = api.Workspace(vulnerable=False, reuse_ids=True)
+    scan = _scan(ws, {"operations": {"include": [TEAM_EDIT, "* /teams/*", "GET /me"]}})
+    assert scan.outcome(TEAM_EDIT) == ("passed", "")
+    assert "leftovers" not in scan.report
+    assert [c["author"] for c in ws.cards.values() if c["id"] > 2] == ["carol"] * 2
+
+
 def test_without_a_sign_up_an_account_in_the_body_is_inconclusive() -> None:
     scope = {"include": [PROFILE, "GET /me", "DELETE /me", "POST /login"]}
     scan = _scan(api.Workspace(vulnerable=True), {"operations": scope})

@@ -263,10 +263,13 @@ async def remove(
     latest: Mapping[str, Any] | None,
     restore: Callable[[], Awaitable[Mapping[str, Any] | None]] | None = None,
     note: str = "",
+    ours: frozenset[str] = frozenset(),
 ) -> bool:
     """Delete the object as its owner (where its latest record says it is, then where it was
     made), after `restore` when that fails. Removed only when a `DELETE` was accepted and the
-    read-back at that place no longer finds it; else a leftover."""
+    read-back at that place no longer finds it — or finds another object under the same id (an
+    API that reuses freed ids): none of `ours`, the canaries its first reading showed and the
+    markers written into it since; else a leftover."""
     remover = operation(ctx, "DELETE", obj.template)
     for attempt in range(2):
         places = [current_params(obj, latest)]
@@ -276,7 +279,7 @@ async def remove(
             request = request_for(ctx, remover, params, obj.owner)
             answer = await ctx.send(request, identity=obj.owner)
             accepted = answer.status is not None and 200 <= answer.status < 300
-            if accepted and (await watch.read(params)).gone:
+            if accepted and _absent(await watch.read(params), ours):
                 return True
         if attempt == 0 and restore is not None:
             latest = await restore() or latest
@@ -289,3 +292,10 @@ async def remove(
         + (f": {note}" if note else ": it could not be deleted"),
     )
     return False
+
+
+def _absent(reading: Reading, ours: frozenset[str]) -> bool:
+    if reading.gone:
+        return True
+    values = {v for v in (reading.record or {}).values() if isinstance(v, str)}
+    return reading.record is not None and bool(ours) and not values & ours

@@ -57,6 +57,7 @@ class Outcome:
     control_after: Reading | None = None
     control_effect: str | None = None
     via: dict[str, str] | None = None  # the intruder's own path values it sent the write under
+    control_marker: str | None = None
 
 
 async def probe(
@@ -125,6 +126,7 @@ async def probe(
             control = await ctx.send(mine.request, identity=owner)
             control_after = await watch.read()
             outcome.control, outcome.control_after = control, control_after
+            outcome.control_marker = mine.marker
             outcome.control_effect = effect_of(shape, mine, after, control_after, volatile, owner)
             answered = record_of(exchange_json(control), last_param(template) or "", template)
             latest = control_after.record or answered or latest
@@ -172,7 +174,12 @@ async def _clean(
         answer = await ctx.send(again, identity=obj.owner)
         return record_of(exchange_json(answer), last_param(obj.template) or "", obj.template)
 
-    await remove(ctx, obj, watch, latest, restore, note)
+    ours: set[str] = set()
+    if outcome is not None:  # what the object showed of ours, and what was written into it
+        shown = outcome.first.record or {}
+        ours = {v for v in shown.values() if isinstance(v, str) and v in obj.canaries}
+        ours |= {m for m in (outcome.write.marker, outcome.control_marker) if m} if ours else set()
+    await remove(ctx, obj, watch, latest, restore, note, frozenset(ours))
 
 
 def _stranger(
