@@ -65,6 +65,9 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
         "authz-bfla-privileged-write",
         "authz-bfla-method-override",
         "authz-access-policy-violation",
+        # "any logged-in user cancels anyone's appointment" (CL-04) is also an object-level
+        # write: one regular user's object changed by another, proven by the owner's read-back
+        "authz-bola-write",
     ),
     "unauthenticated-access": ("authz-unauthenticated-access", "authz-access-policy-violation"),
     "mass-assignment-privilege": ("authz-bopla-mass-assignment",),

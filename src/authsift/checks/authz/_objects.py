@@ -79,7 +79,13 @@ def creator_of(ctx: Context, template: str) -> Operation | None:
     """The JSON `POST` on the collection of `template`, when `template` can also be deleted."""
     if last_param(template) is None or operation(ctx, "DELETE", template) is None:
         return None
-    if _CREDENTIALS.search(template):
+    return collection_creator(ctx, template)
+
+
+def collection_creator(ctx: Context, template: str) -> Operation | None:
+    """The JSON `POST` on the collection of `template`, whether or not the object can be deleted
+    (`creator_of` also demands a `DELETE`); never for credentials (keys, tokens, sessions)."""
+    if last_param(template) is None or _CREDENTIALS.search(template):
         return None  # minting keys or sessions is not a harmless test object (and often kept)
     parent = template.rstrip("/").rsplit("/", 1)[0]
     post = operation(ctx, "POST", parent)

@@ -2,77 +2,70 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-from authsift.analysis import markers_present
-from authsift.analysis.wording import human_value
-from authsift.checks.authz._inventory import inventory, request_for
-from authsift.checks.authz._objects import (
-    Created,
-    canary,
-    create,
-    creator_of,
-    delete,
-    read_back,
-    still_there,
-)
-from authsift.checks.authz._producers import last_param
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.analysis.wording import human_mapping, human_value
+from authsift.checks.authz._bfla_targets import spec_path
+from authsift.checks.authz._bola_accounts import AccountOutcome, probe_account
+from authsift.checks.authz._bola_probe import Outcome, probe
+from authsift.checks.authz._bola_shapes import Shape, creates_objects_of, shape_of
+from authsift.checks.authz._bola_writes import body_target
+from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
 from authsift.model import (
     Confidence,
     Evidence,
-    Exchange,
     Family,
     Finding,
-    HttpRequest,
     Operation,
     Safety,
     Severity,
 )
-from authsift.spec.classify import looks_privileged
-
-_WRITES = frozenset({"PUT", "PATCH", "DELETE"})
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    attempt: Exchange
-    after: Exchange | None
-    effect: str | None  # what B's request did to A's object, None when nothing
 
 
 class BolaWrite(Check):
     """Another user's object can be modified or deleted (BOLA on writes).
 
     ## What it checks
-    Creates a sacrificial object as one identity (every free text field set to a unique canary),
-    then sends this operation against it as another identity — a `PUT`/`PATCH` that changes one
-    field to a new marker, or a `DELETE` — and reads the object back as its owner. The object is
-    deleted afterwards; anything that could not be removed is listed in the report.
+    Creates a sacrificial object as one identity (every free text field set to a unique canary;
+    references the example gets wrong filled from what that identity holds: its seeds, its own
+    objects' fields, a listing), then sends this operation against it as another identity that
+    has no relation to it, and reads the object back as its owner, before and after. The write
+    may name the object anywhere: in its path (`PATCH /documents/{id}`, `DELETE …/cards/{id}`,
+    also under the intruder's own team and board with the owner's card id),
+    before an owner's action (`POST /holds/{id}/cancel`), or in a JSON body field
+    (`POST /card-moves {"card_id", "to_board_id"}`, `POST /sync {"owner", "id", "title"}`); the
+    other references in the body carry the intruder's own values. A body that names an account
+    (`PUT /profile {"username", "bio"}`) is probed between two canary accounts the scanner signs
+    up itself. Everything created is removed; what could not be is listed in the report.
 
     ## Why it matters
     Write access to other users' objects lets any account alter or destroy everyone's data
     (OWASP API1:2023). It often hides behind a correct read check: the handler was copied from
-    an admin tool, or only the list endpoint filters by owner.
+    an admin tool, the id comes from the body instead of the session, or only the destination of
+    a move is checked.
 
     ## Example
-    bob sends `PATCH /documents/4f1c…` `{"title": "authsift-canary-…"}` → `200 OK`, and alice now
-    reads her document with bob's title.
+    bob sends `POST /card-moves {"card_id": 7, "to_board_id": 3}` → `200 OK`, and alice's card 7
+    is now on bob's board 3, as alice's own read-back shows.
 
     ## Remediation
-    Authorize every state-changing handler by ownership (or an explicit grant) before applying
-    the change, in the same data-access layer as reads.
+    Authorize every state-changing handler by ownership (or an explicit grant) of the object it
+    changes — wherever the request names it: path, body or query — before applying the change,
+    in the same data-access layer as reads. Take the acting account from the session, never from
+    the body.
 
     ## References
     OWASP API1:2023 · ASVS 5.0 V8.2.2 · ASVS 4.0.3 V4.2.1 · WSTG-ATHZ-04 · CWE-639, CWE-284
 
     ## Decision rule
-    CHECKS.md #22; intrusive, on scanner-created objects only. Vulnerable when the owner's
-    read-back shows the intruder's marker, or the object gone after the intruder's `DELETE`.
-    Safe when the intruder is refused and the object is unchanged. A 2xx with no change is
-    reported as low ("misleading success"). Status codes alone are never trusted.
+    CHECKS.md #22; intrusive, on scanner-created objects and canary accounts only. Vulnerable
+    when the owner's read-back shows the intruder's change: its marker in the field it wrote, a
+    reference set to the intruder's value, a top-level value changed by the action, or the object
+    gone. A path write refused with the object unchanged is safe; for actions and body writes the
+    refusal counts only when the owner's same write does change the object (the control), else
+    inconclusive. A 2xx on a path write with no change is reported as low ("misleading
+    success"). Accounts related to the object (its team, its clinic) never play the intruder.
+    Status codes alone are never trusted.
     """
 
     id = "authz-bola-write"
@@ -83,118 +76,99 @@ class BolaWrite(Check):
     owasp = "API1:2023"
     safety = Safety.STATE_CHANGING
     needs = frozenset({"two_identities"})
-    max_requests = 24
+    max_requests = 40
     # 24 requests over 5 tasks on the lab, both configs; measured with
     # benchmarks/estimate_accuracy.py
     expected_requests = 5
 
     def applies_to(self, operation: Operation) -> str | None:
-        if operation.method not in _WRITES or last_param(operation.path) is None:
-            return "not a write to one object by id"
-        if looks_privileged(operation):
-            return "administrative function (authz-bfla-privileged-function covers it)"
-        return None
+        shape = shape_of(operation)
+        return shape if isinstance(shape, str) else None
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         assert op is not None
-        if creator_of(ctx, op.path) is None:
-            raise Inconclusive(
-                "no sacrificial object can be made here: the collection needs a JSON POST and "
-                "the object a DELETE (only scanner-created objects are written to)"
-            )
-        inv = await inventory(ctx)
-        users = [p for p in inv.representatives() if not ctx.is_privileged(p)]
-        if len(users) < 2:
-            raise Inconclusive("needs two non-admin identities of different accounts")
-        owner, intruder = users[0], users[1]
-        obj = await create(ctx, op.path, owner)
-        if obj is None:
-            raise Inconclusive(f"could not create a sacrificial object as {owner}")
-        gone = False
-        try:
-            if still_there(obj, await read_back(ctx, obj)) is not True:
-                raise Inconclusive("the created object cannot be read back by its owner")
-            if op.method == "DELETE":
-                outcome = await self._delete(ctx, obj, op, intruder)
-                gone = outcome.effect is not None
-            else:
-                outcome = await self._modify(ctx, obj, op, intruder)
-        finally:
-            if not gone:
-                await delete(ctx, obj)
-        finding = self._verdict(ctx, obj, intruder, outcome)
+        shape = shape_of(op)
+        assert isinstance(shape, Shape)
+        template, id_field = shape.template, None
+        if shape.kind == "body":
+            created = creates_objects_of(op, ctx.operations)
+            if created is not None:
+                raise CoveredElsewhere(
+                    f"{op.key} creates objects of {created}: a create is no write to an "
+                    "existing object (authz-bopla-mass-assignment probes creates)"
+                )
+            target = body_target(ctx, op, shape)
+            if target is None and shape.account_refs:
+                finding = self._account(ctx, await probe_account(ctx, op, shape))
+                if finding is not None:
+                    yield finding
+                return
+            if target is None:
+                refs = ", ".join(shape.object_refs)
+                raise Inconclusive(
+                    f"the body's references ({refs}) name no object the scanner can create "
+                    "(a JSON POST on its collection and a DELETE): only scanner-created "
+                    "objects are written to"
+                )
+            template, id_field = target.template, target.id_field
+        assert template is not None
+        template = spec_path(ctx, template)
+        outcome = await probe(ctx, op, shape, template, id_field)
+        finding = self._verdict(ctx, shape, outcome)
         if finding is not None:
             yield finding
 
-    async def _modify(self, ctx: Context, obj: Created, op: Operation, intruder: str) -> _Outcome:
-        schema = op.request_body.schema if op.request_body is not None else {}
-        properties = schema.get("properties") or {}
-        field = next(
-            (
-                k
-                for k, v in obj.sent.items()
-                if v in obj.canaries and (not properties or k in properties)
-            ),
-            None,
-        )
-        if field is None:
-            raise Inconclusive("no text field of the created object that this operation writes")
-        marker = canary((properties.get(field) or {}).get("maxLength"))
-        body = {field: marker} if op.method == "PATCH" else {**obj.sent, field: marker}
-        built = request_for(ctx, op, obj.params, intruder)
-        headers = tuple(h for h in built.headers if h[0].lower() != "content-type")
-        request = HttpRequest(
-            op.method,
-            built.url,
-            (*headers, ("Content-Type", "application/json")),
-            json.dumps(body).encode(),
-        )
-        attempt = await ctx.send(request, identity=intruder)
-        after = await read_back(ctx, obj)
-        changed = (
-            after is not None
-            and after.response is not None
-            and bool(markers_present(after.response, {marker}))
-        )
-        effect = (
-            f"{field} changed to the intruder's marker {human_value(marker)}" if changed else None
-        )
-        return _Outcome(attempt, after, effect)
-
-    async def _delete(self, ctx: Context, obj: Created, op: Operation, intruder: str) -> _Outcome:
-        attempt = await ctx.send(request_for(ctx, op, obj.params, intruder), identity=intruder)
-        after = await read_back(ctx, obj)
-        gone = still_there(obj, after) is False
-        return _Outcome(attempt, after, "the object is gone" if gone else None)
-
-    def _verdict(
-        self, ctx: Context, obj: Created, intruder: str, outcome: _Outcome
-    ) -> Finding | None:
+    def _verdict(self, ctx: Context, shape: Shape, outcome: Outcome) -> Finding | None:
         op = ctx.operation
         assert op is not None
+        obj, intruder = outcome.obj, outcome.intruder
         status = outcome.attempt.status
+        where = {"path": "in the path", "action": "in the path", "body": "in the body"}
         evidence = [
             Evidence(f"{obj.owner} creates a sacrificial object", obj.creation),
-            Evidence(f"{intruder} sends {op.method} to {obj.owner}'s object", outcome.attempt),
         ]
-        if outcome.after is not None:
-            evidence.append(Evidence(f"{obj.owner} reads the object back", outcome.after))
+        if outcome.first.exchange is not None:
+            evidence.append(Evidence(f"{obj.owner} reads it (before)", outcome.first.exchange))
+        evidence.append(
+            Evidence(f"{intruder} sends {op.method} naming {obj.owner}'s object", outcome.attempt)
+        )
+        if outcome.after.exchange is not None:
+            evidence.append(Evidence(f"{obj.owner} reads the object back", outcome.after.exchange))
+        details = {
+            "object": obj.params,
+            "named": where[shape.kind],
+            "effect": outcome.effect,
+            "status": status,
+        }
+        if outcome.via:
+            own = human_mapping(outcome.via)
+            where = {k: f"{v}, under {intruder}'s own {own}" for k, v in where.items()}
+            details["under"] = outcome.via
         if outcome.effect is not None:
             return ctx.finding(
                 self,
                 identity=intruder,
                 description=(
-                    f"{intruder} sent {op.key} to {obj.owner}'s object "
-                    f"{human_value(obj.object_id, quote=False)} (created "
-                    f"by the scanner) and {outcome.effect}, as {obj.owner}'s own read-back shows."
+                    f"{intruder} sent {op.key} naming {obj.owner}'s object "
+                    f"{human_value(obj.object_id, quote=False)} {where[shape.kind]} (created by "
+                    f"the scanner) and {outcome.effect}, as {obj.owner}'s own read-back shows."
                 ),
                 evidence=evidence,
                 confidence=Confidence.CERTAIN,
                 victim=obj.owner,
                 reproduce=outcome.attempt,
-                details={"object": obj.params, "effect": outcome.effect, "status": status},
+                details=details,
             )
+        if shape.kind != "path":
+            if outcome.control_effect is None:
+                control = outcome.control.status if outcome.control is not None else None
+                raise Inconclusive(
+                    f"{intruder}'s {op.key} naming {obj.owner}'s object changed nothing "
+                    f"(answered {status}), but neither did {obj.owner}'s own (answered "
+                    f"{control}): the refusal proves nothing"
+                )
+            return None
         if status is not None and 200 <= status < 300:
             return ctx.finding(
                 self,
@@ -210,6 +184,33 @@ class BolaWrite(Check):
                 severity=Severity.LOW,
                 victim=obj.owner,
                 reproduce=outcome.attempt,
-                details={"object": obj.params, "effect": None, "status": status},
+                details=details,
             )
         return None
+
+    def _account(self, ctx: Context, outcome: AccountOutcome) -> Finding | None:
+        op = ctx.operation
+        assert op is not None
+        if outcome.effect is None:
+            return None
+        victim, intruder = outcome.victim.canary, outcome.intruder.canary
+        return ctx.finding(
+            self,
+            identity=intruder.username,
+            description=(
+                f"A canary account ({intruder.username}) sent {op.key} naming another canary "
+                f"account ({victim.username}) in the body, and {outcome.effect}, as the victim's "
+                "own read-back shows: the body, not the session, decides whose account is "
+                "written. Both accounts were signed up by the scanner; no configured identity "
+                "was touched."
+            ),
+            evidence=[
+                Evidence("the victim canary reads its own record (before)", outcome.before),
+                Evidence("the intruder canary names the victim in the body", outcome.attempt),
+                Evidence("the victim canary reads its record back", outcome.after),
+            ],
+            confidence=Confidence.CERTAIN,
+            victim=victim.username,
+            reproduce=outcome.attempt,
+            details={"field": outcome.field, "effect": outcome.effect, "canary": True},
+        )
