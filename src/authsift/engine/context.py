@@ -8,8 +8,6 @@ and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
@@ -29,8 +27,9 @@ from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
 from authsift.engine.callbacks import open_listener
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
+from authsift.engine.findings import make_finding
 from authsift.engine.redact import Redactor
-from authsift.engine.requests import build_request, curl_command
+from authsift.engine.requests import build_request
 from authsift.engine.session import HttpSession
 from authsift.model import (
     Confidence,
@@ -359,48 +358,27 @@ class TaskContext:
     ) -> Finding:
         """A finding as `identity` (the attacker: the intruder of a BOLA, the low-privilege
         caller of a BFLA), by default the task's identity; `victim` is whose data it reached."""
-        attacker = identity or self._identity
-        redact = self._state.redactor
-        operation = None if api_wide or self.operation is None else OperationRef.of(self.operation)
-        fingerprint_source = "|".join(
-            [check.id, operation.key if operation else "*", attacker or "", victim or ""]
-        )
-        attack = reproduce or (evidence[-1].exchange if evidence else None)
-        return Finding(
-            check_id=check.id,
-            title=title or check.title,
-            severity=severity or check.severity,
+        return make_finding(
+            check,
+            self._state.redactor,
+            operation=None
+            if api_wide or self.operation is None
+            else OperationRef.of(self.operation),
+            attacker=identity or self._identity,
+            title=title,
+            description=description,
+            evidence=evidence,
             confidence=confidence,
-            family=check.family,
-            cwe=check.cwe,
-            owasp=check.owasp,
-            operation=operation,
-            identity=attacker,
+            severity=severity,
             victim=victim,
-            description=redact.text(description),
-            evidence=tuple(
-                replace(e, label=_whose(e), exchange=redact.exchange(e.exchange)) for e in evidence
-            ),
-            reproduce=curl_command(redact.exchange(attack)) if attack else "",
-            remediation=check.remediation,
-            fingerprint=hashlib.sha256(fingerprint_source.encode()).hexdigest()[:24],
-            references=check.references,
-            details=details or {},
+            reproduce=reproduce,
+            details=details,
         )
 
     def _require_operation(self) -> Operation:
         if self.operation is None:
             raise Inconclusive("this task has no operation")
         return self.operation
-
-
-def _whose(evidence: Evidence) -> str:
-    """The label, naming whose credentials the exchange carried if it does not already: a
-    baseline may come from another identity than the one a check asked about first."""
-    sender = evidence.exchange.identity
-    if sender is None or re.search(rf"(?<![\w-]){re.escape(sender)}(?![\w-])", evidence.label):
-        return evidence.label
-    return f"{evidence.label} (as {sender})"
 
 
 _NOT_AN_OBJECT = frozenset({404, 410})
