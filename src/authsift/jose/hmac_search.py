@@ -146,7 +146,8 @@ class Search:
                     outcome = future.result(self._remaining())
                 except FuturesTimeout:
                     self.timed_out = True
-                    return None
+                    pending.appendleft((index, batch, future))
+                    return self._finished(pending)
                 except BrokenProcessPool:
                     unsent = [(index, batch)] + [(i, b) for i, b, _ in pending]
                     return self._inline(itertools.chain(unsent, batches))
@@ -155,6 +156,20 @@ class Search:
                     return found
         finally:
             _stop(pool, (future for _, _, future in pending))
+
+    def _finished(
+        self, pending: deque[tuple[int, Batch, Future[tuple[bytes | None, int]]]]
+    ) -> bytes | None:
+        """At the deadline: count the batches already done, in order (one may hold the hit)."""
+        while pending and pending[0][2].done() and not pending[0][2].cancelled():
+            index, _, future = pending.popleft()
+            if future.exception() is not None:
+                break
+            found = self._record(index, future.result())
+            if found is not None:
+                self.timed_out = False
+                return found
+        return None
 
     def _inline(self, batches: Iterator[tuple[int, Batch]]) -> bytes | None:
         for index, batch in batches:
