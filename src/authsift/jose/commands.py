@@ -145,8 +145,9 @@ def crack_command(
         list[str] | None,
         typer.Option(
             "--about",
-            help="A URL, host name or product name to derive candidates from, such as "
-            "acme-secret or Acme2024 (repeatable; the token's iss and aud are always used).",
+            help="A URL, host or product name ('https://api.acme.io', 'Acme Billing') to derive "
+            "candidates such as acme-secret and Acme2024 from (repeatable; the token's iss and "
+            "aud are always used).",
         ),
     ] = None,
     max_time: Annotated[

@@ -90,7 +90,7 @@ class Search:
     keyspaces: tuple[Keyspace, ...] = field(init=False)
     timed_out: bool = False
     found_in: int | None = None  # index of the source the secret came from
-    _file_estimate: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    _file_estimate: dict[int, tuple[int, int, int]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.tried = [0] * len(self.sources)
@@ -125,8 +125,8 @@ class Search:
         """Keep ``2 × workers`` batches in flight, collected in order (so tallies are exact).
 
         A pool that cannot start its workers (a ``__main__`` that spawn cannot re-import) is
-        not fatal: the search goes on in this process. On a hit or at the deadline the queued
-        batches are cancelled; a worker finishes the one batch it holds (~0.1 s) and exits.
+        not fatal: the search goes on in this process. On a hit or at the deadline, what is
+        queued is cancelled and the workers are ended at once (``_stop``).
         """
         context = multiprocessing.get_context(_start_method())
         initargs = (self.target, self.keyspaces)
