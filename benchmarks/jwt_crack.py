@@ -9,7 +9,11 @@ Each measurement runs ``--rounds`` times, interleaved, and the best round counts
 disturbed by other work on a shared machine). Every rate is candidates ÷ wall time of the
 whole search (file reading, splitting, process start-up included) for authsift, and of the
 bare loop for the stdlib/PyJWT baselines. The secret is the last line, so every candidate is
-tested.
+tested. The same holds for the 6-digit mask (``?d?d?d?d?d?d``, secret ``999999``, the last of
+1,000,000 candidates that the workers generate from index ranges), and for the built-in
+candidates a scan tries by default (curated, common passwords, English words, every digit
+string of up to 6 digits; a random secret, so all ~1.19 M are tried). The goal on 2 cores: the
+whole authsift process ≥ 2× a one-process ``hmac.digest`` loop, for lists and masks alike.
 
     python benchmarks/jwt_crack.py [--words 2000000] [--jobs 0] [--rounds 3]
                                    [--pyjwt-words 50000] [--json]
@@ -50,6 +54,10 @@ CLAIMS = {
 }
 JWT_TOOL_ANCHOR = 155_000  # research/perf-anchors.md, jwt_tool -C -d on this machine class
 TARGET_PER_CORE = 400_000
+TARGET_VS_STDLIB = 2.0  # whole authsift process on all cores ÷ one-process hmac.digest loop
+MASK = "?d?d?d?d?d?d"
+MASK_SECRET = b"999999"  # the last candidate of the mask
+MASK_SIZE = 1_000_000
 
 
 def make_wordlist(path: Path, count: int) -> None:
@@ -91,13 +99,16 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timed(function: Callable[[], float | CrackResult], candidates: int) -> tuple[float, float]:
+def timed(
+    function: Callable[[], float | CrackResult], candidates: int, secret: bytes = SECRET
+) -> tuple[float, float]:
     """(guesses per wall second, guesses per CPU second) of one run."""
     cpu_before, wall_before = cpu_seconds(), time.perf_counter()
     outcome = function()
     wall, cpu = time.perf_counter() - wall_before, cpu_seconds() - cpu_before
     if isinstance(outcome, CrackResult):
-        assert outcome.secret == SECRET, "cracker missed the secret"
+        assert outcome.secret == secret, "cracker missed the secret"
+        assert outcome.tried == candidates, (outcome.tried, candidates)
     return candidates / wall, candidates / max(cpu, 1e-9)
 
 
@@ -128,7 +139,10 @@ def pyjwt_loop(words: list[bytes], token: str) -> float:
 
 def run(word_count: int, jobs: int, rounds: int, pyjwt_words: int) -> dict[str, Any]:
     token = sign({"typ": "JWT"}, CLAIMS, SECRET, "HS256")
+    mask_token = sign({"typ": "JWT"}, CLAIMS, MASK_SECRET, "HS256")
+    strong_token = sign({"typ": "JWT"}, CLAIMS, b"\x00not-a-guessable-secret\xff" * 2, "HS256")
     parsed = parse_compact(token)
+    defaults = [0]
     cores = jobs or usable_cores()
     best: dict[str, float] = {}
 
@@ -147,11 +161,29 @@ def run(word_count: int, jobs: int, rounds: int, pyjwt_words: int) -> dict[str, 
                 words, parsed.signing_input, parsed.signature
             ),
         }
+        mask_runs: dict[str, Callable[[], float | CrackResult]] = {
+            "mask_1_core": lambda: crack(mask_token, builtin=False, masks=[MASK], jobs=1),
+            "mask_all_cores": lambda: crack(mask_token, builtin=False, masks=[MASK], jobs=cores),
+        }
+
+        def built_in() -> CrackResult:
+            result = crack(strong_token, jobs=cores)
+            assert result.secret is None and not result.timed_out
+            defaults[0] = result.tried
+            return result
+
         for _ in range(rounds):
             for name, function in runs.items():
                 wall_rate, cpu_rate = timed(function, count)
                 keep(name, wall_rate)
                 keep(f"{name}_per_cpu_second", cpu_rate)
+            for name, function in mask_runs.items():
+                wall_rate, cpu_rate = timed(function, MASK_SIZE, MASK_SECRET)
+                keep(name, wall_rate)
+                keep(f"{name}_per_cpu_second", cpu_rate)
+            started = time.perf_counter()
+            built_in()
+            keep("defaults_all_cores", defaults[0] / (time.perf_counter() - started))
         keep("pyjwt_decode_1_core", pyjwt_loop(words[-pyjwt_words:], token))
     results: dict[str, Any] = {
         "words": word_count,
@@ -162,6 +194,10 @@ def run(word_count: int, jobs: int, rounds: int, pyjwt_words: int) -> dict[str, 
         "authsift_per_core": best["authsift_all_cores"] / cores,
         "authsift_per_cpu_second": best["authsift_all_cores_per_cpu_second"],
         "scaling": best["authsift_all_cores"] / best["authsift_1_core"],
+        "defaults_candidates": defaults[0],
+        "list_vs_stdlib": best["authsift_all_cores"] / best["stdlib_hmac_digest_1_core"],
+        "mask_vs_stdlib": best["mask_all_cores"] / best["stdlib_hmac_digest_1_core"],
+        "defaults_vs_stdlib": best["defaults_all_cores"] / best["stdlib_hmac_digest_1_core"],
     }
     compressions, how = openssl_compressions_per_second()
     per_guess = sha256_compressions_per_guess(len(parsed.signing_input))
@@ -192,6 +228,9 @@ def report(results: dict[str, Any]) -> None:
     rows = [
         ("authsift, 1 process", "authsift_1_core", 1),
         (f"authsift, {cores} processes", "authsift_all_cores", cores),
+        (f"authsift mask {MASK}, 1 process", "mask_1_core", 1),
+        (f"authsift mask {MASK}, {cores} processes", "mask_all_cores", cores),
+        (f"authsift built-in defaults, {cores} procs", "defaults_all_cores", cores),
         ("stdlib hmac.digest loop, 1 core", "stdlib_hmac_digest_1_core", 1),
         ("PyJWT decode per guess, 1 core", "pyjwt_decode_1_core", 1),
     ]
@@ -210,6 +249,13 @@ def report(results: dict[str, Any]) -> None:
         f"per-core target; wall-clock {results['scaling']:.2f}× from 1 to {cores} processes "
         f"(below {cores}× means other work held the cores: compare the per-CPU-s column); "
         f"{results['authsift_1_core'] / JWT_TOOL_ANCHOR:.1f}× jwt_tool on 1 core"
+    )
+    print(
+        f"whole process on {cores} cores ÷ one-process hmac.digest loop (target ≥ "
+        f"{TARGET_VS_STDLIB:g}× on a quiet machine): list {results['list_vs_stdlib']:.2f}×, "
+        f"mask {MASK} {results['mask_vs_stdlib']:.2f}×, built-in defaults "
+        f"({results['defaults_candidates']:,} candidates, not found) "
+        f"{results['defaults_vs_stdlib']:.2f}×"
     )
 
 

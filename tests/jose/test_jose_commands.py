@@ -62,7 +62,8 @@ def test_crack_finds_secret_in_wordlist(tmp_path: Path) -> None:
     words = tmp_path / "words.txt"
     words.write_bytes(b"a\nb\nhunter2-but-longer\n")
     result = runner.invoke(
-        app, ["crack", _hs_token(b"hunter2-but-longer"), "-w", str(words), "--jobs", "1"]
+        app,
+        ["crack", _hs_token(b"hunter2-but-longer"), "-w", str(words), "-j", "1", "--digits", "0"],
     )
     assert result.exit_code == 0, result.output
     assert "secret: hunter2-but-longer" in result.stdout
@@ -88,6 +89,44 @@ def test_crack_export_and_errors(tmp_path: Path) -> None:
     assert john.exit_code == 0 and "#" in john.stdout
     absent = runner.invoke(app, ["crack", token, "-w", str(tmp_path / "nope.txt")])
     assert absent.exit_code == 2 and "wordlist not found" in absent.output
+
+
+def test_crack_mask_finds_a_six_digit_secret_and_says_what_it_tried() -> None:
+    token = _hs_token(b"483920")
+    found = runner.invoke(app, ["crack", token, "--no-builtin", "--mask", "?d?d?d?d?d?d"])
+    assert found.exit_code == 0, found.output
+    assert found.stdout.strip() == "secret: 483920"
+    assert "tried mask ?d?d?d?d?d?d (" in found.stderr
+    literal = runner.invoke(
+        app, ["crack", _hs_token(b"acme-07"), "-m", "acme-?d?d", "-j", "1", "--digits", "0"]
+    )
+    assert literal.exit_code == 0 and "secret: acme-07" in literal.stdout
+
+
+def test_crack_not_found_lists_the_sources() -> None:
+    args = ["crack", _hs_token(b"zz" * 20), "-j", "1", "--digits", "3", "-m", "?u?u"]
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 1
+    assert missing.stdout.startswith("not found in ")
+    for part in ("curated 429", "common passwords 30,000", "digits ≤ 3 (1,110)", "mask ?u?u (676)"):
+        assert part in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mask", "?d?q"], "error: mask '?d?q': unknown class ?q"),
+        (["--mask", "abc?"], "error: mask 'abc?' ends with a lone '?'"),
+        (["--mask", ""], "error: empty mask"),
+        (["--digits", "9"], "error: digits must be 0 to 8"),
+        (["--no-builtin"], "error: nothing to try"),
+    ],
+)
+def test_crack_bad_masks_and_options_exit_2_with_one_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["crack", _hs_token(), *args])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), lines
 
 
 def test_forge_none_sets_and_unsets_claims() -> None:

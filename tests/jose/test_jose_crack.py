@@ -43,17 +43,28 @@ def _token(secret: bytes, alg: str = "HS256") -> str:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_finds_secret_planted_at_end_of_200k_list(big_wordlist: Path, jobs: int) -> None:
-    seen: list[int] = []
-    result = crack(_token(PLANTED), [big_wordlist], jobs=jobs, progress=seen.append)
-    assert result.secret == PLANTED
+    seen: list[tuple[int, int]] = []
+    progress = lambda tried, planned: seen.append((tried, planned))  # noqa: E731
+    result = crack(_token(PLANTED), [big_wordlist], jobs=jobs, digits=0, progress=progress)
+    assert result.secret == PLANTED and result.found_in == "wordlist 200k.txt"
     assert result.tried >= 200_000 and result.rate > 0
-    assert seen == sorted(seen) and seen[-1] == result.tried
+    tried = [count for count, _ in seen]
+    assert tried == sorted(tried) and tried[-1] == result.tried
+    assert all(planned >= count for count, planned in seen)
 
 
 def test_not_found_reports_every_candidate(big_wordlist: Path) -> None:
-    result = crack(_token(b"not-in-any-list-4711"), [big_wordlist], jobs=2)
-    assert result.secret is None
-    assert result.tried == 200_001 + len(builtin_candidates())
+    result = crack(_token(b"not-in-any-list-4711"), [big_wordlist], jobs=2, digits=0)
+    assert result.secret is None and not result.timed_out
+    tried = {tally.label: tally.tried for tally in result.sources}
+    assert result.tried == sum(tried.values())
+    assert tried.pop("derived") > 0  # from the claims' iss and aud (idp.example.com, api)
+    assert tried == {
+        "curated": len(builtin_candidates()),
+        "common passwords": 30_000,
+        "English words": 49_160,
+        "wordlist 200k.txt": 200_001,
+    }
 
 
 @pytest.mark.parametrize(

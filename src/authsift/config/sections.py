@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -221,6 +222,26 @@ class JwtConfig(ConfigModel):
         default_factory=dict,
         description="identity → genuine token(s) from another issuer or tenant.",
     )
+    crack_seconds: float = Field(
+        default=15,
+        gt=0,
+        description="Time budget of jwt-weak-hmac-secret's offline cracking of an HS256/384/512 "
+        "secret, in seconds (the built-in candidates take a few seconds on two cores).",
+    )
+    wordlists: list[str] = Field(
+        default_factory=list,
+        description="More wordlist files (plain or gzip, one secret per line) that "
+        "jwt-weak-hmac-secret tries after the built-in candidates, within `crack_seconds`; a "
+        "relative path is taken from the directory the scan runs in.",
+    )
+
+    @field_validator("wordlists")
+    @classmethod
+    def _wordlists_exist(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            if not Path(path).expanduser().is_file():
+                raise ValueError(f"wordlist {path!r} not found")
+        return paths
 
     def as_settings(self) -> dict[str, object]:
         """The plain values checks read from `ScanFacts.settings`."""
@@ -235,4 +256,6 @@ class JwtConfig(ConfigModel):
             "expired_tokens": plain(self.expired_tokens),
             "foreign_audience_tokens": plain(self.foreign_audience_tokens),
             "foreign_issuer_tokens": plain(self.foreign_issuer_tokens),
+            "crack_seconds": self.crack_seconds,
+            "wordlists": [str(Path(path).expanduser()) for path in self.wordlists],
         }

@@ -25,16 +25,25 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from authsift.jose.candidates import DEFAULT_DIGITS, MAX_DIGITS, Source
 from authsift.jose.cli_support import (
     display_secret,
     parse_assignment,
     resolve_key_bytes,
     signing_key_and_alg,
 )
-from authsift.jose.crack import CrackResult, crack, export_hashcat, export_john, john_format
+from authsift.jose.crack import (
+    CrackResult,
+    crack_sources,
+    export_hashcat,
+    export_john,
+    john_format,
+    plan_sources,
+)
 from authsift.jose.errors import JoseError
 from authsift.jose.jws import assemble, b64url_encode, json_bytes, parse_compact
 from authsift.jose.lint import lifetime_summary, lint_token
+from authsift.jose.mask import parse_mask
 from authsift.jose.sign import sign
 
 app = typer.Typer(
@@ -107,12 +116,43 @@ def inspect(
     out.print(table if findings else "Findings: none")
 
 
+_MASK_HELP = (
+    "hashcat mask, one class per position (repeatable): ?d 0-9, ?l a-z, ?u A-Z, ?s symbols "
+    "and space, ?a all of them, ?h/?H hex, ?b any byte, ?? a literal '?'; other characters "
+    "stand for themselves. Example: 'acme?d?d?d?d' or '?u?l?l?l?l?d?d'."
+)
+
+
 @app.command(name="crack")
 def crack_command(
     token: Annotated[str, typer.Argument(help="An HS256/HS384/HS512 JWT.")],
     wordlists: Annotated[
         list[Path] | None,
-        typer.Option("--wordlist", "-w", help="Wordlist file (repeatable; streamed, any size)."),
+        typer.Option(
+            "--wordlist", "-w", help="Wordlist file, plain or gzip (repeatable; streamed)."
+        ),
+    ] = None,
+    masks: Annotated[list[str] | None, typer.Option("--mask", "-m", help=_MASK_HELP)] = None,
+    digits: Annotated[
+        int | None,
+        typer.Option(
+            "--digits",
+            help=f"Try every digit string of 1 to N digits (0-{MAX_DIGITS}; default "
+            f"{DEFAULT_DIGITS} with the built-in candidates, 0 with --no-builtin).",
+        ),
+    ] = None,
+    about: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--about",
+            help="A URL, host or product name ('https://api.acme.io', 'Acme Billing') to derive "
+            "candidates such as acme-secret and Acme2024 from (repeatable; the token's iss and "
+            "aud are always used).",
+        ),
+    ] = None,
+    max_time: Annotated[
+        float | None,
+        typer.Option("--max-time", help="Give up after this many seconds.", min=0.1),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Processes; 0 = all cores.")] = 0,
     export: Annotated[
@@ -120,10 +160,20 @@ def crack_command(
         typer.Option("--export", help="Print the line hashcat (-m 16500) or John takes, and exit."),
     ] = None,
     no_builtin: Annotated[
-        bool, typer.Option("--no-builtin", help="Skip the bundled list of default secrets.")
+        bool,
+        typer.Option(
+            "--no-builtin",
+            help="Skip the built-in candidates (curated secrets, common passwords, English "
+            "words, derived words, digit strings): only your wordlists and masks.",
+        ),
     ] = False,
 ) -> None:
-    """Recover a weak HMAC secret: bundled defaults first, then your wordlists."""
+    """Recover a weak HMAC secret, trying what an attacker tries first.
+
+    Built-in candidates, in order: curated framework and tutorial secrets, words derived from
+    the token's iss and aud (and --about), 30,000 common passwords, 49,160 English words, and
+    every digit string of up to 6 digits (--digits). Then your wordlists, then your masks.
+    """
     tried_so_far = [0]
     try:
         if export is ExportFormat.hashcat:
@@ -137,7 +187,17 @@ def crack_command(
         for path in paths:
             if not path.is_file():
                 raise JoseError(f"wordlist not found: {str(path)!r}")
-        result = _crack_with_progress(token, paths, jobs, not no_builtin, tried_so_far)
+        sources = plan_sources(
+            token,
+            paths,
+            builtin=not no_builtin,
+            digits=digits,
+            masks=[parse_mask(mask) for mask in masks or []],
+            about=list(about or []),
+        )
+        if not sources:
+            raise JoseError("nothing to try: give --wordlist, --mask or --digits")
+        result = _crack_with_progress(token, sources, jobs, max_time, tried_so_far)
     except JoseError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -146,14 +206,14 @@ def crack_command(
     if result.secret is None:
         typer.echo(f"not found in {result.tried:,} candidates")
         _stderr.print(
-            f"{rate}. For big lists, `--export john` or `--export hashcat` runs several times "
-            "faster per core.",
+            f"tried {result.summary()}. {rate}. For big lists, `--export john` or "
+            "`--export hashcat` runs several times faster per core.",
             markup=False,
             soft_wrap=True,
         )
         raise typer.Exit(1)
     typer.echo(f"secret: {display_secret(result.secret)}")
-    _stderr.print(rate, markup=False, soft_wrap=True)
+    _stderr.print(f"{rate}; tried {result.tried_summary}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -200,10 +260,13 @@ def forge(
 
 
 def _crack_with_progress(
-    token: str, paths: list[Path], jobs: int, builtin: bool, tried_so_far: list[int]
+    token: str,
+    sources: list[Source],
+    jobs: int,
+    max_time: float | None,
+    tried_so_far: list[int],
 ) -> CrackResult:
-    """Run ``crack`` under a rich progress bar on stderr; ``tried_so_far[0]`` tracks the count."""
-    total_bytes = sum(path.stat().st_size for path in paths)
+    """Run ``crack_sources`` under a rich progress bar on stderr (``tried_so_far[0]``: count)."""
     columns = (
         TextColumn("cracking"),
         BarColumn(),
@@ -215,17 +278,15 @@ def _crack_with_progress(
     )
     # No auto-refresh thread: a single-threaded parent may fork its workers safely.
     with Progress(*columns, console=_stderr, transient=True, auto_refresh=False) as progress:
-        task = progress.add_task("crack", total=total_bytes or None, tried=0, rate=0.0)
+        task = progress.add_task("crack", total=None, tried=0, rate=0.0)
         started = dt.datetime.now(dt.UTC)
 
-        def on_tried(tried: int) -> None:
+        def on_progress(tried: int, planned: int) -> None:
             tried_so_far[0] = tried
             elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds() or 1e-9
-            progress.update(task, tried=tried, rate=tried / elapsed, refresh=True)
+            total = max(planned, tried)
+            progress.update(
+                task, total=total, completed=tried, tried=tried, rate=tried / elapsed, refresh=True
+            )
 
-        def on_bytes(consumed: int) -> None:
-            progress.update(task, completed=consumed, refresh=True)
-
-        return crack(
-            token, paths, builtin=builtin, jobs=jobs, progress=on_tried, progress_bytes=on_bytes
-        )
+        return crack_sources(token, sources, jobs=jobs, max_seconds=max_time, progress=on_progress)
