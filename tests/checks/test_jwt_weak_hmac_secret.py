@@ -113,7 +113,7 @@ def bank_scan(tmp_path: Path, secret: bytes, **jwt_settings: Any) -> dict[str, A
     ok = {"200": {"description": "the caller"}}
     spec = {
         "openapi": "3.0.3",
-        "info": {"title": "Muffin Bank", "version": "1"},
+        "info": {"title": "Ledger API", "version": "1"},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {"/me": {"get": {"security": [{"bearer": []}], "responses": ok}}},
     }
@@ -145,6 +145,7 @@ def reason(report: dict[str, Any]) -> str:
         (b"muffin", "common passwords"),  # a dictionary word not in the curated list
         (b"483920", "digits ≤ 6"),
         (b"muffinbank-secret", "derived"),  # the issuer's name with a suffix
+        (b"ledger2024", "derived"),  # a word of the API's title (the spec's info.title) and a year
     ],
 )
 def test_cracks_what_a_pentester_guesses_and_proves_it(

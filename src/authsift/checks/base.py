@@ -201,6 +201,7 @@ class ScanFacts:
     # `resources` seeds, as text: identity → parameter name → the values it owns (authoritative
     # ownership for the object-level checks; issue #8)
     resources: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    api_title: str = ""  # the spec's `info.title` (words derived from it, e.g. for HMAC secrets)
     login: LoginFacts | None = None  # how an account logs in (endpoints.login, a login identity)
     privileged_roles: tuple[str, ...] = ()  # config `privileged_roles`
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -203,7 +203,7 @@ async def _scan(
                 calibration=preflight.calibration,
                 markers=preflight.markers,
                 operations=tuple(in_scope),
-                facts=scan_facts(config),
+                facts=replace(scan_facts(config), api_title=spec.title),
             )
             result.spec_source = redactor.text(spec.source)
             outcome = await run_plan(

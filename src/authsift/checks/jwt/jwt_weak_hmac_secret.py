@@ -27,8 +27,8 @@ def _is_hmac(jws: CompactJws) -> bool:
 
 async def cracked(ctx: Context, token: str) -> CrackResult:
     """Crack each token's secret once per scan, off the event loop (it is pure CPU), within the
-    `jwt.crack_seconds` budget: built-in candidates (with words derived from the target's host
-    and the token's `iss`/`aud`), then the `jwt.wordlists` files."""
+    `jwt.crack_seconds` budget: built-in candidates (with words derived from the target's host,
+    the API's title and the token's `iss`/`aud`), then the `jwt.wordlists` files."""
     lock: asyncio.Lock = ctx.shared.setdefault(_CACHE + ".lock", asyncio.Lock())
     results: dict[str, CrackResult] = ctx.shared.setdefault(_CACHE, {})
     signing_input = token.rsplit(".", 1)[0]
@@ -36,7 +36,12 @@ async def cracked(ctx: Context, token: str) -> CrackResult:
     wordlists = [Path(path) for path in settings.get("wordlists") or ()]
     budget = float(settings.get("crack_seconds") or DEFAULT_BUDGET)
     run = functools.partial(
-        crack, token, wordlists, about=[ctx.facts.target], jobs=0, max_seconds=budget
+        crack,
+        token,
+        wordlists,
+        about=[ctx.facts.target, *([ctx.facts.api_title] if ctx.facts.api_title else [])],
+        jobs=0,
+        max_seconds=budget,
     )
     async with lock:
         if signing_input not in results:
