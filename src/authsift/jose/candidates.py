@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from authsift.jose.derive import derived
+from authsift.jose.errors import JoseError
 from authsift.jose.mask import Mask, digit_masks
 
 #: Bytes per block handed to a worker: ~100k typical words, large enough to amortise IPC.
@@ -138,9 +139,17 @@ def blocks_read(path: Traversable, block_bytes: int = BLOCK_BYTES) -> Iterator[t
         handle: IO[bytes] | gzip.GzipFile = raw
         magic = raw.read(2)
         raw.seek(0)
+        pending = b""
         if magic == _GZIP_MAGIC:
-            handle = gzip.GzipFile(fileobj=raw, mode="rb")
-        while chunk := handle.read(block_bytes):
+            compressed = gzip.GzipFile(fileobj=raw, mode="rb")
+            try:
+                pending = compressed.read(block_bytes)
+                handle = compressed
+            except (OSError, EOFError):  # plain bytes that merely begin like gzip
+                raw.seek(0)
+                pending = b""
+        while chunk := pending or _read(handle, block_bytes, path):
+            pending = b""
             data = carry + chunk
             cut = data.rfind(b"\n")
             if cut < 0:
@@ -150,6 +159,13 @@ def blocks_read(path: Traversable, block_bytes: int = BLOCK_BYTES) -> Iterator[t
             yield data[: cut + 1], raw.tell()
         if carry:
             yield carry, raw.tell()
+
+
+def _read(handle: IO[bytes] | gzip.GzipFile, size: int, path: Traversable) -> bytes:
+    try:
+        return handle.read(size)
+    except (OSError, EOFError) as exc:  # a gzip file cut short or corrupt past its header
+        raise JoseError(f"{path}: the compressed wordlist is damaged ({exc})") from exc
 
 
 def _bundled(name: str) -> Traversable:
