@@ -6,24 +6,17 @@ role with nobody of the scanner's own to try it on."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from rich.console import Console
 
-from authsift.app.workflow import ScanJob, execute
 from authsift.checks.authz._bfla_writes import skip_reason, write_function
-from authsift.config import load_config
 from authsift.model import Operation, RequestBody, ScanResult
-from tests.apps.toy_api import serve_in_thread
 from tests.checks import bfla_people_api as api
 from tests.checks import bfla_people_spec
+from tests.checks.scanning import scan_app_in_process
 
 CHECK = "authz-bfla-privileged-write"
 ROLE = "PUT /people/{username}/role"
@@ -54,27 +47,15 @@ class Scan:
 
 
 def _scan(clinic: api.Clinic, overrides: Mapping[str, Any] | None = None) -> Scan:
-    with serve_in_thread(api.make_app(clinic)) as url, tempfile.TemporaryDirectory() as tmp:
-        spec = Path(tmp) / "openapi.json"
-        spec.write_text(json.dumps(bfla_people_spec.spec()))
-        raw = bfla_people_spec.config(url, str(spec))
-        raw.update(
-            {
-                "checks": {"include": [CHECK], "intrusive": True},
-                "limits": {"rate": 500, "concurrency": 4},
-                "report": {"formats": ["json"], "dir": tmp},
-                **(overrides or {}),
-            }
-        )
-        config_file = Path(tmp) / "authsift.yaml"
-        config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
-        config = load_config(config_file, env={**os.environ, **api.ENV})
-        out = Path(tmp) / "report.json"
-        job = ScanJob(config=config, config_dir=Path(tmp), output=out, quiet=True, progress=False)
-        quiet = Console(quiet=True)
-        outcome = execute(job, quiet, quiet)
-        assert outcome.result is not None, outcome.error
-        return Scan(outcome.result, json.loads(out.read_text()), clinic)
+    result, report = scan_app_in_process(
+        api.make_app(clinic),
+        bfla_people_spec.spec(),
+        bfla_people_spec.config,
+        api.ENV,
+        CHECK,
+        overrides,
+    )
+    return Scan(result, report, clinic)
 
 
 @pytest.fixture(scope="module")

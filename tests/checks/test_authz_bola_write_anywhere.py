@@ -9,26 +9,19 @@ where no delete exists)."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from rich.console import Console
 
-from authsift.app.workflow import ScanJob, execute
 from authsift.checks.authz._bola_objects import Reading
 from authsift.checks.authz._bola_shapes import Shape, shape_of
 from authsift.checks.authz._bola_writes import Write, effect_of
-from authsift.config import load_config
 from authsift.model import HttpRequest, Operation, RequestBody, ScanResult
-from tests.apps.toy_api import serve_in_thread
 from tests.checks import bola_write_api as api
 from tests.checks import bola_write_spec
+from tests.checks.scanning import scan_app_in_process
 
 CHECK = "authz-bola-write"
 CANCEL = "POST /holds/{hold_id}/cancel"
@@ -70,27 +63,15 @@ class Scan:
 
 
 def _scan(ws: api.Workspace, overrides: Mapping[str, Any] | None = None) -> Scan:
-    with serve_in_thread(api.make_app(ws)) as url, tempfile.TemporaryDirectory() as tmp:
-        spec = Path(tmp) / "openapi.json"
-        spec.write_text(json.dumps(bola_write_spec.spec()))
-        raw = bola_write_spec.config(url, str(spec))
-        raw.update(
-            {
-                "checks": {"include": [CHECK], "intrusive": True},
-                "limits": {"rate": 500, "concurrency": 4},
-                "report": {"formats": ["json"], "dir": tmp},
-                **(overrides or {}),
-            }
-        )
-        config_file = Path(tmp) / "authsift.yaml"
-        config_file.write_text(yaml.safe_dump(raw), encoding="utf-8")
-        config = load_config(config_file, env={**os.environ, **api.TOKEN_ENV})
-        out = Path(tmp) / "report.json"
-        job = ScanJob(config=config, config_dir=Path(tmp), output=out, quiet=True, progress=False)
-        quiet = Console(quiet=True)
-        outcome = execute(job, quiet, quiet)
-        assert outcome.result is not None, outcome.error
-        return Scan(outcome.result, json.loads(out.read_text()), ws)
+    result, report = scan_app_in_process(
+        api.make_app(ws),
+        bola_write_spec.spec(),
+        bola_write_spec.config,
+        api.TOKEN_ENV,
+        CHECK,
+        overrides,
+    )
+    return Scan(result, report, ws)
 
 
 @pytest.fixture(scope="module")
