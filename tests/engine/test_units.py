@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -194,3 +195,43 @@ def test_an_empty_plan_says_why_in_one_line() -> None:
     assert "no operation is left to probe (excluded by operations.exclude)" in nothing_to_test(
         nothing
     )
+
+
+def test_results_that_prove_different_things_never_merge_and_a_merge_keeps_the_worst() -> None:
+    """Issue 9: two results of one check on one scope (an info note, then a high finding) must
+    not share a fingerprint; an API-wide confirmation on another operation joins the finding,
+    keeping the highest severity with that result's own evidence."""
+    from authsift.engine.findings import make_finding
+    from authsift.engine.runner import _merge_api_wide
+    from authsift.model import Confidence, Severity
+    from authsift.plan import Task
+
+    check = registry()["jwt-token-type-confusion"]()
+    exchange = Exchange(1, HttpRequest("GET", "http://127.0.0.1/me", (), None), None)
+
+    def result(title: str | None, severity: Severity) -> Any:
+        return make_finding(
+            check,
+            Redactor(),
+            operation=None,
+            attacker="alice",
+            title=title,
+            description="d",
+            evidence=[],
+            confidence=Confidence.CERTAIN,
+            severity=severity,
+            victim=None,
+            reproduce=exchange,
+            details=None,
+        )
+
+    note = result("Access token not typed at+jwt", Severity.INFO)
+    proof = result(None, Severity.HIGH)
+    assert note.fingerprint != proof.fingerprint
+    assert proof.fingerprint == result(check.title, Severity.HIGH).fingerprint  # stable
+    me, other = Operation("GET", "/me"), Operation("GET", "/profile")
+    findings = [result(None, Severity.MEDIUM)]
+    assert _merge_api_wide(findings, proof, Task(check.id, other, None, 1))
+    assert [f.severity for f in findings] == [Severity.HIGH]
+    assert findings[0].details["confirmed_on"] == ["GET /profile"]
+    assert not _merge_api_wide(findings, note, Task(check.id, me, None, 1))  # a different result

@@ -32,10 +32,15 @@ def make_finding(
     reproduce: Exchange | None,
     details: dict[str, Any] | None,
 ) -> Finding:
-    """The fingerprint is stable across runs: check, operation (or API-wide), attacker, victim."""
-    fingerprint_source = "|".join(
-        [check.id, operation.key if operation else "*", attacker or "", victim or ""]
-    )
+    """The fingerprint is stable across runs: check, operation (or API-wide), attacker, victim
+    — and the title when the check gives one of its own, so that two results of one check that
+    prove different things ("not typed at+jwt" and "refresh token accepted") never merge. A
+    finding under the check's own title keeps the fingerprint it always had (baselines and
+    suppressions by fingerprint keep working)."""
+    parts = [check.id, operation.key if operation else "*", attacker or "", victim or ""]
+    if title and title != check.title:
+        parts.append(title)
+    fingerprint_source = "|".join(parts)
     attack = reproduce or (evidence[-1].exchange if evidence else None)
     return Finding(
         check_id=check.id,

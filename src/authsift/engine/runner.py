@@ -221,8 +221,8 @@ def _merge_api_wide(findings: list[Finding], finding: Finding, task: Task) -> bo
             confirmed = list(
                 dict.fromkeys([*existing.details.get("confirmed_on", []), task.operation.key])
             )
-            findings[index] = replace(
-                existing, details={**existing.details, "confirmed_on": confirmed}
-            )
+            # the merged finding keeps the highest severity, with that result's own evidence
+            kept = finding if finding.severity > existing.severity else existing
+            findings[index] = replace(kept, details={**kept.details, "confirmed_on": confirmed})
             return True
     return False
