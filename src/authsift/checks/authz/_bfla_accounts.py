@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._bfla_canary import (
     CanaryAccount,
     identity_endpoint,
@@ -23,7 +24,7 @@ from authsift.checks.authz._bfla_canary import (
     signup_operation,
 )
 from authsift.checks.authz._bfla_targets import Acquired, delete_target
-from authsift.checks.authz._bfla_writes import WriteFunction, normal
+from authsift.checks.authz._bfla_writes import WriteFunction
 from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.authz._producers import (
     id_of,
@@ -102,11 +103,13 @@ async def _with_itself(
     endpoint: `first` with that reading added when it shows the account."""
     body = function.operation.request_body
     wanted = (
-        _ACCOUNT_STATE | {normal(str(k)) for k in (body.schema.get("properties") or {})}
+        _ACCOUNT_STATE | {normalized_key(str(k)) for k in (body.schema.get("properties") or {})}
         if body
         else _ACCOUNT_STATE
     )
-    shown = {normal(path.rsplit(".", 1)[-1]) for state in first.states if state for path in state}
+    shown = {
+        normalized_key(path.rsplit(".", 1)[-1]) for state in first.states if state for path in state
+    }
     me = identity_endpoint(ctx.operations)
     if shown & wanted or me is None or me in observer.readers:
         return first
@@ -138,7 +141,7 @@ def _account_record(schema: Any) -> bool:
         schema = schema["items"]
     if not isinstance(schema, dict):
         return False
-    names = {normal(str(k)) for k in schema.get("properties") or {}}
+    names = {normalized_key(str(k)) for k in schema.get("properties") or {}}
     for value in (schema.get("properties") or {}).values():  # a page: {"results": [...]}
         if isinstance(value, dict) and value.get("type") == "array" and not names & _WHO:
             return _account_record(value)
@@ -167,7 +170,7 @@ def _account_id(account: CanaryAccount, param: str) -> str | None:
     """The canary's value for `{param}`: a field it was signed up with (`username`), or the
     id the sign-up answered with."""
     for name, value in account.identifiers.items():
-        if normal(name) == normal(param):
+        if normalized_key(name) == normalized_key(param):
             return value
     answer = account.answer
     for candidate in (answer, *(answer.values() if isinstance(answer, dict) else ())):

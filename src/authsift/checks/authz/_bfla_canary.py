@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import loads_or_none
-from authsift.checks.authz._exposure import normal
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._login import EMAIL_FIELD, login_request, login_way, token_of
 from authsift.checks.authz._objects import CANARY_PREFIX
 from authsift.checks.base import Context
@@ -170,7 +170,7 @@ async def log_in(ctx: Context, account: CanaryAccount) -> CanarySession | None:
     way = login_way(ctx)
     if way is None:
         return None
-    by_email = bool(EMAIL_FIELD.match(normal(way.username.split(".")[-1])))
+    by_email = bool(EMAIL_FIELD.match(normalized_key(way.username.split(".")[-1])))
     kind = _EMAIL.search if by_email else _USERNAME.match
     names = [v for k, v in account.identifiers.items() if kind(k)]
     if not names:

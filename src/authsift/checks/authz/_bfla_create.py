@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from authsift.analysis import loads_or_none
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.analysis.volatile import normalized_key
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.base import Context
 from authsift.model import Operation
 from authsift.spec import example_value
@@ -80,7 +81,7 @@ def _value(
     for owner in owners:
         seeds = ctx.facts.resources.get(owner, {})
         for param, values in seeds.items():
-            if normal(param) != normal(name) or not values:
+            if normalized_key(param) != normalized_key(name) or not values:
                 continue
             value = values[0]
             if kind == "integer":

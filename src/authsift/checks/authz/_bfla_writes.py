@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._producers import last_param
 from authsift.model import Operation
@@ -98,11 +99,9 @@ class WriteFunction:
         if self.verb in _ACCOUNT_VERBS:
             return True
         parent = self.template.rstrip("/").rsplit("/", 1)[0].lower()
-        return normal(self.param) in _ACCOUNT_PARAMS or parent.endswith(_ACCOUNT_COLLECTIONS)
-
-
-def normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+        return normalized_key(self.param) in _ACCOUNT_PARAMS or parent.endswith(
+            _ACCOUNT_COLLECTIONS
+        )
 
 
 def write_function(operation: Operation) -> WriteFunction | None:
@@ -119,7 +118,7 @@ def write_function(operation: Operation) -> WriteFunction | None:
     template, segment = path.rsplit("/", 1)
     if last_param(template) is None or not _SEGMENT.match(segment):
         return None
-    verb = normal(segment)
+    verb = normalized_key(segment)
     return WriteFunction(operation, template, verb or None)
 
 
@@ -128,7 +127,7 @@ def _privilege_body(operation: Operation) -> str | None:
     body = operation.request_body
     if operation.method not in ("PUT", "PATCH") or body is None or "json" not in body.content_type:
         return None
-    names = {normal(str(k)) for k in merge_schema(body.schema).get("properties") or {}}
+    names = {normalized_key(str(k)) for k in merge_schema(body.schema).get("properties") or {}}
     return min(names) if names and names <= PRIVILEGE_SEGMENTS else None
 
 

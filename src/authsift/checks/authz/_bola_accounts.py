@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.analysis.volatile import normalized_key
 from authsift.analysis.wording import human_value
-from authsift.checks.authz._bola_shapes import Shape, is_account_ref, normal, properties
+from authsift.checks.authz._bola_shapes import Shape, is_account_ref, properties
 from authsift.checks.authz._bola_writes import free_text
 from authsift.checks.authz._canary_accounts import Session, remove, send_as
 from authsift.checks.authz._escalation import identity_reader
@@ -124,7 +125,7 @@ def account_write(
     for name, schema in properties(op).items():
         if is_account_ref(name):
             body[name] = _account_value(name, victim, record)
-        elif normal(name) in ("email", "emailaddress") and schema.get("format") == "email":
+        elif normalized_key(name) in ("email", "emailaddress") and schema.get("format") == "email":
             continue  # never sent: an e-mail change is a credential change
         elif name == field:
             body[name] = marker
@@ -141,7 +142,7 @@ def account_write(
 
 
 def _account_value(name: str, victim: Session, record: Mapping[str, Any]) -> Any:
-    norm = normal(name)
+    norm = normalized_key(name)
     if norm.endswith(("id", "uuid")):
         for key in (name, "id", "user_id", "uuid"):
             if key in record and isinstance(record[key], int | str):

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authsift.analysis import exchange_json, loads_or_none
+from authsift.analysis.volatile import normalized_key
 from authsift.analysis.wording import human_list, human_mapping
-from authsift.checks.authz._bola_shapes import is_object_ref, normal, properties
+from authsift.checks.authz._bola_shapes import is_object_ref, properties
 from authsift.checks.authz._inventory import inventory, request_for
 from authsift.checks.authz._objects import (
     Created,
@@ -70,9 +71,11 @@ def record_of(answer: Any, name: str, template: str = "") -> dict[str, Any] | No
     ]
     if len(nested) == 1:
         return nested[0][1]
-    collection = normal(template.rstrip("/").rsplit("/", 2)[-2]) if template.count("/") > 1 else ""
+    collection = (
+        normalized_key(template.rstrip("/").rsplit("/", 2)[-2]) if template.count("/") > 1 else ""
+    )
     wanted = {*_WRAPPERS, collection, collection.removesuffix("s")}
-    return next((v for k, v in nested if normal(k) in wanted), None)
+    return next((v for k, v in nested if normalized_key(k) in wanted), None)
 
 
 def creator(ctx: Context, template: str, *, deletable: bool = True) -> Operation | None:
@@ -155,7 +158,7 @@ async def owner_values(ctx: Context, post: Operation, template: str, owner: str)
         if value is None:
             value = await _named_listing(ctx, name, owner)
         if value is None:
-            value = next((v for n, v in sorted(reach) if n == normal(name)), None)
+            value = next((v for n, v in sorted(reach) if n == normalized_key(name)), None)
         if value is not None:
             found[name] = _typed(value, schema)
     return found
@@ -171,14 +174,14 @@ async def _listing(ctx: Context, listings: list[Operation], owner: str) -> list[
 
 async def _named_listing(ctx: Context, name: str, owner: str) -> str | None:
     """The first id of the collection a field is named after (`book` → `GET /books`)."""
-    stem = normal(name)
+    stem = normalized_key(name)
     for suffix in ("uuid", "guid", "id"):
         if stem.endswith(suffix) and len(stem) > len(suffix):
             stem = stem.removesuffix(suffix)
             break
     plurals = {stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else stem}
     for op in ctx.operations:
-        segment = normal(op.path.rstrip("/").rsplit("/", 1)[-1])
+        segment = normalized_key(op.path.rstrip("/").rsplit("/", 1)[-1])
         if op.method != "GET" or "{" in op.path or segment not in plurals or looks_privileged(op):
             continue
         for item in await _listing(ctx, [op], owner):

@@ -16,6 +16,7 @@ from typing import Any
 
 from authsift.analysis import exchange_json, is_strong_marker
 from authsift.analysis.bodies import json_leaves, path_keys
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._bola_objects import (
     MALFORMED,
     Reading,
@@ -25,7 +26,7 @@ from authsift.checks.authz._bola_objects import (
     record_of,
     remove,
 )
-from authsift.checks.authz._bola_shapes import Shape, normal
+from authsift.checks.authz._bola_shapes import Shape
 from authsift.checks.authz._bola_writes import (
     Write,
     compose,
@@ -210,7 +211,7 @@ def relation(inv: Inventory, user: str, obj: Created, record: dict[str, Any]) ->
     reach = inv.reaches(user)
     own_id = last_param(obj.template)
     for name, value in obj.params.items():
-        if name != own_id and (normal(name), value) in reach:
+        if name != own_id and (normalized_key(name), value) in reach:
             return f"it is under {name} {value}, which {user} holds"
     markers = inv.markers_of(user)
     for path, leaf in json_leaves(record):
@@ -218,11 +219,11 @@ def relation(inv: Inventory, user: str, obj: Created, record: dict[str, Any]) ->
             continue
         keys = path_keys(path)
         text = str(leaf)
-        whose = _PEOPLE.search(normal("".join(keys)))
+        whose = _PEOPLE.search(normalized_key("".join(keys)))
         if text in markers and (is_strong_marker(text) or whose):
             return f"it names {user} ({'.'.join(keys)}: {text})"
-        if len(keys) != 1 or normal(keys[0]) == "id":
+        if len(keys) != 1 or normalized_key(keys[0]) == "id":
             continue
-        if (normal(keys[0]), text) in reach:
+        if (normalized_key(keys[0]), text) in reach:
             return f"its {keys[0]} {text} is one {user} holds"
     return None

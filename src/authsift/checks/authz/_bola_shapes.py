@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._bfla_writes import ADMIN_VERBS
 from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._producers import last_param
@@ -157,10 +158,6 @@ class Shape:
         return self.verb in TERMINAL_VERBS
 
 
-def normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
 def properties(op: Operation) -> dict[str, Mapping[str, Any]]:
     """The JSON body's properties (allOf/oneOf folded), name → schema."""
     if op.request_body is None or "json" not in op.request_body.content_type:
@@ -174,7 +171,7 @@ def is_object_ref(name: str, schema: Mapping[str, Any]) -> bool:
 
 
 def is_account_ref(name: str) -> bool:
-    return normal(name) in ACCOUNT_REFS
+    return normalized_key(name) in ACCOUNT_REFS
 
 
 def shape_of(op: Operation) -> Shape | str:
@@ -192,7 +189,7 @@ def shape_of(op: Operation) -> Shape | str:
         return Shape("path", op.path)
     template, segment = path.rsplit("/", 1)
     if last_param(template) is not None and op.method != "DELETE" and _SEGMENT.match(segment):
-        verb = normal(segment)
+        verb = normalized_key(segment)
         if verb in ADMIN_VERBS:
             return f"administrative action `{segment}` (authz-bfla-privileged-write covers it)"
         if verb in OWNER_VERBS:

@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis.bodies import encode_scalar
-from authsift.analysis.volatile import is_volatile_leaf
+from authsift.analysis.volatile import is_volatile_leaf, normalized_key
 from authsift.analysis.wording import human_value
 from authsift.checks.authz._bola_objects import Reading, current_params
 from authsift.checks.authz._bola_shapes import (
     Shape,
     is_account_ref,
     is_object_ref,
-    normal,
     properties,
 )
 from authsift.checks.authz._inventory import Inventory, request_for
@@ -77,12 +76,12 @@ def body_target(ctx: Context, op: Operation, shape: Shape) -> Target | None:
         post = collection_creator(ctx, template)
         if post is None or post is op:
             continue
-        collection = normal(template.rstrip("/").rsplit("/", 2)[-2])
+        collection = normalized_key(template.rstrip("/").rsplit("/", 2)[-2])
         singular = collection.removesuffix("s")
         creatable = set(properties(post))
         for ref in shape.object_refs:
-            ref_name = normal(ref)
-            if ref_name == normal(name) and normal(name) != "id":
+            ref_name = normalized_key(ref)
+            if ref_name == normalized_key(name) and normalized_key(name) != "id":
                 score = 10
             elif ref_name in (singular + "id", singular + "uuid", collection + "id"):
                 score = 9
@@ -126,7 +125,10 @@ def compose(
         elif name in record and (is_account_ref(name) or is_object_ref(name, schema)):
             body[name] = record[name]
         elif is_account_ref(name):
-            whose = next((v for k, v in obj.params.items() if normal(k) == normal(name)), None)
+            whose = next(
+                (v for k, v in obj.params.items() if normalized_key(k) == normalized_key(name)),
+                None,
+            )
             if whose is not None:
                 body[name] = whose  # the object's account, as its path names it
         elif is_object_ref(name, schema):
@@ -163,16 +165,16 @@ def sender_value(
 ) -> tuple[str, str] | None:
     """(the object's field it sets, a value of `sender`'s own) for a reference such as
     `to_board_id`: from its seeds, else its reach; one that differs from the object's now."""
-    wanted = normal(name)
+    wanted = normalized_key(name)
     candidates: list[tuple[str, str]] = []
     for seed, values in ctx.facts.resources.get(sender, {}).items():
-        if _names(wanted, normal(seed)):
+        if _names(wanted, normalized_key(seed)):
             candidates += [(seed, str(v)) for v in values]
     for ref, value in sorted(inv.reaches(sender)):
         if _names(wanted, ref) and all(value != v for _, v in candidates):
             candidates.append((ref, value))
     for ref, value in candidates:
-        key = next((k for k in record if normal(k) == normal(ref)), ref)
+        key = next((k for k in record if normalized_key(k) == normalized_key(ref)), ref)
         if str(record.get(key, "")) != value:
             return key, value
     return None
@@ -190,7 +192,7 @@ def own_parents(ctx: Context, inv: Inventory, sender: str, obj: Created) -> dict
             continue
         mine = seeds[name][0] if seeds.get(name) else None
         if mine is None:
-            mine = next((v for n, v in reach if n == normal(name)), None)
+            mine = next((v for n, v in reach if n == normalized_key(name)), None)
         if mine is None or str(mine) == value:
             return None
         found[name] = str(mine)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import loads_or_none
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.analysis.volatile import normalized_key
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._login import (
     EMAIL_FIELD,
     PASSWORD_FIELD,
@@ -97,7 +98,7 @@ def new_account(op: Operation, domain: str) -> tuple[str, str, str]:
     username = _fitting(props, USER_FIELD, hex_id, "")
     local = _fitting(props, EMAIL_FIELD, hex_id, "@" + domain)
     password_schema = next(
-        (p for n, p in props.items() if PASSWORD_FIELD.match(normal(n))), dict[str, Any]()
+        (p for n, p in props.items() if PASSWORD_FIELD.match(normalized_key(n))), dict[str, Any]()
     )
     password = "Aa1!" + secrets.token_urlsafe(18)
     low, high = int(password_schema.get("minLength", 0)), password_schema.get("maxLength")
@@ -116,7 +117,7 @@ def signup_body(
     email, username, password = account
     body, _ = canary_body(op, example if isinstance(example, dict) else {})
     for name, prop in _props(op).items():
-        norm = normal(name)
+        norm = normalized_key(name)
         if "password" in norm or "passwd" in norm or prop.get("format") == "password":
             body[name] = password
         elif EMAIL_FIELD.match(norm) or prop.get("format") == "email":
@@ -152,7 +153,7 @@ async def sign_up(
     if not accepted(ctx, exchange):
         return None, exchange
     email, username, password = account
-    has_username = any(USER_FIELD.match(normal(n)) for n in _props(op))
+    has_username = any(USER_FIELD.match(normalized_key(n)) for n in _props(op))
     canary = Canary(
         email, username, password, op.key, exchange, dict(extra), as_identity, has_username
     )
@@ -170,7 +171,9 @@ def accepted(ctx: Context, exchange: Exchange) -> bool:
 
 async def log_in(ctx: Context, way: LoginFacts, canary: Canary) -> Session | Exchange:
     """The canary's session, or the login answer that refused it."""
-    by_email = EMAIL_FIELD.match(normal(way.username.split(".")[-1])) or not canary.has_username
+    by_email = (
+        EMAIL_FIELD.match(normalized_key(way.username.split(".")[-1])) or not canary.has_username
+    )
     name = canary.email if by_email else canary.username
     exchange = await ctx.send(login_request(ctx, way, name, canary.password))
     found = token_of(way, exchange)
@@ -233,7 +236,7 @@ def _fitting(
     """The most recognisable spelling the field's schema allows: `authsift-canary-<hex>`, else
     shorter ones (`authsift_<hex>`, fewer hex digits) for a pattern such as `^[a-z0-9_]{3,20}$`
     that caps the length itself; never a truncation that would make two canaries alike."""
-    schema = next((p for n, p in props.items() if kind.match(normal(n))), dict[str, Any]())
+    schema = next((p for n, p in props.items() if kind.match(normalized_key(n))), dict[str, Any]())
     if kind is EMAIL_FIELD and not schema:
         schema = next((p for p in props.values() if p.get("format") == "email"), {})
     pattern, high = schema.get("pattern"), schema.get("maxLength")
@@ -262,11 +265,11 @@ def _param(op: Operation) -> str:
 
 def _id_for(record: Mapping[str, Any], param: str) -> str | None:
     candidates = [record, *(record[k] for k in ("data", "user") if k in record)]
-    for wanted in (normal(param), *_ID_KEYS):
+    for wanted in (normalized_key(param), *_ID_KEYS):
         for item in candidates:
             if isinstance(item, Mapping):
                 for key, value in item.items():
-                    if normal(str(key)) == wanted and isinstance(value, str | int):
+                    if normalized_key(str(key)) == wanted and isinstance(value, str | int):
                         return str(value)
     return None
 

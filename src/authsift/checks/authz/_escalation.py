@@ -19,8 +19,8 @@ from typing import Any
 
 from authsift.analysis import SIMILARITY_THRESHOLD, exchange_json, similarity
 from authsift.analysis.similarity import jaccard
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._canary_accounts import IDENTITY_PATH, Session, send_as
-from authsift.checks.authz._exposure import normal
 from authsift.checks.authz._matrix import MATRIX_KEY, Access, AccessMatrix
 from authsift.checks.authz._privilege_values import shows
 from authsift.checks.base import Context
@@ -131,7 +131,7 @@ def shown(control: View, escalated: View, injected: Mapping[str, Any]) -> list[S
     it, so a combined body does not credit every role-like field with one `role`."""
     found: list[Shown] = []
     taken: set[tuple[str, str]] = set()
-    sent = {normal(name) for name in injected}
+    sent = {normalized_key(name) for name in injected}
     for related in (False, True):
         for name, value in injected.items():
             if any(item.name == name for item in found):
@@ -141,7 +141,7 @@ def shown(control: View, escalated: View, injected: Mapping[str, Any]) -> list[S
                 key = shows(record, name, value, related=related)
                 if key is None or (where, key) in taken or before is None:
                     continue
-                if related and normal(key) in sent:
+                if related and normalized_key(key) in sent:
                     continue  # a field of that very name was sent: it explains the key
                 if shows(before, name, value, related=related) is not None:
                     continue

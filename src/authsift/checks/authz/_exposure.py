@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authsift.analysis.volatile import normalized_key
+
 _CREDENTIAL_KEY = re.compile(
     r"^(?:password|passwd|pwd|passcode|pass)(?:hash|digest|plain|plaintext)?$"
     r"|^(?:hashed|encrypted|current|old|new|user)?(?:password|passwd)(?:hash|digest)?$"
@@ -58,12 +60,8 @@ class Exposed:
     why: str
 
 
-def normal(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
 def is_credential_key(key: str) -> bool:
-    norm = normal(key)
+    norm = normalized_key(key)
     return bool(_CREDENTIAL_KEY.search(norm)) and not _METADATA_SUFFIX.search(norm)
 
 
@@ -82,7 +80,11 @@ def secret_shape(key: str, value: Any) -> str | None:
         return "a PEM private key"
     if len(text) >= _MIN_SECRET and " " not in text and entropy(text) >= _MIN_ENTROPY:
         return "a high-entropy secret"
-    if normal(key).startswith(("password", "passwd", "pwd")) and len(text) >= 6 and " " not in text:
+    if (
+        normalized_key(key).startswith(("password", "passwd", "pwd"))
+        and len(text) >= 6
+        and " " not in text
+    ):
         return "a plaintext password"
     return None
 
@@ -198,4 +200,4 @@ def declared_keys(schema: Mapping[str, Any] | None) -> set[str]:
 
 
 def looks_sensitive(key: str) -> bool:
-    return bool(_SENSITIVE_NAME.search(normal(key)))
+    return bool(_SENSITIVE_NAME.search(normalized_key(key)))

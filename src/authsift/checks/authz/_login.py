@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from authsift.analysis import exchange_json, loads_or_none
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.analysis.volatile import normalized_key
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.base import Context, LoginFacts
 from authsift.model import Exchange, HttpRequest, Operation
 
@@ -39,9 +40,13 @@ def login_way(ctx: Context) -> LoginFacts | None:
         if op.method != "POST" or not _LOGIN_PATH.search(op.path) or op.request_body is None:
             continue
         fields = body_fields(op)
-        password = next((f for f in fields if PASSWORD_FIELD.match(normal(f))), None)
+        password = next((f for f in fields if PASSWORD_FIELD.match(normalized_key(f))), None)
         user = next(
-            (f for f in fields if USER_FIELD.match(normal(f)) or EMAIL_FIELD.match(normal(f))),
+            (
+                f
+                for f in fields
+                if USER_FIELD.match(normalized_key(f)) or EMAIL_FIELD.match(normalized_key(f))
+            ),
             None,
         )
         if password is None or user is None:
@@ -153,7 +158,7 @@ def learn_secrets(ctx: Context, exchange: Exchange, known: str = "") -> None:
         if name.lower() == "set-cookie":
             cookie, _, secret = value.split(";", 1)[0].partition("=")
             if len(secret.strip()) >= 8 and secret.strip() != known:
-                ctx.add_secret(secret.strip(), f"$CANARY_COOKIE_{normal(cookie).upper()}")
+                ctx.add_secret(secret.strip(), f"$CANARY_COOKIE_{normalized_key(cookie).upper()}")
     answer = loads_or_none(response.body)
     if not isinstance(answer, dict):
         return
@@ -161,8 +166,8 @@ def learn_secrets(ctx: Context, exchange: Exchange, known: str = "") -> None:
     for record in (r for r in records if isinstance(r, dict)):
         for key, value in record.items():
             long_enough = isinstance(value, str) and len(value) >= 16 and value != known
-            if normal(str(key)).endswith("token") and long_enough:
-                ctx.add_secret(value, f"$CANARY_{normal(str(key)).upper()}")
+            if normalized_key(str(key)).endswith("token") and long_enough:
+                ctx.add_secret(value, f"$CANARY_{normalized_key(str(key)).upper()}")
 
 
 def _cookies(exchange: Exchange) -> dict[str, str]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from authsift.analysis import is_strong_marker
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.base import Context
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def _names_owner(item: Mapping[str, Any] | None, result: Inventory, who: list[st
     for key, value in item.items():
         if isinstance(value, bool) or not isinstance(value, str | int):
             continue
-        if _OWNER_KEY.search(normal(str(key))) and str(value) in markers:
+        if _OWNER_KEY.search(normalized_key(str(key))) and str(value) in markers:
             return True
     return False
 
@@ -104,15 +105,11 @@ def seed_reach(ctx: Context, result: Inventory, identity: str) -> None:
     """Every seeded value of the identity is a reference it holds (`clinic_id: 1`)."""
     principal = result.principal(identity)
     for name, values in ctx.facts.resources.get(identity, {}).items():
-        result.reach.setdefault(principal, set()).update((normal(name), v) for v in values)
+        result.reach.setdefault(principal, set()).update((normalized_key(name), v) for v in values)
 
 
 def _refs(params: Params) -> set[tuple[str, str]]:
-    return {(normal(name), value) for name, value in params}
-
-
-def normal(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
+    return {(normalized_key(name), value) for name, value in params}
 
 
 def _strings(item: Mapping[str, Any] | None) -> frozenset[str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.analysis.volatile import normalized_key
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._objects import canary
 from authsift.checks.authz._privilege_values import ENVELOPE_KEYS, ENVELOPE_STATUS
 
@@ -62,12 +63,12 @@ def candidates(
     request_schema: Mapping[str, Any] | None, response_schema: Mapping[str, Any] | None
 ) -> list[str]:
     """Response-schema properties the request schema lacks, then the usual privilege names."""
-    accepted = {normal(k) for k in _top_properties(request_schema)}
-    shown = [k for k in _top_properties(response_schema) if normal(k) not in accepted]
+    accepted = {normalized_key(k) for k in _top_properties(request_schema)}
+    shown = [k for k in _top_properties(response_schema) if normalized_key(k) not in accepted]
     ordered: dict[str, None] = {}
     for name in [*shown, *PRIVILEGE_PROPERTIES]:
-        norm = normal(name)
-        if norm in accepted or norm in _NEVER or any(normal(k) == norm for k in ordered):
+        norm = normalized_key(name)
+        if norm in accepted or norm in _NEVER or any(normalized_key(k) == norm for k in ordered):
             continue
         ordered[name] = None
     return list(ordered)[:MAX_CANDIDATES]
@@ -75,7 +76,7 @@ def candidates(
 
 def marker_value(name: str, current: Any, present: bool) -> Any | None:
     """A value whose persistence proves the write without granting anything, or None."""
-    norm = normal(name)
+    norm = normalized_key(name)
     if present:
         if isinstance(current, str):
             return canary()
@@ -108,11 +109,11 @@ def persisted(answer: Any, name: str, value: Any) -> bool:
 
 
 def is_role(name: str) -> bool:
-    return normal(name) == "role"
+    return normalized_key(name) == "role"
 
 
 def is_critical(name: str) -> bool:
-    return normal(name) in CRITICAL_PROPERTIES
+    return normalized_key(name) in CRITICAL_PROPERTIES
 
 
 def _top_properties(schema: Mapping[str, Any] | None) -> Iterable[str]:
@@ -125,7 +126,7 @@ def _top_properties(schema: Mapping[str, Any] | None) -> Iterable[str]:
         return []
     names = [str(k) for k in properties]
     inner = [k for k in ENVELOPE_KEYS if isinstance(properties.get(k), Mapping)]
-    rest = {normal(k) for k in names} - {normal(k) for k in inner}
+    rest = {normalized_key(k) for k in names} - {normalized_key(k) for k in inner}
     if len(inner) == 1 and rest <= ENVELOPE_STATUS:
         return _top_properties(properties[inner[0]])
     return names

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.analysis.volatile import normalized_key
+from authsift.checks.authz._exposure import merge_schema
 
 CURATED = (
     "role",
@@ -93,18 +94,20 @@ def escalations(
     privileged_roles: Sequence[str],
 ) -> list[Privilege]:
     """Fields the request schema does not accept, spec-shown first, each with its value."""
-    accepted = {normal(k) for k in _properties(request_schema)}
+    accepted = {normalized_key(k) for k in _properties(request_schema)}
     shown: dict[str, Mapping[str, Any]] = {}
     for schema in shown_schemas:
         for name, prop in _shown_properties(schema).items():
-            if normal(name) not in accepted and _SHOWN_PRIVILEGE.search(normal(name)):
+            if normalized_key(name) not in accepted and _SHOWN_PRIVILEGE.search(
+                normalized_key(name)
+            ):
                 shown.setdefault(name, prop)
     found: dict[str, Privilege] = {}
     for name, prop in [*shown.items(), *((n, {}) for n in CURATED)]:
-        norm = normal(name)
+        norm = normalized_key(name)
         if norm in accepted or name in found:
             continue
-        if any(normal(k) == norm for k in shown) and name not in shown:
+        if any(normalized_key(k) == norm for k in shown) and name not in shown:
             continue  # the spec spells it otherwise (isAdmin vs is_admin): send its spelling
         value = privileged_value(name, prop, privileged_roles)
         if value is not None:
@@ -121,7 +124,7 @@ def attempts(privileges: list[Privilege]) -> list[dict[str, Any]]:
     singles: list[dict[str, Any]] = []
     for p in ranked:
         if len(singles) < MAX_SINGLES and all(
-            normal(p.name) not in map(normal, s) for s in singles
+            normalized_key(p.name) not in map(normalized_key, s) for s in singles
         ):
             singles.append({p.name: p.value})
     if len(combined) < 2:
@@ -146,7 +149,7 @@ def other_roles(privileges: list[Privilege], control_record: Any) -> list[dict[s
 def privileged_value(
     name: str, prop: Mapping[str, Any], privileged_roles: Sequence[str]
 ) -> Any | None:
-    norm = normal(name)
+    norm = normalized_key(name)
     prop = merge_schema(prop) if prop else {}
     kind = prop.get("type")
     if norm in ADMIN_FLAGS or norm in VERIFIED_FLAGS or kind == "boolean":
@@ -164,12 +167,12 @@ def privileged_value(
 
 
 def is_critical(name: str) -> bool:
-    norm = normal(name)
+    norm = normalized_key(name)
     return norm not in VERIFIED_FLAGS and norm not in PLAN_TEXT
 
 
 def is_role_family(name: str) -> bool:
-    norm = normal(name)
+    norm = normalized_key(name)
     return norm in ROLE_TEXT or norm in ROLE_LISTS or norm in SCOPE_TEXT or "role" in norm
 
 
@@ -179,8 +182,8 @@ def shows(record: Any, name: str, value: Any, *, related: bool = True) -> str | 
     admin` sent, `roles: [admin]` in the token)."""
     for candidate in account_records(record):
         for key, stored in candidate.items():
-            norm = normal(str(key))
-            same = norm == normal(name)
+            norm = normalized_key(str(key))
+            same = norm == normalized_key(name)
             alike = related and is_role_family(name) and is_role_family(str(key))
             if (same or alike) and _matches(stored, value):
                 return str(key)
@@ -202,7 +205,7 @@ def unwrap(record: Any) -> Any:
     if not isinstance(record, Mapping):
         return record
     inner = [k for k in ENVELOPE_KEYS if isinstance(record.get(k), Mapping)]
-    rest = {normal(str(k)) for k in record} - {normal(k) for k in inner}
+    rest = {normalized_key(str(k)) for k in record} - {normalized_key(k) for k in inner}
     if len(inner) == 1 and rest <= ENVELOPE_STATUS:
         return record[inner[0]]
     return record

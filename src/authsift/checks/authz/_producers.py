@@ -16,6 +16,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from authsift.analysis.volatile import normalized_key
 from authsift.model import Operation
 from authsift.spec.classify import looks_privileged
 
@@ -112,8 +113,8 @@ def id_of(item: Mapping[str, Any], param: str) -> str | None:
     (`orderId`), then the item's bare `id` when the parameter is an id (`{id}`, `{order_id}`,
     `{documentUuid}`, `{key}`). Booleans, floats, objects and empty strings never fill an id.
     """
-    wanted = _normal(param)
-    by_normal = {_normal(key): key for key in item}
+    wanted = normalized_key(param)
+    by_normal = {normalized_key(key): key for key in item}
     key = by_normal.get(wanted)
     if key is None and _ID_SUFFIX.search(param):
         key = next((by_normal[k] for k in ("id", "uuid", "guid") if k in by_normal), None)
@@ -123,7 +124,3 @@ def id_of(item: Mapping[str, Any], param: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
         return None
     return str(value)
-
-
-def _normal(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())

@@ -18,6 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from authsift.analysis import exchange_json
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._producers import fill, id_of, last_param, listed_items, path_params
 from authsift.checks.base import Context
 from authsift.model import HttpRequest, Operation
@@ -71,17 +72,17 @@ def _item_name(op: Operation, operations: tuple[Operation, ...]) -> str:
     for other in operations:
         name = last_param(other.path)
         if name and other.path.rstrip("/").rsplit("/", 1)[0] == base:
-            return _normal(name)
+            return normalized_key(name)
     segment = base.rsplit("/", 1)[-1]
     singular = re.sub(r"ies$", "y", segment) if segment.endswith("ies") else segment.rstrip("s")
-    return _normal(singular) + "id"
+    return normalized_key(singular) + "id"
 
 
 def _fills(template: str, reach: set[tuple[str, str]]) -> list[dict[str, str]]:
     """Parameter values for `template` from the account's reach (by normalised name)."""
     fills: list[dict[str, str]] = [{}]
     for name in path_params(template):
-        values = sorted(v for n, v in reach if n == _normal(name))[:_VALUES_PER_PARAM]
+        values = sorted(v for n, v in reach if n == normalized_key(name))[:_VALUES_PER_PARAM]
         if not values:
             return []
         fills = [{**f, name: v} for f in fills for v in values][:_VALUES_PER_PARAM]
@@ -104,7 +105,3 @@ async def _list(
         return set()
     ids = (id_of(item, item_name) for item in listed_items(exchange_json(exchange)))
     return {value for value in ids if value is not None}
-
-
-def _normal(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())

@@ -19,8 +19,7 @@ from typing import Any, Protocol
 
 from authsift.analysis import exchange_json
 from authsift.analysis.bodies import encode_scalar, json_leaves
-from authsift.analysis.volatile import is_volatile_leaf
-from authsift.checks.authz._bfla_writes import normal
+from authsift.analysis.volatile import is_volatile_leaf, normalized_key
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._producers import id_of, last_param, listed_items
 from authsift.checks.base import Context
@@ -170,7 +169,7 @@ def readers_of(template: str, operations: Sequence[Operation]) -> list[Operation
     listings included: the privileged identity reads them), then other `GET …/{same param}`."""
     base = template.rstrip("/")
     parent = base.rsplit("/", 1)[0]
-    name = normal(last_param(template) or "")
+    name = normalized_key(last_param(template) or "")
     gets = [op for op in operations if op.method == "GET"]
     exact = [op for op in gets if op.path.rstrip("/") == base]
     listing = [op for op in gets if op.path.rstrip("/") == parent and parent]
@@ -178,7 +177,7 @@ def readers_of(template: str, operations: Sequence[Operation]) -> list[Operation
         op
         for op in gets
         if op not in exact
-        and normal(last_param(op.path) or "-") == name
+        and normalized_key(last_param(op.path) or "-") == name
         and len(_params(op.path)) == 1 == len(_params(template))
     ]
     return [*exact, *listing, *same]

@@ -18,6 +18,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
+from authsift.analysis.volatile import normalized_key
 from authsift.analysis.wording import human_list
 from authsift.checks.authz._canary_accounts import Session, accepted, log_in, remove, send_as
 from authsift.checks.authz._escalation import (
@@ -29,7 +30,7 @@ from authsift.checks.authz._escalation import (
     shown,
     success_schemas,
 )
-from authsift.checks.authz._exposure import merge_schema, normal
+from authsift.checks.authz._exposure import merge_schema
 from authsift.checks.authz._inventory import request_for
 from authsift.checks.authz._login import login_way
 from authsift.checks.authz._privilege_values import (
@@ -57,7 +58,7 @@ async def probe_on_canary(ctx: Context, op: Operation) -> Probed | None:
     signup = signup_operation(ctx, way) if way is not None else None
     if way is None or signup is None:
         return None
-    if any(normal(p) not in _ACCOUNT_PARAMS for p in path_params(op.path)):
+    if any(normalized_key(p) not in _ACCOUNT_PARAMS for p in path_params(op.path)):
         return None  # `/u/{username}/notes/{id}`: not the account's own record
     try:
         session, _ = await signed_in(ctx, signup, way)
@@ -123,7 +124,9 @@ def changes_credentials(op: Operation) -> bool:
         return True
     schema = merge_schema(op.request_body.schema) if op.request_body is not None else {}
     required = schema.get("required") or []
-    return any("password" in normal(str(f)) or "passwd" in normal(str(f)) for f in required)
+    return any(
+        "password" in normalized_key(str(f)) or "passwd" in normalized_key(str(f)) for f in required
+    )
 
 
 def write_request(
@@ -162,7 +165,7 @@ def own_params(op: Operation, record: Mapping[str, Any]) -> dict[str, str] | Non
     record (its answer at the identity endpoint); None when one of them is not in it."""
     params: dict[str, str] = {}
     for name in path_params(op.path):
-        wanted = normal(name)
+        wanted = normalized_key(name)
         keys = (wanted, "id") if wanted in _ID_PARAMS else (wanted, "username")
         value = next(
             (
@@ -170,7 +173,9 @@ def own_params(op: Operation, record: Mapping[str, Any]) -> dict[str, str] | Non
                 for key in keys
                 for r in account_records(record)
                 for k, v in r.items()
-                if normal(str(k)) == key and isinstance(v, str | int) and not isinstance(v, bool)
+                if normalized_key(str(k)) == key
+                and isinstance(v, str | int)
+                and not isinstance(v, bool)
             ),
             None,
         )

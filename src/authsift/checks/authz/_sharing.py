@@ -23,6 +23,7 @@ from typing import Any
 from authsift.analysis import is_strong_marker
 from authsift.analysis.bodies import json_leaves, path_keys
 from authsift.analysis.sensitivity import public_marker
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._inventory import Inventory, KnownObject
 from authsift.checks.base import Context
 from authsift.model import Operation
@@ -86,26 +87,22 @@ def _related(answer: Any, obj: KnownObject, reach: set[tuple[str, str]]) -> str 
     """A reference of the object (`account_id`, `clinic.id`) that the intruder holds, or the
     object itself among what the intruder's scoped listings show."""
     for name, value in obj.params:
-        if (_normal(name), value) in reach:
+        if (normalized_key(name), value) in reach:
             return f"{name} {value} (the object itself)"
-    own = {(_normal(name), value) for name, value in obj.params}
+    own = {(normalized_key(name), value) for name, value in obj.params}
     for path, leaf in json_leaves(answer):
         if isinstance(leaf, bool) or not isinstance(leaf, int | str):
             continue
         keys = path_keys(path)
         if not keys or not _REF_KEY.search(keys[-1]):
             continue
-        name = keys[-1] if _normal(keys[-1]) != "id" or len(keys) < 2 else keys[-2] + "id"
-        if len(keys) == 1 and _normal(keys[-1]) == "id":
+        name = keys[-1] if normalized_key(keys[-1]) != "id" or len(keys) < 2 else keys[-2] + "id"
+        if len(keys) == 1 and normalized_key(keys[-1]) == "id":
             continue  # the object's own id
         value = str(leaf)
-        if (_normal(name), value) not in own and (_normal(name), value) in reach:
+        if (normalized_key(name), value) not in own and (normalized_key(name), value) in reach:
             return f"{name} {value}"
     return None
 
 
 _REF_KEY = re.compile(r"(?:^id|_id|Id|ID|^uuid|_uuid|Uuid|_key|_slug)$")
-
-
-def _normal(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())

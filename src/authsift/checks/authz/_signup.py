@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import exchange_json
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._canary_accounts import (
     DOMAINS,
     Session,
@@ -43,7 +44,6 @@ from authsift.checks.authz._escalation import (
     shown,
     success_schemas,
 )
-from authsift.checks.authz._exposure import normal
 from authsift.checks.authz._login import (
     EMAIL_FIELD,
     PASSWORD_FIELD,
@@ -113,7 +113,7 @@ def is_signup(op: Operation, way: LoginFacts | None = None) -> bool:
         return False
     if is_login(op, way) or _NOT_SIGNUP.search(op.path):
         return False
-    fields = [normal(f) for f in body_fields(op)]
+    fields = [normalized_key(f) for f in body_fields(op)]
     if not any(PASSWORD_FIELD.match(f) for f in fields):
         return False
     if not any(USER_FIELD.match(f) or EMAIL_FIELD.match(f) for f in fields):
@@ -266,8 +266,8 @@ async def _tenant(ctx: Context, users: list[str]) -> dict[str, Any]:
     for account in account_records(record):  # the record itself, or the one an envelope wraps
         for k, v in account.items():
             if (
-                normal(k).endswith("id")
-                and normal(k) not in ("id", "userid", "uuid")
+                normalized_key(k).endswith("id")
+                and normalized_key(k) not in ("id", "userid", "uuid")
                 and isinstance(v, int | str)
                 and not isinstance(v, bool)
             ):

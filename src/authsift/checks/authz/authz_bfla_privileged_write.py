@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._bfla_accounts import acts_on_accounts, canary_lock, canary_target
 from authsift.checks.authz._bfla_callers import by_creation, declared, identities, strangers
 from authsift.checks.authz._bfla_finding import bfla_finding
@@ -23,7 +24,7 @@ from authsift.checks.authz._bfla_probe import (
     run_update,
 )
 from authsift.checks.authz._bfla_targets import Acquired, creatable, created_object
-from authsift.checks.authz._bfla_writes import WriteFunction, normal, skip_reason, write_function
+from authsift.checks.authz._bfla_writes import WriteFunction, skip_reason, write_function
 from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
 from authsift.checks.base import Check, Context, Inconclusive
@@ -240,13 +241,13 @@ def _update_body(function: WriteFunction, acquired: Acquired, marker: str) -> by
     sent = acquired.sent
     schema = function.operation.request_body.schema if function.operation.request_body else {}
     properties = schema.get("properties") or {}
-    keys = {normal(function.param), "email", "username", "login"}  # what finds the object
+    keys = {normalized_key(function.param), "email", "username", "login"}  # what finds the object
     writable = [
         k
         for k, v in sent.items()
         if v in acquired.target.markers and (not properties or k in properties)
     ]
-    field = next((k for k in writable if normal(k) not in keys), None)
+    field = next((k for k in writable if normalized_key(k) not in keys), None)
     if field is None:
         raise Inconclusive("no text field of the object that this operation writes")
     body = {field: marker} if function.operation.method == "PATCH" else {**sent, field: marker}

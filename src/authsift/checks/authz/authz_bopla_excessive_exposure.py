@@ -9,13 +9,13 @@ from typing import Any
 
 from authsift.analysis import is_strong_marker
 from authsift.analysis.sensitivity import recognised_private
+from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._exposure import (
     Exposed,
     credential_material,
     declared_keys,
     leaves,
     looks_sensitive,
-    normal,
     undeclared,
     walk,
 )
@@ -225,7 +225,7 @@ def _exposes(
         return False
     # on the caller's own record its own address, phone or password version are its own to
     # see; what the operator keeps about the caller (an internal note, a risk score) is not
-    return owner != "own" or bool(_INTERNAL.search(normal(key)))
+    return owner != "own" or bool(_INTERNAL.search(normalized_key(key)))
 
 
 def _owner(holders: tuple[Mapping[str, Any], ...], own: set[str], others: set[str]) -> str | None:
