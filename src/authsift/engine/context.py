@@ -8,9 +8,9 @@ and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from authsift.analysis import (
@@ -24,13 +24,11 @@ from authsift.analysis import (
     judge,
 )
 from authsift.checks.base import Check, Inconclusive, ScanFacts
-from authsift.engine.auth import AuthManager
 from authsift.engine.callbacks import open_listener
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.findings import make_finding
-from authsift.engine.redact import Redactor
 from authsift.engine.requests import build_request
-from authsift.engine.session import HttpSession
+from authsift.engine.state import ScanState as ScanState
 from authsift.model import (
     Confidence,
     Evidence,
@@ -43,45 +41,6 @@ from authsift.model import (
     Severity,
 )
 from authsift.oob import OobListener
-from authsift.spec.classify import looks_privileged
-
-
-@dataclass(slots=True)
-class ScanState:
-    target: str
-    session: HttpSession
-    auth: AuthManager
-    redactor: Redactor
-    roles: dict[str, str]  # identity → role, config order
-    privileged_roles: frozenset[str]
-    resources: dict[str, dict[str, list[object]]]  # identity → parameter name → owned values
-    calibration: Calibration
-    markers: dict[str, frozenset[str]] = field(default_factory=dict)
-    baselines: dict[tuple[str, str], asyncio.Future[Baseline]] = field(default_factory=dict)
-    baseline_exchanges: dict[tuple[str, str], tuple[Exchange, Exchange, Exchange]] = field(
-        default_factory=dict
-    )
-    operations: tuple[Operation, ...] = ()
-    facts: ScanFacts | None = None
-    shared: dict[str, Any] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    # (operation, identity) → the seeded value that names an object there, per parameter, when
-    # the first seed under a shared name (`{id}` on a DRF-style API) named another type
-    seed_choice: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
-
-    @property
-    def identities(self) -> tuple[str, ...]:
-        return tuple(self.roles)
-
-    def is_privileged(self, identity: str) -> bool:
-        return self.roles.get(identity, "") in self.privileged_roles
-
-    def identity_order(self, operation: Operation) -> list[str]:
-        """Who to try first for a baseline: the admin for admin-looking operations, else users."""
-        privileged_first = looks_privileged(operation)
-        return sorted(
-            self.identities, key=lambda name: self.is_privileged(name) != privileged_first
-        )
 
 
 class TaskContext:
@@ -279,6 +238,12 @@ class TaskContext:
         credential = self.credential(identity)
         return apply_credential(strip_credentials(request, credential), _junk(credential))
 
+    def recorded_exchanges(self) -> Sequence[Exchange]:
+        return tuple(self._state.session.recorder.exchanges)
+
+    def secrets_in(self, text: str) -> tuple[str, ...]:
+        return self._state.redactor.placeholders_in(text)
+
     def judge(
         self, exchange: Exchange, baseline: Baseline, *, markers: frozenset[str] | None = None
     ) -> Judgement:
@@ -355,15 +320,15 @@ class TaskContext:
         details: dict[str, Any] | None = None,
         api_wide: bool = False,
         identity: str | None = None,
+        operation: Operation | None = None,
     ) -> Finding:
         """A finding as `identity` (the attacker: the intruder of a BOLA, the low-privilege
         caller of a BFLA), by default the task's identity; `victim` is whose data it reached."""
+        where = operation or self.operation
         return make_finding(
             check,
             self._state.redactor,
-            operation=None
-            if api_wide or self.operation is None
-            else OperationRef.of(self.operation),
+            operation=None if api_wide or where is None else OperationRef.of(where),
             attacker=identity or self._identity,
             title=title,
             description=description,

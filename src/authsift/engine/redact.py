@@ -132,6 +132,15 @@ class Redactor:
         with self._lock:
             return dict(self._secrets)
 
+    def placeholders_in(self, value: str) -> tuple[str, ...]:
+        """The placeholders of the registered secrets (and their derived forms) in `value`, each
+        once, in order of appearance: which secrets a text holds, without handing them out."""
+        matcher = self._current()
+        if matcher is None or not value:
+            return ()
+        found = (matcher.placeholders[m.group(0)] for m in matcher.exact.finditer(value))
+        return tuple(dict.fromkeys(found))
+
     # -------------------------------------------------------------- redaction
 
     def text(self, value: str) -> str:

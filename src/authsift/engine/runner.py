@@ -66,9 +66,12 @@ async def run_plan(
 
     # Read-only tasks first, then the state-changing ones: a write probe (a role changed and
     # restored by mass assignment) must not skew what the read-only checks observe meanwhile.
+    # Reviews last: they judge every exchange the probes recorded.
+    probes = [t for t in plan.tasks if checks[t.check_id].phase == "probe"]
     phases = [
-        [t for t in plan.tasks if checks[t.check_id].safety is Safety.READ_ONLY],
-        [t for t in plan.tasks if checks[t.check_id].safety is not Safety.READ_ONLY],
+        [t for t in probes if checks[t.check_id].safety is Safety.READ_ONLY],
+        [t for t in probes if checks[t.check_id].safety is not Safety.READ_ONLY],
+        [t for t in plan.tasks if checks[t.check_id].phase == "review"],
     ]
     started: list[asyncio.Future[None]] = []
     try:
