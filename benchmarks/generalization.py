@@ -85,6 +85,9 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "no-rate-limit-login": ("rl-login-bruteforce-account", "rl-credential-stuffing-spray"),
     "rate-limit-bypass-xff": ("rl-bypass-forwarded-headers",),
     "cors-credentials-reflect": ("transport-cors-credentialed-reflection",),
+    "token-response-cacheable": ("transport-token-response-cacheable",),
+    "www-authenticate-missing": ("transport-www-authenticate-conformance",),
+    "cleartext-credentials": ("transport-cleartext-credentials",),
     "api-key-in-query": ("transport-credentials-in-query-accepted",),
 }
 # Classes whose finding is about the API's tokens or headers as a whole, reported on whichever
@@ -98,6 +101,8 @@ API_WIDE = frozenset(
         "refresh-token-reuse",
         "cors-credentials-reflect",
         "api-key-in-query",
+        "www-authenticate-missing",
+        "cleartext-credentials",
     }
 )
 FAMILIES = ("authz", "jwt", "token", "rl", "transport", "apikey", "oauth")
