@@ -50,6 +50,7 @@ def test_detectors_find_secrets_and_leave_decoys_alone() -> None:
         "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ",
         "password_policy": "at least 12 characters",
         "password": "********",
+        "signing_secret": "whsec_…a5f1",
     }
     for name, value in decoys.items():
         assert not _secrets.in_member(name, value), name

@@ -126,6 +126,8 @@ def _looks_like_a_secret(value: str) -> bool:
         return False
     if set(stripped) <= set("*•xX#.-_") or stripped.lower() in {"redacted", "<redacted>", "hidden"}:
         return False
+    if re.search(r"…|\.\.\.|\*{3,}|•{3,}|x{4,}|X{4,}", stripped):
+        return False  # masked for display: `whsec_…a5f1`, `sk_live_****4242`
     if stripped.lower() in {"true", "false", "null", "none"}:
         return False
     return not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]?[\d:.+Z-]*", stripped)

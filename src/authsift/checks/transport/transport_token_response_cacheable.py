@@ -10,6 +10,8 @@ from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.transport._recorded import OperationIndex, answered, review_once, where
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
 
+# secrets another review found exposed (transport-credential-exposure): not handed out by design
+_EXPOSED = "$EXPOSED_"
 # RFC 9111 §5.2.2.6/§5.2.2.10 and the de-facto cache status headers: signs of a shared cache.
 _SHARED = re.compile(r"(?:^|,)\s*(?:public|s-maxage\s*=)", re.IGNORECASE)
 
@@ -120,7 +122,11 @@ def _handed_out(ctx: Context, exchange: Exchange) -> tuple[str, ...]:
         ]
     )
     carried = set(ctx.secrets_in(sent))
-    return tuple(p for p in found if p not in carried and "PASSWORD" not in p.upper())
+    return tuple(
+        p
+        for p in found
+        if p not in carried and "PASSWORD" not in p.upper() and not p.startswith(_EXPOSED)
+    )
 
 
 def _no_store(exchange: Exchange) -> bool:
