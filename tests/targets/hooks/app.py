@@ -35,14 +35,25 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     },
 }
 HOOKS: dict[str, dict[str, Any]] = {
-    "h01": {"owner": "a1f3", "url": "https://alice.example/hook", "signing_secret": "whsec_" + "4f9a1c7e2b8d6035af41c9e7"},
-    "h02": {"owner": "b7c2", "url": "https://bob.example/hook", "signing_secret": "whsec_" + "8c3e5a1f7b9d2046ce83a5f1"},
+    "h01": {
+        "owner": "a1f3",
+        "url": "https://alice.example/hook",
+        "signing_secret": "whsec_" + "4f9a1c7e2b8d6035af41c9e7",
+    },
+    "h02": {
+        "owner": "b7c2",
+        "url": "https://bob.example/hook",
+        "signing_secret": "whsec_" + "8c3e5a1f7b9d2046ce83a5f1",
+    },
 }
 PAYLOAD = b'{"event":"invoice.paid","amount":4200}'
 DELIVERIES = {
     hook: [
-        {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{hook}-{n}")), "status": 200,
-         "payload_sha256": hashlib.sha256(PAYLOAD).hexdigest()}
+        {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{hook}-{n}")),
+            "status": 200,
+            "payload_sha256": hashlib.sha256(PAYLOAD).hexdigest(),
+        }
         for n in range(2)
     ]
     for hook in HOOKS
@@ -89,9 +100,16 @@ class Handler(BaseHTTPRequestHandler):
         if origin is None:
             return {}
         if reflect and not HARDENED:
-            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+            return {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Credentials": "true",
+            }
         if origin == DASHBOARD:
-            return {"Access-Control-Allow-Origin": DASHBOARD, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+            return {
+                "Access-Control-Allow-Origin": DASHBOARD,
+                "Access-Control-Allow-Credentials": "true",
+                "Vary": "Origin",
+            }
         return {"Vary": "Origin"}
 
     def route(self) -> tuple[Any, dict[str, str]] | None:
@@ -114,14 +132,23 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         reflect = self.path.startswith("/api/profile")
-        self.reply(204, {}, {**self.cors(reflect), "Access-Control-Allow-Methods": "GET",
-                             "Access-Control-Allow-Headers": "content-type"})
+        self.reply(
+            204,
+            {},
+            {
+                **self.cors(reflect),
+                "Access-Control-Allow-Methods": "GET",
+                "Access-Control-Allow-Headers": "content-type",
+            },
+        )
 
     # ------------------------------------------------------------------ handlers
     def needs_login(self) -> str | None:
         who = self.caller()
         if who is None:
-            self.reply(401, {"message": "log in first"}, {"WWW-Authenticate": 'Cookie realm="hookline"'})
+            self.reply(
+                401, {"message": "log in first"}, {"WWW-Authenticate": 'Cookie realm="hookline"'}
+            )
         return who
 
 
@@ -137,10 +164,15 @@ def login(h: Handler) -> None:
             sid = "hl." + secrets.token_urlsafe(24)
             SESSIONS[sid] = account_id
             cookie = f"hl_sid={sid}; HttpOnly; Path=/; SameSite=Lax"
-            h.reply(200, {"session": sid, "account_id": account_id},
-                    {"Set-Cookie": cookie, "Cache-Control": "no-store"})
+            h.reply(
+                200,
+                {"session": sid, "account_id": account_id},
+                {"Set-Cookie": cookie, "Cache-Control": "no-store"},
+            )
             return
-    h.reply(401, {"message": "wrong email or password"}, {"WWW-Authenticate": 'Cookie realm="hookline"'})
+    h.reply(
+        401, {"message": "wrong email or password"}, {"WWW-Authenticate": 'Cookie realm="hookline"'}
+    )
 
 
 def profile(h: Handler) -> None:
@@ -156,8 +188,10 @@ def status(h: Handler) -> None:
 
 def members(h: Handler) -> None:
     if h.needs_login():
-        rows = [public_account(i) if HARDENED else {**public_account(i), "password": r["password"]}
-                for i, r in ACCOUNTS.items()]
+        rows = [
+            public_account(i) if HARDENED else {**public_account(i), "password": r["password"]}
+            for i, r in ACCOUNTS.items()
+        ]
         h.reply(200, [{k: v for k, v in row.items() if k != "pw_hash"} for row in rows])
 
 
@@ -176,7 +210,9 @@ def hooks(h: Handler) -> None:
     if who:
         mine = [{"id": i, **hook} for i, hook in HOOKS.items() if hook["owner"] == who]
         if HARDENED:
-            mine = [{**hook, "signing_secret": "whsec_…" + hook["signing_secret"][-4:]} for hook in mine]
+            mine = [
+                {**hook, "signing_secret": "whsec_…" + hook["signing_secret"][-4:]} for hook in mine
+            ]
         h.reply(200, mine)
 
 

@@ -9,7 +9,8 @@ def op(summary: str, params: tuple[str, ...] = (), public: bool = False) -> dict
     spec: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "OK"}}}
     if params:
         spec["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in params
         ]
     if public:
         spec["security"] = []
@@ -19,7 +20,9 @@ def op(summary: str, params: tuple[str, ...] = (), public: bool = False) -> dict
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "Hookline", "version": "1.0"},
-    "components": {"securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_sid"}}},
+    "components": {
+        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "hl_sid"}}
+    },
     "security": [{"session": []}],
     "paths": {
         "/api/login": {
@@ -31,7 +34,10 @@ SPEC: dict[str, Any] = {
                         "application/json": {
                             "schema": {
                                 "type": "object",
-                                "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+                                "properties": {
+                                    "email": {"type": "string"},
+                                    "password": {"type": "string"},
+                                },
                             }
                         }
                     }

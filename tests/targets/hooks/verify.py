@@ -1,6 +1,6 @@
 """Prove every flaw and decoy of ground_truth.json with real requests (stdlib only).
 
-    python3 verify.py PORT [--hardened]      exit 0 only if all hold
+python3 verify.py PORT [--hardened]      exit 0 only if all hold
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ BASE = f"http://127.0.0.1:{PORT}"
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def call(method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+def call(
+    method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(BASE + path, data=data, method=method, headers=headers or {})
     try:
@@ -41,15 +43,21 @@ _, _, hooks = call("GET", "/api/hooks", headers=alice)
 checks["HK-03 full signing secret"] = (len(hooks[0]["signing_secret"]) > 20) != HARDENED
 _, cors, _ = call("GET", "/api/profile", headers={**alice, "Origin": "https://evil.example"})
 reflected = cors.get("Access-Control-Allow-Origin") == "https://evil.example"
-checks["HK-04 CORS reflection"] = (reflected and cors.get("Access-Control-Allow-Credentials") == "true") != HARDENED
+checks["HK-04 CORS reflection"] = (
+    reflected and cors.get("Access-Control-Allow-Credentials") == "true"
+) != HARDENED
 _, _, key = call("GET", "/api/keys/signing")
-checks["decoy public key"] = "PUBLIC KEY" in key.get("public_key", "") and "PRIVATE" not in json.dumps(key)
+checks["decoy public key"] = "PUBLIC KEY" in key.get(
+    "public_key", ""
+) and "PRIVATE" not in json.dumps(key)
 _, _, deliveries = call("GET", "/api/hooks/h01/deliveries", headers=alice)
 checks["decoy UUIDs and SHA-256"] = all(len(d["payload_sha256"]) == 64 for d in deliveries)
 _, status_cors, _ = call("GET", "/api/status", headers={"Origin": "https://evil.example"})
 checks["decoy fixed allow-list"] = "Access-Control-Allow-Origin" not in status_cors
 _, dash, _ = call("GET", "/api/status", headers={"Origin": "https://dash.hookline.example"})
-checks["decoy allow-list admits the dashboard"] = dash.get("Access-Control-Allow-Origin") == "https://dash.hookline.example"
+checks["decoy allow-list admits the dashboard"] = (
+    dash.get("Access-Control-Allow-Origin") == "https://dash.hookline.example"
+)
 for name, ok in checks.items():
     print(("ok   " if ok else "FAIL ") + name)
 sys.exit(0 if all(checks.values()) else 1)

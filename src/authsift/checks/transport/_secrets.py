@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from detect_secrets.plugins.base import BasePlugin
-from detect_secrets.plugins.keyword import KeywordDetector
-from detect_secrets.plugins.private_key import PrivateKeyDetector
+if TYPE_CHECKING:
+    from detect_secrets.plugins.base import BasePlugin
 
 _LEFT_OUT = frozenset(
     {"Base64HighEntropyString", "HexHighEntropyString", "JwtTokenDetector", "IPPublicDetector"}
@@ -54,7 +54,9 @@ class Hit:
     strong: bool  # a server secret or another account's credential by its very shape
 
 
+@lru_cache(maxsize=1)
 def _plugins() -> tuple[BasePlugin, ...]:
+    """detect-secrets' plugins, imported on first use (a scan without the review never pays)."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     classes: list[type[BasePlugin]] = list(get_mapping_from_secret_type_to_class().values())
@@ -62,7 +64,11 @@ def _plugins() -> tuple[BasePlugin, ...]:
     return tuple(cls() for cls in kept)
 
 
-_PLUGINS = _plugins()
+@lru_cache(maxsize=1)
+def _keyword() -> BasePlugin:
+    from detect_secrets.plugins.keyword import KeywordDetector
+
+    return KeywordDetector()
 
 
 def in_text(text: str) -> list[Hit]:
@@ -91,14 +97,15 @@ def in_member(name: str, value: str) -> tuple[Hit, ...]:
     if _SEED_NAME.search(name) and _SEED_VALUE.fullmatch(value.replace(" ", "").upper()):
         hits.append(Hit("TOTP seed", value, True))
     line = f'"{name}": "{value}"'
-    for plugin in _PLUGINS:
-        if isinstance(plugin, PrivateKeyDetector):
+    for plugin in _plugins():
+        if type(plugin).__name__ == "PrivateKeyDetector":
             continue  # whole-text shape, see in_text
         for secret in plugin.analyze_line(filename="response.json", line=line, line_number=1):
             found = secret.secret_value or value
-            if isinstance(plugin, KeywordDetector) and not _looks_like_a_secret(found):
+            keyword = plugin is _keyword() or type(plugin).__name__ == "KeywordDetector"
+            if keyword and not _looks_like_a_secret(found):
                 continue
-            hits.append(Hit(secret.type, found, not isinstance(plugin, KeywordDetector)))
+            hits.append(Hit(secret.type, found, not keyword))
     return tuple(hits)
 
 
@@ -106,7 +113,7 @@ def in_line(line: str) -> tuple[Hit, ...]:
     """Secrets in one line of a text body (`DB_PASSWORD=…`, `key: value`), keyword plugin only."""
     if len(line) > 2000 or ("=" not in line and ":" not in line):
         return ()
-    found = KeywordDetector().analyze_line(filename="response.yaml", line=line, line_number=1)
+    found = _keyword().analyze_line(filename="response.yaml", line=line, line_number=1)
     return tuple(
         Hit(s.type, s.secret_value or "", False)
         for s in found
