@@ -241,3 +241,13 @@ def test_edit_distance_is_bounded() -> None:
     assert edit_distance("kitten", "sitting", 2) is None
     assert edit_distance("abc", "abc", 2) == 0
     assert edit_distance("abcdef", "abc", 2) is None
+
+
+def test_placeholders_in_names_the_secrets_a_text_holds_never_the_values() -> None:
+    redactor = Redactor()
+    assert redactor.placeholders_in("anything") == ()
+    redactor.add("s3cret-token-value-0001", "$ALICE_TOKEN")
+    redactor.add("hunter2-password", "$ALICE_PASSWORD")
+    text = 'pw=hunter2-password; {"t": "s3cret-token-value-0001", "again": "hunter2-password"}'
+    assert redactor.placeholders_in(text) == ("$ALICE_PASSWORD", "$ALICE_TOKEN")
+    assert redactor.placeholders_in("nothing of theirs") == ()

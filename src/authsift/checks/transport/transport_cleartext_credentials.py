@@ -71,7 +71,7 @@ class TransportCleartextCredentials(Check):
     owasp = "API8:2023"
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 4
+    max_requests = 5  # the marked request, then two re-sends each with a junk control
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if ctx.shared.get(_DONE):

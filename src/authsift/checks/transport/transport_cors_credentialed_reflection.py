@@ -81,6 +81,7 @@ class TransportCorsCredentialedReflection(Check):
         ]
         star: Exchange | None = None
         answered = 0
+        cookie = False
         for origin in origins:
             # a browser sends the preflight without credentials, the request itself with them
             for probe, sender in (
@@ -91,9 +92,11 @@ class TransportCorsCredentialedReflection(Check):
                 if exchange.response is None:
                     continue
                 answered += 1
+                # the identity's credential travels as a cookie: the browser attaches it itself
+                cookie = cookie or (sender is not None and bool(exchange.request.header("Cookie")))
                 acao, acac = _cors(exchange)
                 if acao == origin and acac:
-                    yield self._reflection(ctx, exchange, origin, identity)
+                    yield self._reflection(ctx, exchange, origin, identity, cookie)
                     return
                 if acao == "*" and acac:
                     star = star or exchange
@@ -115,10 +118,10 @@ class TransportCorsCredentialedReflection(Check):
             raise Inconclusive("no CORS probe got an answer")
 
     def _reflection(
-        self, ctx: Context, exchange: Exchange, origin: str, identity: str | None
+        self, ctx: Context, exchange: Exchange, origin: str, identity: str | None, cookie: bool
     ) -> Finding:
-        cookie = identity is not None and ctx.facts.identity_auth.get(identity) == "cookie"
         kind = "preflight" if exchange.request.method == "OPTIONS" else "credentialed request"
+
         shown = "`null`" if origin == "null" else f"`{origin}`"
         return ctx.finding(
             self,
