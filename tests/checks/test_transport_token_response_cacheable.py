@@ -22,3 +22,42 @@ def test_silent_on_the_hardened_lab() -> None:
     result = transport_scan("hardened")
     assert_silent(result, CHECK)
     assert any("passed" in o for o in outcomes(result, CHECK).values())
+
+
+def _desk(no_store: str, oauth_shape: bool) -> tuple[list[str], dict[str, str]]:
+    from tests.checks.scanning import scan_app_in_process
+    from tests.checks.transport_tickets_api import (
+        PASSWORD_ENV,
+        SPEC,
+        TicketsOptions,
+        config_for,
+        tickets_app,
+    )
+
+    options = TicketsOptions(no_store=no_store, oauth_shape=oauth_shape)  # type: ignore[arg-type]
+    result, _ = scan_app_in_process(
+        tickets_app(options),
+        SPEC,
+        config_for(oauth_shape),
+        PASSWORD_ENV,
+        CHECK,
+        overrides={"checks": {"include": [CHECK, "authz-unauthenticated-access"]}},
+    )
+    found = [f.operation.key if f.operation else "*" for f in of(result, CHECK)]
+    return found, outcomes(result, CHECK)
+
+
+def test_an_oauth_token_answer_without_no_store_is_reported() -> None:
+    found, seen = _desk("never", oauth_shape=True)
+    assert "POST /login" in found, seen
+
+
+def test_a_login_answer_the_api_forgot_to_mark_is_reported() -> None:
+    found, seen = _desk("some", oauth_shape=False)
+    assert found == ["POST /login"], seen  # the renewal answer is marked no-store
+
+
+def test_an_api_that_never_marks_its_home_grown_login_is_skipped_with_the_reason() -> None:
+    found, seen = _desk("never", oauth_shape=False)
+    assert found == []
+    assert any("none is an OAuth token response" in o for o in seen.values()), seen

@@ -281,7 +281,11 @@ def probe_and_review() -> Iterator[tuple[str, str]]:
         async def run(self, ctx: Context) -> AsyncIterator[Finding]:
             seen = [e for e in ctx.recorded_exchanges() if "review-marker" in e.request.url]
             logins = [e for e in ctx.recorded_exchanges() if e.request.method == "POST"]
-            secrets = {p for e in logins for p in ctx.secrets_in((e.request.body or b"").decode())}
+            secrets = {
+                s.placeholder
+                for e in logins
+                for s in ctx.secrets_in((e.request.body or b"").decode())
+            }
             if seen:
                 yield ctx.finding(
                     self,

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from authsift.checks._facts import LoginFacts as LoginFacts
@@ -172,6 +173,16 @@ def _import_all() -> None:
             logging.getLogger(__name__).error("check module %s failed to import: %s", name, exc)
 
 
+@dataclass(frozen=True, slots=True)
+class SecretRef:
+    """One of the scan's secrets found in a text: its placeholder (shared by the successive
+    tokens of one identity) and an opaque id of the value (equal for equal values within a
+    scan process, irreversible without the engine's key)."""
+
+    placeholder: str
+    ref: str
+
+
 class Inconclusive(Exception):
     """Raised by a check that cannot decide; the task is reported inconclusive with this reason."""
 
@@ -302,9 +313,9 @@ class Context(Protocol):
         check sees them all. Evidence built from them is redacted at the edge like any other."""
         ...
 
-    def secrets_in(self, text: str) -> tuple[str, ...]:
-        """The placeholders (`$ALICE_TOKEN`, `$ALICE_PASSWORD`) of the scan's own secrets that
-        `text` contains, each once, in order of appearance; never the secrets themselves."""
+    def secrets_in(self, text: str) -> tuple[SecretRef, ...]:
+        """The scan's own secrets that `text` contains, each distinct value once, in order of
+        appearance: their placeholders (`$ALICE_TOKEN`) and opaque ids; never the values."""
         ...
 
     def credential(self, identity: str | None = None) -> CredentialView | None: ...

@@ -8,6 +8,8 @@ and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import secrets
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
@@ -23,7 +25,7 @@ from authsift.analysis import (
     human_list,
     judge,
 )
-from authsift.checks.base import Check, Inconclusive, ScanFacts
+from authsift.checks.base import Check, Inconclusive, ScanFacts, SecretRef
 from authsift.engine.callbacks import open_listener
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.findings import make_finding
@@ -241,8 +243,11 @@ class TaskContext:
     def recorded_exchanges(self) -> Sequence[Exchange]:
         return tuple(self._state.session.recorder.exchanges)
 
-    def secrets_in(self, text: str) -> tuple[str, ...]:
-        return self._state.redactor.placeholders_in(text)
+    def secrets_in(self, text: str) -> tuple[SecretRef, ...]:
+        return tuple(
+            SecretRef(placeholder, hmac.new(_REF_KEY, value.encode(), "sha256").hexdigest()[:16])
+            for placeholder, value in self._state.redactor.found_in(text)
+        )
 
     def judge(
         self, exchange: Exchange, baseline: Baseline, *, markers: frozenset[str] | None = None
@@ -347,6 +352,7 @@ class TaskContext:
 
 
 _NOT_AN_OBJECT = frozenset({404, 410})
+_REF_KEY = secrets.token_bytes(32)  # keys `SecretRef.ref`: ids no one outside can reverse
 _OTHER_SEEDS = 5  # further seeded values tried for one parameter, one request each
 
 

@@ -132,14 +132,17 @@ class Redactor:
         with self._lock:
             return dict(self._secrets)
 
-    def placeholders_in(self, value: str) -> tuple[str, ...]:
-        """The placeholders of the registered secrets (and their derived forms) in `value`, each
-        once, in order of appearance: which secrets a text holds, without handing them out."""
+    def found_in(self, value: str) -> tuple[tuple[str, str], ...]:
+        """(placeholder, matched text) of each registered secret (or derived form) in `value`,
+        each distinct text once, in order of appearance. For the engine only: the context hands
+        checks the placeholders and opaque ids, never the matched text."""
         matcher = self._current()
         if matcher is None or not value:
             return ()
-        found = (matcher.placeholders[m.group(0)] for m in matcher.exact.finditer(value))
-        return tuple(dict.fromkeys(found))
+        found = {
+            m.group(0): matcher.placeholders[m.group(0)] for m in matcher.exact.finditer(value)
+        }
+        return tuple((placeholder, text) for text, placeholder in found.items())
 
     # -------------------------------------------------------------- redaction
 

@@ -72,6 +72,7 @@ class TransportCleartextCredentials(Check):
     needs = frozenset({"credential"})
     granularity = "api"
     max_requests = 5  # the marked request, then two re-sends each with a junk control
+    expected_requests = 2  # one task probes; the other representative operations are covered
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if ctx.shared.get(_DONE):

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from authsift.checks.base import Check, Context
+from authsift.checks.base import Check, Context, SecretRef
 from authsift.checks.transport import _secrets
 from authsift.checks.transport._recorded import (
     OperationIndex,
@@ -97,8 +97,8 @@ class TransportCredentialExposure(Check):
         review_once(ctx, self)
         index = OperationIndex(ctx.operations, ctx.facts.target)
         groups: dict[tuple[str, str], _Group] = {}
-        seen_in_answers: set[str] = set()
-        seen_in_requests: set[str] = set()
+        seen_in_answers: set[SecretRef] = set()
+        seen_in_requests: set[SecretRef] = set()
         registered: dict[str, str] = {}
 
         def add(exchange: Exchange, title: str, severity: Severity, at: str, what: str) -> None:
@@ -127,9 +127,9 @@ class TransportCredentialExposure(Check):
             sent_body = set(ctx.secrets_in((request.body or b"").decode("utf-8", "replace")))
             credential_exchange = bool(sent_body)  # a login, refresh or token request
             for at, text in _texts(exchange):
-                for placeholder in ctx.secrets_in(text):
+                for secret in ctx.secrets_in(text):
                     verdict = _own_secret(
-                        placeholder,
+                        secret,
                         exchange,
                         sent_head,
                         sent_body,
@@ -139,8 +139,9 @@ class TransportCredentialExposure(Check):
                         ctx.identities,
                     )
                     if verdict is not None:
-                        add(exchange, verdict[0], verdict[1], at, f"the value of {placeholder}")
-                    seen_in_answers.add(placeholder)
+                        what = f"the value of {secret.placeholder}"
+                        add(exchange, verdict[0], verdict[1], at, what)
+                    seen_in_answers.add(secret)
             for at, hit in _pattern_hits(exchange):
                 if ctx.secrets_in(hit.value):
                     continue  # the scan's own secret: judged above
@@ -192,25 +193,26 @@ def _texts(exchange: Exchange) -> list[tuple[str, str]]:
 
 
 def _own_secret(
-    placeholder: str,
+    secret: SecretRef,
     exchange: Exchange,
-    sent_head: set[str],
-    sent_body: set[str],
+    sent_head: set[SecretRef],
+    sent_body: set[SecretRef],
     credential_exchange: bool,
-    seen_in_answers: set[str],
-    seen_in_requests: set[str],
+    seen_in_answers: set[SecretRef],
+    seen_in_requests: set[SecretRef],
     identities: tuple[str, ...],
 ) -> tuple[str, Severity] | None:
-    """(title, severity) when one of the scan's own secrets is out of place in this answer."""
-    if placeholder in sent_head:
+    """(title, severity) when one of the scan's own secrets is out of place in this answer
+    (secrets compared by value: an identity's renewed token shares the old one's placeholder)."""
+    if secret in sent_head:
         return _ECHO, Severity.MEDIUM
-    if "PASSWORD" in placeholder.upper():
+    if "PASSWORD" in secret.placeholder.upper():
         return "A password in the response", Severity.HIGH
-    if placeholder in sent_body or credential_exchange:
+    if secret in sent_body or credential_exchange:
         return None  # a token answer hands credentials out; a refresh may return the same one
-    if placeholder not in seen_in_answers and placeholder not in seen_in_requests:
+    if secret not in seen_in_answers and secret not in seen_in_requests:
         return None  # first appearance: this answer issued it
-    owner = _owner(placeholder, identities)
+    owner = _owner(secret.placeholder, identities)
     if owner is not None and owner != exchange.identity:
         return "Another identity's credential in the response", Severity.HIGH
     return "A credential served again outside a token answer", Severity.MEDIUM

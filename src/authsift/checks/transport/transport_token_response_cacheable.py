@@ -6,8 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from authsift.checks.base import Check, Context, Inconclusive
-from authsift.checks.transport._recorded import OperationIndex, answered, review_once, where
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
+from authsift.checks.transport._recorded import (
+    OperationIndex,
+    answered,
+    json_body,
+    review_once,
+    where,
+)
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
 
 # secrets another review found exposed (transport-credential-exposure): not handed out by design
@@ -44,13 +50,17 @@ class TransportTokenResponseCacheable(Check):
     ## Decision rule
     Passive. RFC 6749 §5.1: the authorization server "MUST include the HTTP `Cache-Control`
     response header field with a value of `no-store` in any response containing tokens". A
-    response is credential-bearing when its body holds one of the scan's own secrets (tokens
-    and keys it was given or learnt from an answer) that its request did not carry; echoes and
-    error answers (4xx/5xx) are left to `transport-credential-exposure`. `no-store` present →
-    safe; `private`, `no-cache` or `max-age=0` alone do not forbid storing. Severity low;
-    medium when the answer shows signs of a shared cache (`public`, `s-maxage`, an `Age`
-    header, `X-Cache: HIT`). A missing `Pragma: no-cache` alone is not a finding (OAuth 2.1
-    requires only `no-store`).
+    response is credential-bearing when its body holds one of the scan's own secrets (tokens and
+    keys it was given or learnt from an answer) that its request did not carry; echoes and error
+    answers (4xx/5xx) are left to `transport-credential-exposure`. `no-store` present → safe.
+    The MUST binds OAuth token responses (`access_token` with `token_type`): those are always
+    judged. Other credential answers (a login's `{"token": …}`) are judged when the API marks
+    some of its credential answers `no-store` and forgets others; an API that never sends
+    `no-store` outside OAuth is skipped with that reason, not reported (the reading with fewer
+    false positives: no RFC binds a home-grown login answer). `private`, `no-cache` or
+    `max-age=0` alone do not forbid storing. Severity low; medium when the answer shows signs of
+    a shared cache (`public`, `s-maxage`, an `Age` header, `X-Cache: HIT`). A missing `Pragma:
+    no-cache` alone is not a finding (OAuth 2.1 requires only `no-store`).
     """
 
     id = "transport-token-response-cacheable"
@@ -68,18 +78,27 @@ class TransportTokenResponseCacheable(Check):
         review_once(ctx, self)
         index = OperationIndex(ctx.operations, ctx.facts.target)
         cacheable: dict[str, tuple[Exchange, tuple[str, ...]]] = {}
-        bearing = 0
+        bearing = stored = 0
         for exchange in answered(ctx):
             handed_out = _handed_out(ctx, exchange)
             if not handed_out:
                 continue
             bearing += 1
             if _no_store(exchange):
+                stored += 1
                 continue
             op = index.of(exchange)
             cacheable.setdefault(op.key if op else where(exchange), (exchange, handed_out))
         if bearing == 0:
             raise Inconclusive("no response of the scan handed out a credential")
+        if stored == 0:  # the API never marks one: only RFC 6749 token answers are held to it
+            cacheable = {k: v for k, v in cacheable.items() if _oauth_token_answer(v[0])}
+            if not cacheable:
+                raise NotApplicable(
+                    "no credential-bearing answer of this API carries Cache-Control: no-store, "
+                    "and none is an OAuth token response (RFC 6749 §5.1); reported only when "
+                    "some such answers are marked no-store and others are not"
+                )
         for key, (exchange, handed_out) in cacheable.items():
             op = index.of(exchange)
             shared = _shared_cache(exchange)
@@ -121,12 +140,21 @@ def _handed_out(ctx: Context, exchange: Exchange) -> tuple[str, ...]:
             (request.body or b"").decode("utf-8", "replace"),
         ]
     )
-    carried = set(ctx.secrets_in(sent))
-    return tuple(
-        p
-        for p in found
-        if p not in carried and "PASSWORD" not in p.upper() and not p.startswith(_EXPOSED)
+    carried = set(ctx.secrets_in(sent))  # by value: a renewed token shares the old placeholder
+    handed = (
+        s.placeholder
+        for s in found
+        if s not in carried
+        and "PASSWORD" not in s.placeholder.upper()
+        and not s.placeholder.startswith(_EXPOSED)
     )
+    return tuple(dict.fromkeys(handed))
+
+
+def _oauth_token_answer(exchange: Exchange) -> bool:
+    """RFC 6749 §5.1's shape: `access_token` and `token_type` (both REQUIRED there)."""
+    document = json_body(exchange)
+    return isinstance(document, dict) and "access_token" in document and "token_type" in document
 
 
 def _no_store(exchange: Exchange) -> bool:

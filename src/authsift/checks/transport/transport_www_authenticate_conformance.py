@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.checks.transport._recorded import OperationIndex, answered, review_once, where
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
 
@@ -57,13 +57,17 @@ class TransportWwwAuthenticateConformance(Check):
     RFC 9110 §11.6.1, §15.5.2 · RFC 6750 §3, §3.1 · RFC 9449 §7.1 · OWASP API8:2023 · CWE-209
 
     ## Decision rule
-    Passive. Only answers on the spec's operations count (not the login form, not discovery
-    probes); a 401 to one of the scan's own live tokens (a route wanting another credential)
-    is not a rejected token. RFC 9110 §15.5.2: "The server generating a 401 response MUST send a
-    WWW-Authenticate header field containing at least one challenge" — missing or malformed:
-    low. RFC 6750 §3.1: without authentication information "the resource server SHOULD NOT
-    include an error code", and with a rejected token it includes `invalid_token` — each a
-    SHOULD: info. §3: "The "realm" attribute MUST NOT appear more than once" (likewise
+    Passive. Judged when the API sends a challenge on at least one 401: its authentication layer
+    knows the rule, and the 401s that forget it (a token rejected by another code path) are the
+    finding. An API that never sends `WWW-Authenticate` is skipped with that reason, not
+    reported: the reading with fewer false positives (CHECKS.md preamble) for a conformance gap
+    most home-grown APIs share. Only answers on the spec's operations count (not the login form,
+    not discovery probes); a 401 to one of the scan's own live tokens (a route wanting another
+    credential) is not a rejected token. RFC 9110 §15.5.2: "The server generating a 401 response
+    MUST send a WWW-Authenticate header field containing at least one challenge" — missing or
+    malformed: low. RFC 6750 §3.1: without authentication information "the resource server
+    SHOULD NOT include an error code", and with a rejected token it includes `invalid_token` —
+    each a SHOULD: info. §3: "The "realm" attribute MUST NOT appear more than once" (likewise
     `scope`): low. One finding per rule, API-wide (one authentication layer answers them all),
     listing where it was seen.
     """
@@ -83,17 +87,26 @@ class TransportWwwAuthenticateConformance(Check):
         review_once(ctx, self)
         index = OperationIndex(ctx.operations, ctx.facts.target)
         problems: dict[str, _Problem] = {}
-        seen = 0
+        seen = challenged = 0
         for exchange in answered(ctx):
             if exchange.status != 401 or index.of(exchange) is None:
                 continue  # the spec's operations: not the login form, not discovery probes
             seen += 1
+            challenged += exchange.response is not None and bool(
+                exchange.response.header("WWW-Authenticate")
+            )
             known = bool(ctx.secrets_in(exchange.request.header("Authorization") or ""))
             for title, severity, rule in _problems(exchange, known):
                 problem = problems.setdefault(title, _Problem(title, severity, rule, exchange))
                 problem.places.add(where(exchange))
         if seen == 0:
             raise Inconclusive("no operation of the spec answered 401 during the scan")
+        if challenged == 0:
+            raise NotApplicable(
+                f"none of the {seen} 401 answers carries WWW-Authenticate: the API does not use "
+                "HTTP authentication challenges at all (RFC 9110 §15.5.2 asks for one); reported "
+                "only when some 401s carry a challenge and others do not"
+            )
         for problem in problems.values():
             places = sorted(problem.places)
             shown = ", ".join(places[:5]) + (
@@ -150,10 +163,11 @@ def _problems(exchange: Exchange, known: bool) -> list[tuple[str, Severity, str]
                 'RFC 6750 §3: the "realm" and "scope" attributes "MUST NOT appear more than once".',
             )
         )
-    sent = (exchange.request.header("Authorization") or "").strip()
+    header = exchange.request.header("Authorization")
+    sent = (header or "").strip()
     if len(sent.split()) < 2:
-        sent = ""  # a scheme without a credential is no authentication information
-    if not sent and errors and not _other_credential(exchange):
+        sent = ""  # a scheme without a credential: malformed, neither rule below speaks of it
+    if header is None and errors and not _other_credential(exchange):
         found.append(
             (
                 "Error code in the challenge to a request without credentials",
