@@ -21,6 +21,7 @@ from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Oper
 _READS = frozenset({"GET", "HEAD"})
 _ISSUING_HEADERS = frozenset({"set-cookie"})  # a session cookie is handed out there
 _ECHO = "The request's credential echoed in the response"
+_EXPOSED = "$EXPOSED_"  # the placeholders of secrets this review registers
 
 
 @dataclass(slots=True)
@@ -114,9 +115,10 @@ class TransportCredentialExposure(Check):
         def hide(value: str, kind: str) -> str:
             if value not in registered:
                 name = re.sub(r"[^A-Z0-9]+", "_", kind.upper()).strip("_")
-                registered[value] = f"$EXPOSED_{name}_{len(registered) + 1}"
+                registered[value] = f"{_EXPOSED}{name}_{len(registered) + 1}"
                 ctx.add_secret(value, registered[value])
-            return f"{kind} ({len(value)} characters, redacted)"
+            shown = "a value under a secret-like name" if kind == "Secret Keyword" else kind
+            return f"{shown} ({len(value)} characters, redacted)"
 
         for exchange in answered(ctx):
             if _is_api_description(exchange):
@@ -126,24 +128,25 @@ class TransportCredentialExposure(Check):
             sent_head = set(ctx.secrets_in(head))
             sent_body = set(ctx.secrets_in((request.body or b"").decode("utf-8", "replace")))
             credential_exchange = bool(sent_body)  # a login, refresh or token request
-            for at, text in _texts(exchange):
-                for secret in ctx.secrets_in(text):
-                    verdict = _own_secret(
-                        secret,
-                        exchange,
-                        sent_head,
-                        sent_body,
-                        credential_exchange,
-                        seen_in_answers,
-                        seen_in_requests,
-                        ctx.identities,
-                    )
-                    if verdict is not None:
-                        what = f"the value of {secret.placeholder}"
-                        add(exchange, verdict[0], verdict[1], at, what)
-                    seen_in_answers.add(secret)
+            for at, secret in _own_secrets_in(ctx, exchange):
+                if secret.placeholder.startswith(_EXPOSED):
+                    continue  # a secret this review found and registered itself
+                verdict = _own_secret(
+                    secret,
+                    exchange,
+                    sent_head,
+                    sent_body,
+                    credential_exchange,
+                    seen_in_answers,
+                    seen_in_requests,
+                    ctx.identities,
+                )
+                if verdict is not None:
+                    what = f"the value of {secret.placeholder}"
+                    add(exchange, verdict[0], verdict[1], at, what)
+                seen_in_answers.add(secret)
             for at, hit in _pattern_hits(exchange):
-                if ctx.secrets_in(hit.value):
+                if any(not s.placeholder.startswith(_EXPOSED) for s in ctx.secrets_in(hit.value)):
                     continue  # the scan's own secret: judged above
                 add(exchange, _title(hit), Severity.HIGH, at, hide(hit.value, hit.kind))
             seen_in_requests |= sent_head | sent_body
@@ -177,6 +180,25 @@ class TransportCredentialExposure(Check):
 def _is_api_description(exchange: Exchange) -> bool:
     document = json_body(exchange)
     return isinstance(document, dict) and ("openapi" in document or "swagger" in document)
+
+
+def _own_secrets_in(ctx: Context, exchange: Exchange) -> list[tuple[str, SecretRef]]:
+    """(where, secret) of the scan's own secrets in the answer: a header, the JSON path of the
+    member that holds it, or the body."""
+    found: list[tuple[str, SecretRef]] = []
+    for at, text in _texts(exchange):
+        secrets = ctx.secrets_in(text)
+        if not secrets:
+            continue
+        document = json_body(exchange) if at == "body" else None
+        members = [
+            (path, secret)
+            for path, _, value in (leaves(document) if document is not None else ())
+            for secret in ctx.secrets_in(value)
+        ]
+        placed = {secret for _, secret in members}
+        found += members + [(at, secret) for secret in secrets if secret not in placed]
+    return found
 
 
 def _texts(exchange: Exchange) -> list[tuple[str, str]]:
