@@ -136,6 +136,17 @@ class TransportCleartextCredentials(Check):
     async def _https(
         self, ctx: Context, identity: str | None, valid: Exchange
     ) -> AsyncIterator[Finding]:
+        if not _hsts(valid):
+            yield ctx.finding(
+                self,
+                title="No Strict-Transport-Security on https answers",
+                description="The https answers carry no `Strict-Transport-Security` (RFC 6797).",
+                evidence=[Evidence("https answer", valid)],
+                severity=Severity.LOW,
+                api_wide=True,
+                identity=identity,
+            )
+        # the http origin is another origin: out of scope unless listed (the task says so)
         target = urlsplit(valid.request.url)
         plain = urlunsplit(("http", target.hostname or "", target.path, target.query, ""))
         probe = replace(ctx.junk_request(valid.request, identity), url=plain)
@@ -161,16 +172,6 @@ class TransportCleartextCredentials(Check):
                 ),
                 evidence=[Evidence("junk credential over plain http", answer)],
                 severity=Severity.MEDIUM,
-                api_wide=True,
-                identity=identity,
-            )
-        if not _hsts(valid):
-            yield ctx.finding(
-                self,
-                title="No Strict-Transport-Security on https answers",
-                description="The https answers carry no `Strict-Transport-Security` (RFC 6797).",
-                evidence=[Evidence("https answer", valid)],
-                severity=Severity.LOW,
                 api_wide=True,
                 identity=identity,
             )
