@@ -2,8 +2,9 @@
 
 `POST /login {"user", "pass"}` hands out an opaque bearer token; `GET /me` and `GET /tickets`
 need it. Switches (`TicketsOptions`): `challenge` — which 401s carry `WWW-Authenticate`
-("never", "some": only the no-credential ones, "always"); `oauth_shape` — the login answers
-`{"access_token", "token_type"}` (RFC 6749 §5.1) instead of `{"token"}`; `no_store` — which
+("never", "some": only the no-credential ones, "always"); `oauth_shape` — the login is an OAuth
+password grant (`grant_type` in the request, `{"access_token", "token_type"}` in the answer, RFC
+6749 §4.3, §5.1) instead of `{"token"}`; `no_store` — which
 credential answers carry `Cache-Control: no-store` ("never", "some": the token-renewal route
 only).
 """
@@ -119,7 +120,11 @@ def config_for(oauth_shape: bool) -> Any:
                 "request": {
                     "method": "POST",
                     "path": "/login",
-                    "json": {"user": name, "pass": "${DESK_" + name.upper() + "}"},
+                    "json": {
+                        "user": name,
+                        "pass": "${DESK_" + name.upper() + "}",
+                        **({"grant_type": "password"} if oauth_shape else {}),
+                    },
                 },
                 "token": {"from": "body", "path": token_path},
                 "apply": {"header": "Authorization", "format": "Bearer {token}"},

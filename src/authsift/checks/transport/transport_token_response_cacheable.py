@@ -53,14 +53,15 @@ class TransportTokenResponseCacheable(Check):
     response is credential-bearing when its body holds one of the scan's own secrets (tokens and
     keys it was given or learnt from an answer) that its request did not carry; echoes and error
     answers (4xx/5xx) are left to `transport-credential-exposure`. `no-store` present → safe.
-    The MUST binds OAuth token responses (`access_token` with `token_type`): those are always
-    judged. Other credential answers (a login's `{"token": …}`) are judged when the API marks
-    some of its credential answers `no-store` and forgets others; an API that never sends
-    `no-store` outside OAuth is skipped with that reason, not reported (the reading with fewer
-    false positives: no RFC binds a home-grown login answer). `private`, `no-cache` or
-    `max-age=0` alone do not forbid storing. Severity low; medium when the answer shows signs of
-    a shared cache (`public`, `s-maxage`, an `Age` header, `X-Cache: HIT`). A missing `Pragma:
-    no-cache` alone is not a finding (OAuth 2.1 requires only `no-store`).
+    The MUST binds OAuth token responses (a request carrying `grant_type` answered with
+    `access_token` and `token_type`): those are always judged. Other credential answers (a
+    login's `{"token": …}`) are judged when the API marks some of its credential answers
+    `no-store` and forgets others; an API that never sends `no-store` outside OAuth is skipped
+    with that reason, not reported (the reading with fewer false positives: no RFC binds a
+    home-grown login answer). `private`, `no-cache` or `max-age=0` alone do not forbid storing.
+    Severity low; medium when the answer shows signs of a shared cache (`public`, `s-maxage`, an
+    `Age` header, `X-Cache: HIT`). A missing `Pragma: no-cache` alone is not a finding (OAuth
+    2.1 requires only `no-store`).
     """
 
     id = "transport-token-response-cacheable"
@@ -152,7 +153,11 @@ def _handed_out(ctx: Context, exchange: Exchange) -> tuple[str, ...]:
 
 
 def _oauth_token_answer(exchange: Exchange) -> bool:
-    """RFC 6749 §5.1's shape: `access_token` and `token_type` (both REQUIRED there)."""
+    """An answer RFC 6749 §5.1 binds: a token request (every grant sends `grant_type`, §4.1.3,
+    §4.3.2, §4.4.2, §6) answered with `access_token` and `token_type` (REQUIRED there)."""
+    body = (exchange.request.body or b"").decode("utf-8", "replace")
+    if not re.search(r'(?:^|[&{,\s"])grant_type"?\s*[=:]', body):
+        return False
     document = json_body(exchange)
     return isinstance(document, dict) and "access_token" in document and "token_type" in document
 

@@ -15,6 +15,7 @@ from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Seve
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _CHALLENGE_START = re.compile(rf"^\s*{_TOKEN}(?:\s|$)")
 _PARAM = re.compile(rf'({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN})')
+_NO_INVALID_TOKEN = 'Rejected bearer token without error="invalid_token"'
 _BEARER = re.compile(r"^\s*(?:Bearer|DPoP)\b", re.IGNORECASE)
 
 
@@ -66,7 +67,8 @@ class TransportWwwAuthenticateConformance(Check):
     credential) is not a rejected token. RFC 9110 §15.5.2: "The server generating a 401 response
     MUST send a WWW-Authenticate header field containing at least one challenge" — missing or
     malformed: low. RFC 6750 §3.1: without authentication information "the resource server
-    SHOULD NOT include an error code", and with a rejected token it includes `invalid_token` —
+    SHOULD NOT include an error code", and with a rejected token it includes `invalid_token` (judged
+    when some 401 of the API carries an error code) —
     each a SHOULD: info. §3: "The "realm" attribute MUST NOT appear more than once" (likewise
     `scope`): low. One finding per rule, API-wide (one authentication layer answers them all),
     listing where it was seen.
@@ -87,20 +89,24 @@ class TransportWwwAuthenticateConformance(Check):
         review_once(ctx, self)
         index = OperationIndex(ctx.operations, ctx.facts.target)
         problems: dict[str, _Problem] = {}
-        seen = challenged = 0
+        seen = challenged = coded = 0
         for exchange in answered(ctx):
             if exchange.status != 401 or index.of(exchange) is None:
                 continue  # the spec's operations: not the login form, not discovery probes
             seen += 1
-            challenged += exchange.response is not None and bool(
-                exchange.response.header("WWW-Authenticate")
-            )
+            challenge = (
+                exchange.response.header("WWW-Authenticate") if exchange.response else ""
+            ) or ""
+            challenged += bool(challenge)
+            coded += bool(re.search(r"\berror\s*=", challenge))
             known = bool(ctx.secrets_in(exchange.request.header("Authorization") or ""))
             for title, severity, rule in _problems(exchange, known):
                 problem = problems.setdefault(title, _Problem(title, severity, rule, exchange))
                 problem.places.add(where(exchange))
         if seen == 0:
             raise Inconclusive("no operation of the spec answered 401 during the scan")
+        if coded == 0:  # RFC 6750 §3.1's codes are a SHOULD: judged where the API uses them
+            problems.pop(_NO_INVALID_TOKEN, None)
         if challenged == 0:
             raise NotApplicable(
                 f"none of the {seen} 401 answers carries WWW-Authenticate: the API does not use "
@@ -184,7 +190,7 @@ def _problems(exchange: Exchange, known: bool) -> list[tuple[str, Severity, str]
     ):
         found.append(
             (
-                'Rejected bearer token without error="invalid_token"',
+                _NO_INVALID_TOKEN,
                 Severity.INFO,
                 "RFC 6750 §3.1: an expired, revoked, malformed or invalid token is signalled "
                 'with `error="invalid_token"`.',
