@@ -25,6 +25,7 @@ from authsift.checks.authz._bfla_probe import (
 )
 from authsift.checks.authz._bfla_targets import Acquired, creatable, created_object
 from authsift.checks.authz._bfla_writes import WriteFunction, skip_reason, write_function
+from authsift.checks.authz._disposable import HINT, declared_entries, disposable_target
 from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
 from authsift.checks.base import Check, Context, Inconclusive
@@ -116,14 +117,8 @@ class BflaPrivilegedWrite(Check):
         if said is None:
             await by_creation(ctx, function, callers)  # raises: nothing to create and act on
             return
-        if not acts_on_accounts(ctx, function):
-            raise Inconclusive(
-                f"nothing of the scanner's own to call {operation.key} on: its objects have no "
-                "JSON create and delete operations, and the scanner never acts on existing ones"
-            )
-        admin = admins[0]
         async with canary_lock(ctx):
-            acquired = await canary_target(ctx, function, admin, said[0])
+            acquired, admin = await _account_or_declared(ctx, function, admins, said[0])
             finding = await self._test(ctx, function, acquired, admin, *said, [])
         if finding is not None:
             yield finding
@@ -201,6 +196,29 @@ class BflaPrivilegedWrite(Check):
                 f"{function.operation.key} and that a GET shows its effect"
             )
         return None  # every low-privilege call was without effect; the control worked
+
+
+async def _account_or_declared(
+    ctx: Context, function: WriteFunction, admins: list[str], callers: list[str]
+) -> tuple[Acquired, str]:
+    """A canary account the scanner signs up (user management), else an object the operator
+    declares disposable (`policy.disposable`); Inconclusive, saying how to make it testable,
+    when neither exists."""
+    if acts_on_accounts(ctx, function):
+        try:
+            return await canary_target(ctx, function, admins[0], callers), admins[0]
+        except Inconclusive as exc:
+            refusal = str(exc)
+    else:
+        refusal = (
+            f"nothing of the scanner's own to call {function.operation.key} on: its objects "
+            "have no JSON create and delete operations, and the scanner never acts on existing "
+            "ones unless told to"
+        )
+    found = await disposable_target(ctx, function, admins)
+    if isinstance(found, tuple):
+        return found
+    raise Inconclusive(refusal + (f"; {found}" if declared_entries(ctx) else HINT))
 
 
 async def _run(
