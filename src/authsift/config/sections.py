@@ -187,14 +187,14 @@ class PolicyConfig(ConfigModel):
         ),
     )
 
-    @field_validator("disposable")
+    @field_validator("disposable", mode="before")
     @classmethod
-    def _disposable_entries(cls, entries: list[dict[str, str | int]]) -> list[dict[str, str | int]]:
-        for index, entry in enumerate(entries):
-            if not entry:
+    def _disposable_entries(cls, entries: Any) -> Any:
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict) and not entry:
                 raise ValueError(f"entry {index} names no path parameter")
-            for name, value in entry.items():
-                if isinstance(value, bool) or str(value).strip() == "":
+            for name, value in entry.items() if isinstance(entry, dict) else ():
+                if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
                     raise ValueError(f"entry {index}: {name} needs a string or number value")
         return entries
 

@@ -60,10 +60,15 @@ def parent_readers(template: str, operations: Sequence[Operation]) -> list[Opera
     return [op for op in operations if op.method == "GET" and op.path.rstrip("/") == parent]
 
 
-def _configured(ctx: Context, object_id: str) -> str | None:
-    """The configured identity the object is (its id, username or e-mail), if any."""
+def _configured(ctx: Context, target: Target) -> str | None:
+    """The configured identity the object is, if any: its id, username or e-mail as the
+    identity endpoint showed them, or its own `resources` seed under the same parameter."""
+    wanted = target.object_id.lower()
+    param = normalized_key(last_param(target.template) or "")
     for name in ctx.identities:
-        if object_id.lower() in {m.lower() for m in ctx.markers(name)}:
+        seeds = ctx.facts.resources.get(name, {})
+        own = {v for k, vs in seeds.items() if normalized_key(k) == param for v in vs}
+        if wanted in {m.lower() for m in ctx.markers(name)} | {v.lower() for v in own}:
             return name
     return None
 
@@ -84,7 +89,7 @@ async def disposable_target(
     for params in entries:
         shown = human_mapping(params)
         target = Target(function.template, params)
-        who = _configured(ctx, target.object_id)
+        who = _configured(ctx, target)
         if who is not None:
             reasons.append(f"the policy.disposable object ({shown}) is {who}'s own account")
             continue

@@ -41,7 +41,9 @@ class BflaPrivilegedWrite(Check):
     non-privileged identity on a target of the scanner's own: an object the privileged identity
     creates for the purpose (where it may not create such objects — patients book appointments,
     the admin cancels them — one a user creates), or, for user management, a canary account
-    signed up through the API's sign-up endpoint. The privileged identity reads the target
+    signed up through the API's sign-up endpoint; where there is none, an existing object or
+    account the operator declares disposable (`policy.disposable`, by the path parameters that
+    address it; never a configured identity's own). The privileged identity reads the target
     before and after (a canary account also reads itself, `GET /me`, where the privileged view
     shows no account state); the function is also called by the privileged identity as a
     control. Everything created is deleted, every state changed is restored, and anything left
@@ -82,7 +84,11 @@ class BflaPrivilegedWrite(Check):
     the object unchanged and the privileged control changes it. Inconclusive, with the reason,
     when no target can be made (an account function on an API without sign-up says how to test
     it by hand), the read-back shows nothing, or even the control has no visible effect.
-    Configured identities and existing users are never acted on.
+    Configured identities and existing users are never acted on, except an object the operator
+    declares in `policy.disposable`: only actions are tried on it (never a delete), it is found
+    through the GETs of the object, its collection or its parent (`GET /teams/{team_id}` listing
+    its members), and it is restored the same way; without a sign-up or a declaration, the
+    reason says how to declare one.
     """
 
     id = "authz-bfla-privileged-write"
