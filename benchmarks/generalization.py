@@ -63,7 +63,7 @@ OPERATOR = ROOT / "benchmarks" / "operator"
 # Ground-truth flaw class → the authsift check ids (implemented or planned, CHECKS.md) that
 # detect it. A class none of whose checks is implemented yet is "no check yet".
 CLASS_CHECKS: dict[str, tuple[str, ...]] = {
-    "bola": ("authz-bola-read", "authz-bola-write"),
+    "bola": ("authz-bola-read", "authz-bola-list", "authz-bola-write"),
     "bfla": (
         "authz-bfla-privileged-function",
         "authz-bfla-privileged-write",
