@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from authsift.checks.authz._disposable import params_for
 from authsift.config import load_config
 from authsift.config.errors import ConfigError
 from authsift.model import ScanResult
@@ -137,3 +138,14 @@ def test_bad_declarations_are_clear_errors(
     with pytest.raises(ConfigError) as caught:
         load_config(path, env=api.ENV)
     assert message in str(caught.value) and "disposable" in str(caught.value)
+
+
+def test_an_entry_fills_every_path_parameter_in_any_case_style() -> None:
+    template = "/companies/{company_id}/drivers/{driver_id}"
+    assert params_for(template, {"companyId": "c-1", "driver_id": 7}) == {
+        "company_id": "c-1",
+        "driver_id": "7",
+    }
+    assert params_for(template, {"company_id": "c-1"}) is None  # addresses the company only
+    assert params_for(template, {"company_id": "c-1", "driver_id": 7, "x": 1}) is None
+    assert params_for("/drivers", {"driver_id": 7}) is None

@@ -83,12 +83,15 @@ async def disposable_target(
     entries = [p for e in declared_entries(ctx) if (p := params_for(function.template, e))]
     if not entries:
         return f"policy.disposable names no object of {function.template}"
-    readers = readers_of(function.template, ctx.operations)
-    readers += [r for r in parent_readers(function.template, ctx.operations) if r not in readers]
+    own = readers_of(function.template, ctx.operations)
+    parents = [r for r in parent_readers(function.template, ctx.operations) if r not in own]
     reasons: list[str] = []
     for params in entries:
         shown = human_mapping(params)
         target = Target(function.template, params)
+        # the parent's own id must not be taken for the child's (team 5, member 5)
+        ambiguous = list(params.values()).count(target.object_id) > 1
+        readers = own if ambiguous else own + parents
         who = _configured(ctx, target)
         if who is not None:
             reasons.append(f"the policy.disposable object ({shown}) is {who}'s own account")

@@ -82,7 +82,9 @@ class BolaList(Check):
     owasp = "API1:2023"
     needs = frozenset({"two_identities"})
     max_requests = 20
-    expected_requests = 4
+    # Per task (benchmarks/estimate_accuracy.py): 3.2 on the lab's seeded config, 1.7 on the one
+    # `authsift init` writes (most collections list nothing seeded, or nothing else at all)
+    expected_requests = 2
     baselines = "none"
 
     def applies_to(self, operation: Operation) -> str | None:
