@@ -103,7 +103,7 @@ def test_without_a_declaration_it_says_how_to_make_it_testable() -> None:
     scan = _scan(roster, {"policy": {}})
     outcome, reason = scan.outcome(HOLD)
     assert outcome == "inconclusive" and "no sign-up endpoint" in reason
-    assert "policy.disposable" in reason
+    assert "policy.disposable: `- {crew_id: …, member_id: …}`" in reason
     assert roster.calls == []
     _untouched(roster)
 

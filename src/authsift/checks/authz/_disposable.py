@@ -27,10 +27,14 @@ from authsift.checks.authz._readback import Observer, Target, readers_of
 from authsift.checks.base import Context
 from authsift.model import Evidence, Operation
 
-HINT = (
-    "; or name a throwaway object or account it may act on (and restore) under "
-    "policy.disposable, e.g. `- {team_id: 2, user_id: 5}`"
-)
+
+def hint(template: str) -> str:
+    """How to make a function on `template` testable: declare an object of it disposable."""
+    shown = ", ".join(f"{name}: …" for name in path_params(template))
+    return (
+        "; or name a throwaway object or account it may act on (and restore) under "
+        f"policy.disposable: `- {{{shown}}}`"
+    )
 
 
 def declared_entries(ctx: Context) -> list[Mapping[str, Any]]:

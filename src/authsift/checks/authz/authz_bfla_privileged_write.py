@@ -25,7 +25,7 @@ from authsift.checks.authz._bfla_probe import (
 )
 from authsift.checks.authz._bfla_targets import Acquired, creatable, created_object
 from authsift.checks.authz._bfla_writes import WriteFunction, skip_reason, write_function
-from authsift.checks.authz._disposable import HINT, declared_entries, disposable_target
+from authsift.checks.authz._disposable import declared_entries, disposable_target, hint
 from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
 from authsift.checks.base import Check, Context, Inconclusive
@@ -224,7 +224,9 @@ async def _account_or_declared(
     found = await disposable_target(ctx, function, admins)
     if isinstance(found, tuple):
         return found
-    raise Inconclusive(refusal + (f"; {found}" if declared_entries(ctx) else HINT))
+    raise Inconclusive(
+        refusal + (f"; {found}" if declared_entries(ctx) else hint(function.template))
+    )
 
 
 async def _run(
