@@ -92,3 +92,13 @@ def test_without_seeds_it_says_what_is_missing() -> None:
     scan = _scan(True, {"resources": {}})
     outcome, reason = scan.outcome(ALL)
     assert outcome == "inconclusive" and "resources" in reason
+
+
+@pytest.mark.parametrize("vulnerable_api", [True, False])
+def test_the_order_of_identities_does_not_matter(vulnerable_api: bool) -> None:
+    """The administrator first, the users reversed: the same verdicts."""
+    raw = api.config("http://127.0.0.1:1", "openapi.json")
+    scan = _scan(vulnerable_api, {"identities": list(reversed(raw["identities"]))})
+    assert set(scan.findings()) == ({ALL} if vulnerable_api else set())
+    assert scan.outcome(TEAM) == ("passed", "")
+    assert scan.outcome(PEOPLE)[0] == "passed"
