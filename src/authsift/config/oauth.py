@@ -9,7 +9,9 @@ it here. Secrets (`client_secret`, the user's password) are `SecretStr` and reda
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import quote_plus
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -125,7 +127,11 @@ class OAuthConfig(ConfigModel):
         found: dict[str, str] = {}
         for name, config in (("CLIENT", self.client), ("SECOND_CLIENT", self.second_client)):
             if config is not None and config.client_secret is not None:
-                found[config.client_secret.get_secret_value()] = f"$OAUTH_{name}_SECRET"
+                secret = config.client_secret.get_secret_value()
+                found[secret] = f"$OAUTH_{name}_SECRET"
+                # RFC 6749 §2.3.1: form-urlencoded, then HTTP Basic (as the client sends it)
+                pair = f"{quote_plus(config.client_id)}:{quote_plus(secret)}"
+                found[base64.b64encode(pair.encode()).decode()] = f"$OAUTH_{name}_BASIC"
         if self.user is not None:
             found[self.user.password.get_secret_value()] = "$OAUTH_USER_PASSWORD"
         return found
