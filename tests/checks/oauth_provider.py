@@ -58,7 +58,9 @@ def running_provider(weak: bool = False) -> Iterator[str]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=1):
+                with urllib.request.urlopen(
+                    issuer + "/.well-known/openid-configuration", timeout=1
+                ):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -80,7 +82,11 @@ def oauth_config(issuer: str) -> dict[str, object]:
     return {
         "issuer": issuer,
         "scope": "openid",
-        "client": {"client_id": client[0], "client_secret": client[1], "redirect_uri": REDIRECT_URI},
+        "client": {
+            "client_id": client[0],
+            "client_secret": client[1],
+            "redirect_uri": REDIRECT_URI,
+        },
         "second_client": {
             "client_id": second[0],
             "client_secret": second[1],

@@ -47,9 +47,7 @@ def _fake_server(document: dict[str, Any]) -> web.Application:
 
 
 @pytest.mark.usefixtures("toy_env")
-def test_foreign_issuer_and_remote_http_endpoints_are_high(
-    tmp_path: Path, toy_server: Any
-) -> None:
+def test_foreign_issuer_and_remote_http_endpoints_are_high(tmp_path: Path, toy_server: Any) -> None:
     url, _ = toy_server(ToyOptions())
     spec = write_spec(tmp_path / "openapi.json")
     document = {
@@ -59,9 +57,7 @@ def test_foreign_issuer_and_remote_http_endpoints_are_high(
         "authorization_response_iss_parameter_supported": True,
     }
     with serve_in_thread(_fake_server(document)) as issuer:
-        report = scan_with(
-            tmp_path, toy_config(url, str(spec), oauth={"issuer": issuer}), CHECK
-        )
+        report = scan_with(tmp_path, toy_config(url, str(spec), oauth={"issuer": issuer}), CHECK)
     (finding,) = _findings(report)
     assert finding["severity"] == "high"
     assert "login.other.example" in finding["description"]

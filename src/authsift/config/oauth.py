@@ -69,9 +69,7 @@ class OAuthConfig(ConfigModel):
         description="Issuer identifier (RFC 8414 §2), e.g. `https://idp.example`; metadata is "
         "read from its well-known documents. Setting it turns the oauth- family on.",
     )
-    scope: str = Field(
-        default="openid", description="Scope requested in authorization requests."
-    )
+    scope: str = Field(default="openid", description="Scope requested in authorization requests.")
     client: OAuthClientConfig | None = Field(
         default=None, description="The client the scan acts as."
     )

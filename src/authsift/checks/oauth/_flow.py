@@ -242,7 +242,10 @@ async def token_request(
     auth: str | None = None,
 ) -> Exchange:
     """One token-endpoint request (RFC 6749 §3.2); tokens in the answer are redacted."""
-    headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")]
+    headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+    ]
     body = dict(fields)
     if client is not None:
         method = auth or str(client.get("auth_method") or "client_secret_basic")

@@ -65,7 +65,9 @@ class OAuthMetadataIssuerValidation(Check):
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if _OWNER in ctx.shared:
-            raise CoveredElsewhere(f"the metadata is reviewed once per scan, on {ctx.shared[_OWNER]}")
+            raise CoveredElsewhere(
+                f"the metadata is reviewed once per scan, on {ctx.shared[_OWNER]}"
+            )
         ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
         metadata = await server_metadata(ctx)
         issues = review(metadata)
@@ -124,7 +126,8 @@ def _transport_issues(merged: dict[str, Any]) -> list[tuple[Severity, str]]:
     urls = {
         name: value
         for name, value in merged.items()
-        if isinstance(value, str) and (name == "issuer" or name.endswith(("_endpoint", "_uri")))
+        if isinstance(value, str)
+        and (name == "issuer" or name.endswith(("_endpoint", "_uri")))
         and value.startswith("http")
     }
     plain = sorted(name for name, value in urls.items() if value.startswith("http://"))
@@ -133,9 +136,7 @@ def _transport_issues(merged: dict[str, Any]) -> list[tuple[Severity, str]]:
         issues.append((Severity.HIGH, "plain http for " + ", ".join(remote)))
     local = [name for name in plain if name not in remote]
     if local:
-        issues.append(
-            (Severity.INFO, "plain http on a loopback address for " + ", ".join(local))
-        )
+        issues.append((Severity.INFO, "plain http on a loopback address for " + ", ".join(local)))
     return issues
 
 
@@ -144,9 +145,7 @@ def _disagreements(metadata: ServerMetadata) -> list[tuple[Severity, str]]:
     if len(bodies) < 2:
         return []
     first, second = bodies[0], bodies[1]
-    differing = sorted(
-        key for key in first.keys() & second.keys() if first[key] != second[key]
-    )
+    differing = sorted(key for key in first.keys() & second.keys() if first[key] != second[key])
     if not differing:
         return []
     return [(Severity.MEDIUM, "the two documents disagree on " + ", ".join(differing))]

@@ -68,7 +68,9 @@ class OAuthPkceNotEnforced(Check):
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if _OWNER in ctx.shared:
-            raise CoveredElsewhere(f"PKCE enforcement is tested once per scan, on {ctx.shared[_OWNER]}")
+            raise CoveredElsewhere(
+                f"PKCE enforcement is tested once per scan, on {ctx.shared[_OWNER]}"
+            )
         ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
@@ -78,7 +80,9 @@ class OAuthPkceNotEnforced(Check):
             authorization_params(ctx, code_challenge=None, code_challenge_method=None)
         )
         if without.code:
-            redeemed = await Agent(ctx, metadata).token(_code_fields(without, client), client=client)
+            redeemed = await Agent(ctx, metadata).token(
+                _code_fields(without, client), client=client
+            )
             if token_answer(redeemed).get("access_token"):
                 problems.append(
                     (
