@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-
 from typer.testing import CliRunner
 
 from authsift.cli import app

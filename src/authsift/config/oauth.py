@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -66,8 +66,9 @@ class OAuthConfig(ConfigModel):
 
     issuer: str | None = Field(
         default=None,
-        description="Issuer identifier (RFC 8414 §2), e.g. `https://idp.example`; metadata is "
-        "read from its well-known documents. Setting it turns the oauth- family on.",
+        description="Issuer identifier (RFC 8414 §2), e.g. `https://idp.example`, or a path on "
+        "the target (`/idp`); metadata is read from its well-known documents. Setting it turns "
+        "the oauth- family on.",
     )
     scope: str = Field(default="openid", description="Scope requested in authorization requests.")
     client: OAuthClientConfig | None = Field(
@@ -86,11 +87,21 @@ class OAuthConfig(ConfigModel):
     def _issuer_url(cls, issuer: str | None) -> str | None:
         if issuer is None:
             return None
-        if not issuer.startswith(("http://", "https://")):
-            raise ValueError(f"must be an http(s) URL such as https://idp.example (got {issuer!r})")
+        if not issuer.startswith(("http://", "https://", "/")):
+            raise ValueError(
+                f"must be an http(s) URL such as https://idp.example or a path such as /idp "
+                f"(got {issuer!r})"
+            )
         return issuer
 
-    def as_settings(self) -> dict[str, Any]:
+    def issuer_url(self, target: str) -> str | None:
+        """The issuer as an absolute URL (a path is taken on the target's origin)."""
+        if self.issuer is None or not self.issuer.startswith("/"):
+            return self.issuer
+        parts = urlsplit(target)
+        return f"{parts.scheme}://{parts.netloc}{self.issuer.rstrip('/') or ''}"
+
+    def as_settings(self, target: str) -> dict[str, Any]:
         """The plain values checks read from `ScanFacts.settings["oauth"]`."""
 
         def client(config: OAuthClientConfig | None) -> dict[str, Any] | None:
@@ -106,7 +117,7 @@ class OAuthConfig(ConfigModel):
 
         user = self.user
         return {
-            "issuer": self.issuer,
+            "issuer": self.issuer_url(target),
             "scope": self.scope,
             "client": client(self.client),
             "second_client": client(self.second_client),

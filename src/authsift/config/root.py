@@ -175,7 +175,7 @@ class Config(ConfigModel):
     @property
     def scope_entries(self) -> list[str]:
         """`scope`, plus the authorization server the operator named in `oauth.issuer`."""
-        issuer = self.oauth.issuer
+        issuer = self.oauth.issuer_url(self.target)
         if issuer is None:
             return list(self.scope)
         scheme, host, port = origin_of(issuer)
@@ -193,7 +193,8 @@ class Config(ConfigModel):
             return False
         if (scheme, host, port) == origin_of(self.target):
             return True
-        if self.oauth.issuer is not None and (scheme, host, port) == origin_of(self.oauth.issuer):
+        issuer = self.oauth.issuer_url(self.target)
+        if issuer is not None and (scheme, host, port) == origin_of(issuer):
             return True  # the operator named the authorization server to audit
         for entry in self.scope:
             entry_scheme, entry_host, entry_port = _scope_entry(entry)

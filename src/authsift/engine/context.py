@@ -403,4 +403,3 @@ def _response(exchange: Exchange) -> HttpResponse:
     if exchange.response is None:
         raise Inconclusive(f"baseline request failed: {exchange.error}")
     return exchange.response
-

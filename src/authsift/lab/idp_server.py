@@ -14,13 +14,12 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import (
     ClientMixin,
     InvalidClientError,
-    InvalidGrantError,
     InvalidRequestError,
     grants,
 )
@@ -43,6 +42,7 @@ CLIENTS = {
 STRICT_CODE_SECONDS = 60
 FLAWED_CODE_SECONDS = 600
 _CLIENT_ID_ONLY = "client_id_only"  # the flawed "authentication" of oauth-client-auth-not-enforced
+_AUTH_METHODS = ("client_secret_basic", "client_secret_post", _CLIENT_ID_ONLY)
 
 
 @dataclass(slots=True)
@@ -207,7 +207,7 @@ def _client_id_only(query_client: Callable[[str], Any], request: OAuth2Request) 
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", _CLIENT_ID_ONLY]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [*_AUTH_METHODS]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data
@@ -249,7 +249,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
 
 class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", _CLIENT_ID_ONLY]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [*_AUTH_METHODS]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
@@ -275,11 +275,11 @@ class ImplicitGrant(grants.ImplicitGrant):  # type: ignore[misc]
         if client is None:
             raise InvalidClientError(description="unknown client")
         self.request.client, self.request.auth_method = client, "none"
-        return client
+        return client  # type: ignore[no-any-return]
 
 
 class PasswordGrant(grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", _CLIENT_ID_ONLY]
+    TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [*_AUTH_METHODS]
 
     def authenticate_user(self, username: str, password: str) -> User | None:
         server: LabServer = self.server

@@ -18,9 +18,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from authsift.checks.base import Context, Inconclusive
+from authsift.checks.base import Context, CoveredElsewhere, Inconclusive
 from authsift.checks.oauth._forms import Form, parse_forms
 from authsift.checks.oauth._metadata import ServerMetadata, oauth_settings
+from authsift.checks.oauth._token import token_request
 from authsift.model import Exchange, HttpRequest
 
 _MAX_STEPS = 12
@@ -90,6 +91,52 @@ def authorization_params(ctx: Context, **overrides: str | None) -> dict[str, str
     }
     params.update(overrides)
     return {key: value for key, value in params.items() if value is not None}
+
+
+def once_per_scan(ctx: Context, key: str, what: str) -> None:
+    """The oauth checks audit one authorization server: the first task of a check does it, the
+    others (one per representative operation) end as done elsewhere."""
+    owner = ctx.shared.get(f"oauth.once.{key}")
+    if owner is not None:
+        raise CoveredElsewhere(f"{what} is tested once per scan, on {owner}")
+    ctx.shared[f"oauth.once.{key}"] = ctx.operation.key if ctx.operation else "the API"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    """A code from a complete, well-formed flow, with the verifier that redeems it."""
+
+    result: AuthorizationResult
+    verifier: str
+    redirect_uri: str
+
+    @property
+    def code(self) -> str:
+        return self.result.code or ""
+
+    def fields(self, **extra: str) -> dict[str, str]:
+        return {
+            "grant_type": "authorization_code",
+            "code": self.code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": self.verifier,
+            **extra,
+        }
+
+
+async def issue_code(agent: Agent, **overrides: str | None) -> IssuedCode:
+    """A code for the configured client and user through a well-formed PKCE S256 flow;
+    Inconclusive when even that does not produce one (the rest of a check would prove
+    nothing)."""
+    verifier, challenge = pkce_pair()
+    params = authorization_params(agent.ctx, code_challenge=challenge, **overrides)
+    result = await agent.authorize(params)
+    if not result.code:
+        raise Inconclusive(
+            "no code for a well-formed authorization request: "
+            + (result.params.get("error") or result.stopped or "no code in the redirect")
+        )
+    return IssuedCode(result, verifier, params["redirect_uri"])
 
 
 class Agent:
@@ -171,6 +218,14 @@ class Agent:
             raise Inconclusive("the metadata names no token_endpoint")
         return await token_request(self.ctx, endpoint, fields, client=client, auth=auth)
 
+    async def userinfo(self, access_token: str) -> Exchange | None:
+        """GET the UserInfo endpoint with `access_token` (OIDC Core §5.3), None without one."""
+        endpoint = self.metadata.endpoint("userinfo_endpoint")
+        if endpoint is None:
+            return None
+        request = HttpRequest("GET", endpoint, (("Authorization", f"Bearer {access_token}"),))
+        return await self.ctx.send(request, ceremony=True)
+
     # ---------------------------------------------------------------- internals
 
     def _credentials(self, form: Form) -> dict[str, str]:
@@ -231,50 +286,6 @@ class Agent:
             )
             if placeholder and value:
                 self.ctx.add_secret(value, placeholder)
-
-
-async def token_request(
-    ctx: Context,
-    endpoint: str,
-    fields: dict[str, str],
-    *,
-    client: dict[str, Any] | None,
-    auth: str | None = None,
-) -> Exchange:
-    """One token-endpoint request (RFC 6749 §3.2); tokens in the answer are redacted."""
-    headers = [
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Accept", "application/json"),
-    ]
-    body = dict(fields)
-    if client is not None:
-        method = auth or str(client.get("auth_method") or "client_secret_basic")
-        client_id, secret = str(client["client_id"]), client.get("client_secret")
-        if method == "client_secret_basic" and secret:
-            # RFC 6749 §2.3.1: client_id and secret form-urlencoded before Basic encoding
-            pair = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(str(secret))}"
-            headers.append(("Authorization", "Basic " + base64.b64encode(pair.encode()).decode()))
-        elif method == "client_secret_post" and secret:
-            body.update(client_id=client_id, client_secret=str(secret))
-        else:
-            body["client_id"] = client_id
-    encoded = urllib.parse.urlencode(body).encode()
-    exchange = await ctx.send(HttpRequest("POST", endpoint, tuple(headers), encoded), ceremony=True)
-    for name, value in token_answer(exchange).items():
-        if name in ("access_token", "refresh_token", "id_token") and isinstance(value, str):
-            ctx.add_secret(value, f"$OAUTH_{name.upper()}")
-    return exchange
-
-
-def token_answer(exchange: Exchange) -> dict[str, Any]:
-    """The JSON object of a token response, {} when there is none."""
-    if exchange.response is None:
-        return {}
-    try:
-        body = json.loads(exchange.response.body)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _absolute(page: Exchange, form: Form) -> str:

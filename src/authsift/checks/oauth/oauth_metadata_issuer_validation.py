@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from authsift.analysis.wording import human_value
-from authsift.checks.base import Check, Context, CoveredElsewhere
+from authsift.checks.base import Check, Context
+from authsift.checks.oauth._flow import once_per_scan
 from authsift.checks.oauth._metadata import ServerMetadata, server_metadata
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
-
-_OWNER = "oauth.metadata_reviewed"
 
 
 class OAuthMetadataIssuerValidation(Check):
@@ -23,9 +22,10 @@ class OAuthMetadataIssuerValidation(Check):
     `/.well-known/openid-configuration` appended to it and `/.well-known/oauth-authorization-server`
     inserted before its path. In each: `issuer` is identical to the configured issuer; it is
     `https` without query or fragment; every endpoint URL (`*_endpoint`, `jwks_uri`) is `https`;
-    the two documents agree where both publish a value; `authorization_response_iss_parameter_supported`
-    is advertised (the mix-up defence). Plain `http` on a loopback address is reported as info
-    only: a local test deployment never leaves the machine.
+    the two documents agree where both publish a value;
+    `authorization_response_iss_parameter_supported` is advertised (the mix-up defence).
+    Plain `http` on a loopback address is reported as info only: a local test deployment
+    never leaves the machine.
 
     ## Why it matters
     Clients trust these documents to tell them where to send users and codes. A document that
@@ -64,11 +64,7 @@ class OAuthMetadataIssuerValidation(Check):
     expected_requests = 2
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        if _OWNER in ctx.shared:
-            raise CoveredElsewhere(
-                f"the metadata is reviewed once per scan, on {ctx.shared[_OWNER]}"
-            )
-        ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
+        once_per_scan(ctx, "metadata", "the metadata")
         metadata = await server_metadata(ctx)
         issues = review(metadata)
         if not issues:

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
+from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.oauth._flow import (
     Agent,
-    AuthorizationResult,
     authorization_params,
     client_settings,
+    issue_code,
+    once_per_scan,
     pkce_pair,
-    token_answer,
 )
 from authsift.checks.oauth._metadata import require_metadata
+from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
-
-_OWNER = "oauth.pkce_enforcement_tested"
 
 
 class OAuthPkceNotEnforced(Check):
     """Authorization code issued without PKCE, or redeemed without the right `code_verifier`.
 
     ## What it checks
-    As the configured client, with the configured test user, runs two authorization-code
-    flows: one with no `code_challenge` at all, redeemed without a `code_verifier`; one with an
-    S256 challenge, redeemed with a *wrong* verifier. The server must refuse the first at the
-    authorization endpoint (or at the token endpoint) and the second at the token endpoint.
+    As the configured client, with the configured test user, runs real authorization-code
+    flows: one with no `code_challenge` at all, redeemed without a `code_verifier`; then codes
+    issued for an S256 challenge, redeemed with no verifier and with a random verifier. The
+    server must refuse the first at the authorization endpoint (`invalid_request`) or the token
+    endpoint, and the others at the token endpoint (`invalid_grant`).
 
     ## Why it matters
     PKCE binds the code to the client instance that asked for it. Without it, a code stolen
@@ -44,99 +44,86 @@ class OAuthPkceNotEnforced(Check):
     with the code and compare `code_verifier` at the token endpoint (RFC 7636 §4.6).
 
     ## References
-    RFC 7636 §4.4–§4.6 · RFC 9700 §2.1.1 ("MUST use PKCE"), §4.5 · OAuth 2.1 §4.1.1 ·
-    CWE-345, CWE-287
+    RFC 7636 §4.4.1, §4.6 · RFC 9700 §2.1.1 ("MUST enforce the correct usage of
+    code_verifier") · ASVS 5.0 V10.4.6 · CWE-345
 
     ## Decision rule
-    CHECKS.md #54. High when a code issued without a challenge is redeemed without a verifier,
-    or a code issued with a challenge is redeemed with a wrong verifier; safe when the server
-    refuses either at the authorization or the token endpoint. Inconclusive when the flow
-    cannot complete (no test user, the login form not understood, no code for the well-formed
-    request either).
+    CHECKS.md #54: vulnerable when a code issued for a challenge is redeemed with a missing or
+    wrong verifier, or a code issued without a challenge is redeemed without one — high for a
+    public client, medium for a confidential one (its secret still stands between a thief and
+    the token). Safe when every variant is refused. Inconclusive when no well-formed flow
+    completes (no test user, a login form not understood).
     """
 
     id = "oauth-pkce-not-enforced"
     title = "PKCE not enforced: authorization code redeemed without its verifier"
     family = Family.OAUTH
     severity = Severity.HIGH
-    cwe = (345, 287)
+    cwe = (345,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
     granularity = "api"
     max_requests = 40
-    expected_requests = 16
+    expected_requests = 18
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        if _OWNER in ctx.shared:
-            raise CoveredElsewhere(
-                f"PKCE enforcement is tested once per scan, on {ctx.shared[_OWNER]}"
-            )
-        ctx.shared[_OWNER] = ctx.operation.key if ctx.operation else "the API"
+        once_per_scan(ctx, "pkce-enforcement", "PKCE enforcement")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
-        problems: list[tuple[str, list[Evidence], Exchange]] = []
+        accepted: list[tuple[str, list[Evidence], Exchange]] = []
 
         without = await Agent(ctx, metadata).authorize(
             authorization_params(ctx, code_challenge=None, code_challenge_method=None)
         )
         if without.code:
-            redeemed = await Agent(ctx, metadata).token(
-                _code_fields(without, client), client=client
-            )
+            fields = {
+                "grant_type": "authorization_code",
+                "code": without.code,
+                "redirect_uri": str(client["redirect_uri"]),
+            }
+            redeemed = await Agent(ctx, metadata).token(fields, client=client)
             if token_answer(redeemed).get("access_token"):
-                problems.append(
+                evidence = [
+                    Evidence("authorization request without code_challenge", without.exchanges[0]),
+                    Evidence("its code redeemed without code_verifier", redeemed),
+                ]
+                accepted.append(
                     (
-                        "a code issued without any code_challenge was redeemed without a "
-                        "code_verifier",
-                        [
-                            Evidence("authorization request without PKCE", without.exchanges[0]),
-                            Evidence("code redeemed without code_verifier", redeemed),
-                        ],
+                        "a code issued without any challenge, redeemed without a verifier",
+                        evidence,
                         redeemed,
                     )
                 )
-        elif not without.redirected and not without.error_page:
+        elif not without.redirected and without.error_page is None:
             raise Inconclusive(f"the flow without PKCE did not complete: {without.stopped}")
 
-        verifier, challenge = pkce_pair()
-        with_challenge = await Agent(ctx, metadata).authorize(
-            authorization_params(ctx, code_challenge=challenge)
-        )
-        if not with_challenge.code:
-            raise Inconclusive(
-                "no code even for a well-formed request with PKCE S256: "
-                + (with_challenge.error or with_challenge.stopped or "no code in the redirect")
-            )
-        wrong = await Agent(ctx, metadata).token(
-            {**_code_fields(with_challenge, client), "code_verifier": pkce_pair()[0]},
-            client=client,
-        )
-        if token_answer(wrong).get("access_token"):
-            problems.append(
-                (
-                    "a code issued for an S256 challenge was redeemed with a wrong code_verifier",
-                    [Evidence("code redeemed with another verifier", wrong)],
-                    wrong,
+        for label, verifier in (
+            ("no code_verifier", None),
+            ("a random code_verifier", pkce_pair()[0]),
+        ):
+            issued = await issue_code(Agent(ctx, metadata))
+            fields = issued.fields()
+            if verifier is None:
+                del fields["code_verifier"]
+            else:
+                fields["code_verifier"] = verifier
+            reply = await Agent(ctx, metadata).token(fields, client=client)
+            if token_answer(reply).get("access_token"):
+                evidence = [Evidence(f"code for an S256 challenge redeemed with {label}", reply)]
+                accepted.append(
+                    (f"a code issued for an S256 challenge, redeemed with {label}", evidence, reply)
                 )
-            )
-        del verifier
-        if not problems:
+        if not accepted:
             return
-        evidence = [item for _, exchanges, _ in problems for item in exchanges]
+        public = not client.get("client_secret") or client.get("auth_method") == "none"
         yield ctx.finding(
             self,
-            description="PKCE is not enforced: " + "; ".join(text for text, _, _ in problems) + ".",
-            evidence=evidence,
+            description="PKCE is not enforced for client "
+            f"{client['client_id']}: " + "; ".join(text for text, _, _ in accepted) + ".",
+            evidence=[item for _, evidence, _ in accepted for item in evidence],
             confidence=Confidence.CERTAIN,
-            reproduce=problems[0][2],
-            details={"client_id": client["client_id"], "problems": [t for t, _, _ in problems]},
+            severity=Severity.HIGH if public else Severity.MEDIUM,
+            reproduce=accepted[0][2],
+            details={"client_id": client["client_id"], "accepted": [t for t, _, _ in accepted]},
             api_wide=True,
         )
-
-
-def _code_fields(result: AuthorizationResult, client: dict[str, object]) -> dict[str, str]:
-    return {
-        "grant_type": "authorization_code",
-        "code": result.code or "",
-        "redirect_uri": str(client["redirect_uri"]),
-    }
