@@ -9,15 +9,23 @@ provider skip and say why — never pass silently.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
+from authsift.cli import app as app_cli
 
 PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oauth" / "provider"
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # never listened on: the scan reads the redirect
@@ -94,3 +102,35 @@ def oauth_config(issuer: str) -> dict[str, object]:
         },
         "user": {"username": "tester", "password": "${OAUTH_TEST_PASSWORD}"},
     }
+
+
+@functools.cache
+def provider_scan(weak: bool) -> dict[str, Any]:
+    """Every oauth- check against the provider (strict or weakened), with the toy API as the
+    target, scanned once per test process: the JSON report. Skips when node is missing."""
+    from tests.apps.toy_api import PASSWORD_ENV, ToyOptions, make_app, serve_in_thread, toy_config
+    from tests.checks.oauth_helpers import oauth_check_ids
+    from tests.conftest import write_spec, write_yaml
+
+    reason = provider_missing()
+    if reason is not None:
+        pytest.skip(reason)
+    app, _ = make_app(ToyOptions())
+    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(app) as url:
+        folder = Path(tmp)
+        with running_provider(weak=weak) as issuer:
+            spec = write_spec(folder / "openapi.json")
+            config = {
+                **toy_config(url, str(spec), oauth=oauth_config(issuer)),
+                "checks": {"include": list(oauth_check_ids())},
+                "report": {"formats": ["json"]},
+            }
+            path = write_yaml(folder / "authsift.yaml", config)
+            out = folder / "report.json"
+            env = {**os.environ, **PASSWORD_ENV, "OAUTH_TEST_PASSWORD": "any-password"}
+            result = CliRunner(env=env).invoke(
+                app_cli, ["scan", "-c", str(path), "-o", str(out), "--quiet"]
+            )
+            assert result.exit_code in (0, 1), result.output
+            report: dict[str, Any] = json.loads(out.read_text())
+            return report

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from authsift.cli import app
 from tests.apps.toy_api import ToyOptions, serve_in_thread, toy_config
+from tests.checks.oauth_expectations import assert_lab_hardened_silent, lab_finding
 from tests.checks.oauth_provider import oauth_config, running_provider
 from tests.checks.scanning import scan_with
 from tests.conftest import write_spec, write_yaml
@@ -74,3 +75,13 @@ def test_without_an_authorization_server_the_selection_says_what_is_missing(
     result = CliRunner().invoke(app, ["scan", "-c", str(path), "--quiet"])
     assert result.exit_code == 2
     assert "needs an authorization server to audit (oauth.issuer)" in result.output
+
+
+def test_fires_on_the_lab_flaw() -> None:
+    finding = lab_finding(CHECK)
+    assert finding.severity == "high"
+    assert "(RFC 8414 §3.3: MUST be identical)" in finding.description
+
+
+def test_the_hardened_lab_gets_only_the_loopback_remark() -> None:
+    assert_lab_hardened_silent(CHECK, allow_info=True)

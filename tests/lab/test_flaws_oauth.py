@@ -87,6 +87,10 @@ def _query(reply: Reply) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(parts.query or parts.fragment))
 
 
+def _userinfo(idp: Idp, token: str) -> Reply:
+    return idp.http("GET", f"{idp.base}/idp/userinfo", headers={"Authorization": f"Bearer {token}"})
+
+
 def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
@@ -187,7 +191,14 @@ def test_code_replay_and_client_binding(idp: dict[str, Idp]) -> None:
     verifier, challenge = _pkce()
     code = idp["on"].code(code_challenge=challenge, code_challenge_method="S256")
     assert idp["on"].redeem(code, code_verifier=verifier).status == 200
+    first = idp["on"].redeem(code, code_verifier=verifier).json()["access_token"]
     assert idp["on"].redeem(code, code_verifier=verifier).status == 200  # replayed
+    assert _userinfo(idp["on"], first).status == 200
+    strict_code = idp["off"].code(code_challenge=challenge, code_challenge_method="S256")
+    strict_token = idp["off"].redeem(strict_code, code_verifier=verifier).json()["access_token"]
+    assert _userinfo(idp["off"], strict_token).json()["preferred_username"] == "alice"
+    assert idp["off"].redeem(strict_code, code_verifier=verifier).status == 400
+    assert _userinfo(idp["off"], strict_token).status == 401  # revoked by the replay
     other = idp["on"].code(code_challenge=challenge, code_challenge_method="S256")
     assert idp["on"].redeem(other, as_client="lab-partner", code_verifier=verifier).status == 200
     strict = idp["off"].code(code_challenge=challenge, code_challenge_method="S256")

@@ -66,6 +66,7 @@ def metadata(server: LabServer, base: str) -> dict[str, Any]:
         "authorization_endpoint": f"{base}{PREFIX}/authorize",
         "token_endpoint": f"{base}{PREFIX}/token",
         "jwks_uri": f"{base}{PREFIX}/jwks",
+        "userinfo_endpoint": f"{base}{PREFIX}/userinfo",
         "response_types_supported": response_types,
         "grant_types_supported": grant_types,
         "code_challenge_methods_supported": methods,
@@ -113,6 +114,15 @@ def router(server: LabServer, settings: LabSettings) -> APIRouter:
     @api.get(f"{PREFIX}/jwks")
     async def jwks() -> JSONResponse:
         return JSONResponse({"keys": [server.signing_key.as_dict(private=False)]})
+
+    @api.get(f"{PREFIX}/userinfo")
+    async def userinfo(request: Request) -> JSONResponse:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        user = server.user_of(token) if scheme.lower() == "bearer" else None
+        if user is None:
+            challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            return JSONResponse({"error": "invalid_token"}, status_code=401, headers=challenge)
+        return JSONResponse({"sub": str(user.id), "preferred_username": user.username})
 
     @api.get(f"{PREFIX}/authorize")
     async def authorize(request: Request) -> Response:

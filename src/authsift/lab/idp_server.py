@@ -97,6 +97,7 @@ class AuthorizationCode:
     code_challenge_method: str | None = None
     nonce: str | None = None
     used: bool = False
+    issued_tokens: list[str] = field(default_factory=list)  # access and refresh tokens
 
     def get_redirect_uri(self) -> str:
         return self.redirect_uri
@@ -174,7 +175,14 @@ class LabServer(AuthorizationServer):  # type: ignore[misc]
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         user = request.user
-        self.store.access_tokens[token["access_token"]] = {**token, "user_id": user.id}
+        self.store.access_tokens[token["access_token"]] = {
+            **token,
+            "user_id": user.id,
+            "issued_at": self.clock(),
+        }
+        code = getattr(request, "authorization_code", None)
+        if isinstance(code, AuthorizationCode):
+            code.issued_tokens += [token["access_token"], token.get("refresh_token") or ""]
         if "refresh_token" in token:
             self.store.refresh_tokens[token["refresh_token"]] = RefreshToken(
                 token["refresh_token"], request.client.client_id, token.get("scope", ""), user.id
@@ -188,6 +196,20 @@ class LabServer(AuthorizationServer):  # type: ignore[misc]
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request  # `idp_routes` builds Authlib requests itself
+
+    def revoke(self, tokens: list[str]) -> None:
+        for token in tokens:
+            self.store.access_tokens.pop(token, None)
+            refresh = self.store.refresh_tokens.get(token)
+            if refresh is not None:
+                refresh.revoked = True
+
+    def user_of(self, access_token: str) -> User | None:
+        """The user an access token was issued to, None when unknown or revoked."""
+        record = self.store.access_tokens.get(access_token)
+        if record is None or self.clock() > record.get("issued_at", 0) + record["expires_in"]:
+            return None
+        return self.users.by_id(record["user_id"])
 
     def code_lifetime(self) -> int:
         flawed = self.settings.on("oauth-auth-code-replay-and-lifetime")
@@ -229,7 +251,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         stored = server.store.codes.get(code)
         if stored is None or server.clock() - stored.issued_at > server.code_lifetime():
             return None
-        if stored.used:  # RFC 6749 §4.1.2: "MUST NOT use the authorization code more than once"
+        if stored.used:
+            # RFC 6749 §4.1.2: "MUST NOT use the authorization code more than once … SHOULD
+            # revoke (when possible) all tokens previously issued based on that authorization code"
+            server.revoke(stored.issued_tokens)
             return None
         if stored.client_id != client.client_id and not server.settings.on(
             "oauth-code-client-binding"

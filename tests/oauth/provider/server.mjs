@@ -6,7 +6,7 @@
 // client, exact redirect URIs, no implicit and no ROPC, 60 s codes, rotating refresh tokens,
 // revocation and introspection with client authentication. --weak: one deliberately weakened
 // configuration (PKCE optional for confidential clients, implicit `code token` / `id_token token`
-// responses on) that the scan must detect. The login form is the provider's development
+// responses on, redirect URIs matched by prefix) that the scan must detect. The login form is the provider's development
 // interaction (any user name signs in), driven by the scanner without a browser.
 import Provider from 'oidc-provider';
 
@@ -63,6 +63,12 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
+if (weak) {
+  // the "wildcard-ish" redirect rule: any redirect_uri that starts with a registered one
+  provider.Client.prototype.redirectUriAllowed = function prefixMatch(value) {
+    return this.redirectUris.some((registered) => value.startsWith(registered));
+  };
+}
 provider.listen(Number(port), '127.0.0.1', () => {
   console.log(`oidc-provider (${weak ? 'weak' : 'strict'}) on ${issuer}`);
 });

@@ -25,6 +25,7 @@ from authsift.checks.oauth._token import token_request
 from authsift.model import Exchange, HttpRequest
 
 _MAX_STEPS = 12
+_MAX_CONSENTS = 3
 _REDIRECTS = (301, 302, 303, 307, 308)
 _SECRET_PARAMS = {"code": "$OAUTH_CODE", "access_token": "$OAUTH_ACCESS_TOKEN"}
 
@@ -36,6 +37,7 @@ class AuthorizationResult:
     exchanges: list[Exchange] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)  # the authorization response
     delivery: str | None = None  # "query", "fragment" or "form_post" once redirected back
+    location: str | None = None  # the redirect back, as the server wrote it
     error_page: Exchange | None = None  # the server refused on its own page, no redirect
     login_reached: bool = False  # a login form was shown (the request itself was accepted)
     signed_in: bool = False
@@ -146,6 +148,7 @@ class Agent:
         self.ctx = ctx
         self.metadata = metadata
         self.cookies: dict[str, str] = {}
+        self.signed_in = False  # this agent's session at the server (kept across flows)
 
     async def authorize(
         self, params: dict[str, str], *, sign_in: bool = True, redirect_uri: str | None = None
@@ -156,6 +159,7 @@ class Agent:
         back_to = redirect_uri or params.get("redirect_uri") or ""
         url = endpoint + ("&" if "?" in endpoint else "?") + urllib.parse.urlencode(params)
         result = AuthorizationResult()
+        consents = 0
         exchange = await self._send(HttpRequest("GET", url))
         result.exchanges.append(exchange)
         for _ in range(_MAX_STEPS):
@@ -198,8 +202,9 @@ class Agent:
                     result.stopped = "stopped at the login form" if not sign_in else "login refused"
                     return result
                 exchange = await self._submit(exchange, form, self._credentials(form))
-                result.signed_in = True
-            elif forms and result.signed_in:
+                result.signed_in = self.signed_in = True
+            elif forms and self.signed_in and consents < _MAX_CONSENTS:
+                consents += 1  # a consent or confirmation page after sign-in: submit it as is
                 exchange = await self._submit(exchange, forms[0], {})
             else:
                 result.stopped = f"page without a form to go on from ({response.status})"
@@ -270,6 +275,7 @@ class Agent:
         return (there.scheme, there.netloc) == (issuer.scheme, issuer.netloc)
 
     def _read_redirect(self, location: str, result: AuthorizationResult) -> None:
+        result.location = location
         parts = urllib.parse.urlsplit(location)
         if parts.fragment:
             result.params.update(urllib.parse.parse_qsl(parts.fragment))
