@@ -19,14 +19,10 @@ def lab_finding(check_id: str) -> Finding:
     return found[0]
 
 
-def assert_lab_hardened_silent(check_id: str, *, allow_info: bool = False) -> None:
-    """No finding (info allowed when asked), no error, and one task that really ran."""
+def assert_lab_hardened_silent(check_id: str) -> None:
+    """No finding, no error, and one task that really ran."""
     result = family_scan("hardened")
-    found = [
-        f
-        for f in result.findings
-        if f.check_id == check_id and not (allow_info and f.severity == "info")
-    ]
+    found = [f for f in result.findings if f.check_id == check_id]
     assert found == [], found
     tasks = [t for t in result.tasks if t.check_id == check_id]
     assert not [t for t in tasks if t.outcome is Outcome.ERROR], tasks

@@ -1,35 +1,17 @@
 """Scan the lab's authorization server (`/idp`) with the oauth- checks (one scan per kind).
 
-The lab config gains an `oauth:` section for its two registered clients and alice as the test
-user; each scan runs the real pipeline against a lab in a thread and returns the ScanResult.
+The bundled lab config's `oauth:` section names its two registered clients and alice as the
+test user; each scan runs the real pipeline against a lab in a thread and returns the ScanResult.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from authsift.checks.base import registry
 from authsift.lab.flaws import LabSettings
-from authsift.lab.idp_server import CLIENT_REDIRECT, CLIENTS
 from authsift.model import Family, ScanResult
 from tests.checks.jwt_helpers import lab, scan
-
-LAB_OAUTH: dict[str, Any] = {
-    "issuer": "/idp",
-    "scope": "openid",
-    "client": {
-        "client_id": "lab-web",
-        "client_secret": CLIENTS["lab-web"],
-        "redirect_uri": CLIENT_REDIRECT,
-    },
-    "second_client": {
-        "client_id": "lab-partner",
-        "client_secret": CLIENTS["lab-partner"],
-        "redirect_uri": CLIENT_REDIRECT,
-    },
-    "user": {"username": "alice", "password": "alice-lab-pass-1"},
-}
 
 
 def oauth_check_ids() -> tuple[str, ...]:
@@ -41,4 +23,4 @@ def family_scan(kind: str) -> ScanResult:
     """Every oauth check against the all-flaws lab ("vulnerable") or its hardened twin."""
     settings = LabSettings.vulnerable() if kind == "vulnerable" else LabSettings.hardened_twin()
     with lab(settings) as target:
-        return scan(target, oauth_check_ids(), oauth=LAB_OAUTH)
+        return scan(target, oauth_check_ids())

@@ -9,6 +9,7 @@ from typing import Any
 
 from authsift.analysis.wording import human_value
 from authsift.checks.base import Check, Context
+from authsift.checks.hygiene import remember_hygiene
 from authsift.checks.oauth._flow import once_per_scan
 from authsift.checks.oauth._metadata import ServerMetadata, server_metadata
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -48,8 +49,9 @@ class OAuthMetadataIssuerValidation(Check):
     ## Decision rule
     CHECKS.md #50, passive (2 GETs, shared with the other oauth checks). High for an `issuer`
     that differs from the configured one, or `http` on a non-loopback host; medium when the two
-    documents disagree; info for no metadata at all, plain `http` on loopback, or no RFC 9207
-    `iss` parameter. One finding per scan with every issue listed, at the worst severity.
+    documents disagree. One finding per scan with every issue listed, at the worst severity.
+    No metadata at all, plain `http` on loopback and no RFC 9207 `iss` parameter are remarks in
+    the report's hygiene section, not findings.
     """
 
     id = "oauth-metadata-issuer-validation"
@@ -66,14 +68,19 @@ class OAuthMetadataIssuerValidation(Check):
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         once_per_scan(ctx, "metadata", "the metadata")
         metadata = await server_metadata(ctx)
-        issues = review(metadata)
+        every = review(metadata)
+        for _, remark in (item for item in every if item[0] is Severity.INFO):
+            remember_hygiene(
+                ctx, check_id=self.id, subject=metadata.issuer, remark=remark, reference="RFC 8414"
+            )
+        issues = [item for item in every if item[0] is not Severity.INFO]
         if not issues:
             return
         worst = max(severity for severity, _ in issues)
         shown = metadata.published or metadata.documents
         yield ctx.finding(
             self,
-            title=None if worst >= Severity.HIGH else "Authorization-server metadata remarks",
+            title=None if worst >= Severity.HIGH else "Authorization-server metadata inconsistent",
             description="The authorization server's metadata: "
             + "; ".join(text for _, text in issues)
             + ".",
