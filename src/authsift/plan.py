@@ -261,6 +261,9 @@ def make_plan(
         if check.safety is not Safety.READ_ONLY and not intrusive:
             plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE))
             continue
+        if check.granularity == "server":  # audits a server (OAuth), not an API operation
+            plan.tasks.append(Task(check_id, None, None, check.estimate(None)))
+            continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
         if check.granularity == "api" and not targets:
             plan.skipped.append(

@@ -65,7 +65,7 @@ class Check:
     expected_requests: ClassVar[int | None] = None
     # "operation": one task per operation;
     # "api": a few representative operations, one finding per API
-    granularity: ClassVar[Literal["operation", "api"]] = "operation"
+    granularity: ClassVar[Literal["operation", "api", "server"]] = "operation"
     # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
     # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
     baselines: ClassVar[Literal["one", "all", "none"]] = "one"

@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from authsift.checks.base import Context, CoveredElsewhere, Inconclusive
+from authsift.checks.base import Context, Inconclusive
 from authsift.checks.oauth._forms import Form, parse_forms
 from authsift.checks.oauth._metadata import ServerMetadata, oauth_settings
 from authsift.checks.oauth._token import token_request
@@ -93,15 +93,6 @@ def authorization_params(ctx: Context, **overrides: str | None) -> dict[str, str
     }
     params.update(overrides)
     return {key: value for key, value in params.items() if value is not None}
-
-
-def once_per_scan(ctx: Context, key: str, what: str) -> None:
-    """The oauth checks audit one authorization server: the first task of a check does it, the
-    others (one per representative operation) end as done elsewhere."""
-    owner = ctx.shared.get(f"oauth.once.{key}")
-    if owner is not None:
-        raise CoveredElsewhere(f"{what} is tested once per scan, on {owner}")
-    ctx.shared[f"oauth.once.{key}"] = ctx.operation.key if ctx.operation else "the API"
 
 
 @dataclass(frozen=True, slots=True)

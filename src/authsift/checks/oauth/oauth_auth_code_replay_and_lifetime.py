@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.checks.oauth._flow import Agent, client_settings, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings, issue_code
 from authsift.checks.oauth._metadata import require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -50,12 +50,11 @@ class OAuthAuthCodeReplayAndLifetime(Check):
     cwe = (294,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 12
     expected_requests = 8
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "code-replay", "code replay")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         agent = Agent(ctx, metadata)

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context, NotApplicable
-from authsift.checks.oauth._flow import Agent, client_settings, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings, issue_code
 from authsift.checks.oauth._metadata import require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
@@ -51,12 +51,11 @@ class OAuthClientAuthNotEnforced(Check):
     cwe = (287,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 24
-    expected_requests = 18
+    expected_requests = 16
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "client-auth", "client authentication")
         client = client_settings(ctx)
         if not client.get("client_secret") or client.get("auth_method") == "none":
             raise NotApplicable("the configured client is public (no client_secret)")

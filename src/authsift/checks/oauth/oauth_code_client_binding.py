@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from authsift.analysis.wording import sentence
 from authsift.checks.base import Check, Context
-from authsift.checks.oauth._flow import Agent, client_settings, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings, issue_code
 from authsift.checks.oauth._metadata import require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
@@ -51,12 +51,11 @@ class OAuthCodeClientBinding(Check):
     cwe = (863,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 16
-    expected_requests = 12
+    expected_requests = 11
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "code-binding", "code binding")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         accepted: list[tuple[str, Exchange]] = []

@@ -9,7 +9,6 @@ from authsift.checks.oauth._flow import (
     Agent,
     AuthorizationResult,
     authorization_params,
-    once_per_scan,
 )
 from authsift.checks.oauth._metadata import ServerMetadata, require_metadata
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -61,12 +60,11 @@ class OAuthImplicitGrantEnabled(Check):
     cwe = (598,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 20
-    expected_requests = 8
+    expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "implicit", "the implicit grant")
         metadata = await require_metadata(ctx)
         advertised = _advertised(metadata)
         undecided: list[str] = []

@@ -10,7 +10,6 @@ from typing import Any
 from authsift.analysis.wording import human_value
 from authsift.checks.base import Check, Context
 from authsift.checks.hygiene import remember_hygiene
-from authsift.checks.oauth._flow import once_per_scan
 from authsift.checks.oauth._metadata import ServerMetadata, server_metadata
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
 
@@ -61,12 +60,11 @@ class OAuthMetadataIssuerValidation(Check):
     cwe = (346, 319)
     owasp = "API2:2023"
     needs = frozenset({"oauth"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 2
     expected_requests = 2
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "metadata", "the metadata")
         metadata = await server_metadata(ctx)
         every = review(metadata)
         for _, remark in (item for item in every if item[0] is Severity.INFO):

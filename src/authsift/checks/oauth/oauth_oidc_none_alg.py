@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from authsift.analysis.wording import sentence
 from authsift.checks.base import Check, Context
-from authsift.checks.oauth._flow import Agent, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, issue_code
 from authsift.checks.oauth._metadata import ServerMetadata, oauth_settings, require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.jose import JoseError, parse_compact
@@ -63,12 +63,11 @@ class OAuthOidcNoneAlg(Check):
     cwe = (347,)
     owasp = "API2:2023"
     needs = frozenset({"oauth"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 10
-    expected_requests = 7
+    expected_requests = 6
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "none-alg", "alg none")
         metadata = await require_metadata(ctx)
         issues: list[tuple[Severity, str]] = []
         evidence = [Evidence(f"{doc.kind} document", doc.exchange) for doc in metadata.published]

@@ -9,7 +9,6 @@ from authsift.checks.oauth._flow import (
     Agent,
     authorization_params,
     client_settings,
-    once_per_scan,
     pkce_pair,
 )
 from authsift.checks.oauth._metadata import require_metadata
@@ -57,12 +56,11 @@ class OAuthPkceDowngrade(Check):
     cwe = (345,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 12
-    expected_requests = 7
+    expected_requests = 4
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "pkce-downgrade", "the PKCE downgrade")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         result = await Agent(ctx, metadata).authorize(

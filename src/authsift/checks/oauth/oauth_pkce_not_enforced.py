@@ -10,7 +10,6 @@ from authsift.checks.oauth._flow import (
     authorization_params,
     client_settings,
     issue_code,
-    once_per_scan,
     pkce_pair,
 )
 from authsift.checks.oauth._metadata import require_metadata
@@ -62,12 +61,11 @@ class OAuthPkceNotEnforced(Check):
     cwe = (345,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 40
-    expected_requests = 18
+    expected_requests = 14
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "pkce-enforcement", "PKCE enforcement")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         accepted: list[tuple[str, list[Evidence], Exchange]] = []

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context
-from authsift.checks.oauth._flow import Agent, authorization_params, client_settings, once_per_scan
+from authsift.checks.oauth._flow import Agent, authorization_params, client_settings
 from authsift.checks.oauth._metadata import require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -51,12 +51,11 @@ class OAuthPkceSupportAndPlain(Check):
     cwe = (327,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 24
-    expected_requests = 12
+    expected_requests = 4
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "pkce-plain", "PKCE plain")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         for label, method in (

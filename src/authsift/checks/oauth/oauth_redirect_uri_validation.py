@@ -14,7 +14,6 @@ from authsift.checks.oauth._flow import (
     authorization_params,
     client_settings,
     issue_code,
-    once_per_scan,
 )
 from authsift.checks.oauth._metadata import require_metadata
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
@@ -132,12 +131,11 @@ class OAuthRedirectUriValidation(Check):
     cwe = (601,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 80
-    expected_requests = 30
+    expected_requests = 16
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "redirect-uri", "redirect URI validation")
         metadata = await require_metadata(ctx)
         registered = str(client_settings(ctx)["redirect_uri"])
         agent = Agent(ctx, metadata)  # one user agent: it signs in once

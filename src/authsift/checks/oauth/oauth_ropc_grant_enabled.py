@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.checks.oauth._flow import Agent, client_settings, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings
 from authsift.checks.oauth._metadata import oauth_settings, require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
@@ -53,12 +53,11 @@ class OAuthRopcGrantEnabled(Check):
     cwe = (522,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 4
-    expected_requests = 4
+    expected_requests = 2
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "ropc", "the password grant")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         user = oauth_settings(ctx)["user"]

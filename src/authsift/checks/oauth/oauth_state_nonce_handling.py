@@ -8,7 +8,7 @@ from typing import Any
 
 from authsift.analysis.wording import sentence
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.checks.oauth._flow import Agent, client_settings, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings, issue_code
 from authsift.checks.oauth._metadata import oauth_settings, require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.jose import JoseError, parse_compact
@@ -56,12 +56,11 @@ class OAuthStateNonceHandling(Check):
     cwe = (352,)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 12
-    expected_requests = 7
+    expected_requests = 6
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "state-nonce", "state and nonce handling")
         metadata = await require_metadata(ctx)
         client = client_settings(ctx)
         state = "authsift +/=%" + secrets.token_urlsafe(8)
