@@ -111,12 +111,9 @@ class LimitWatch:
         detail = f"Retry-After: {retry_after}" if retry_after else "no Retry-After"
         if response.status in LIMIT_STATUSES and response.status not in self.baseline_statuses:
             return LIMIT_STATUSES[response.status], detail
-        remaining = response.header("RateLimit") or response.header("X-RateLimit-Remaining")
-        if remaining is not None and (
-            _RATELIMIT_ZERO.search(remaining) or remaining.strip() == "0"
-        ):
-            if not any(_zero_quota(e) for e in self.baseline):
-                return "RateLimit quota exhausted", f"RateLimit: {remaining}"
+        if _zero_quota(exchange) and not any(_zero_quota(e) for e in self.baseline):
+            remaining = response.header("RateLimit") or response.header("X-RateLimit-Remaining")
+            return "RateLimit quota exhausted", f"RateLimit: {remaining}"
         if self._differs(exchange):
             text = _text(exchange)
             captcha = _CAPTCHA.search(text)
