@@ -15,7 +15,8 @@ import json
 import secrets
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from authsift.model import Exchange, HttpRequest, Operation
 BASELINE_FAILURES = 3
 DEFAULT_MAX_ATTEMPTS = 100
 NIST_BOUND = 100  # 800-63B §5.2.2: no more than 100 consecutive failed attempts
+LAST_WAIT = 300.0  # seconds the spraying check waits for the others on its operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,3 +271,31 @@ def record_limit(ctx: Context, key: str, signal: Signal) -> None:
     memo[key] = signal
     seen = {k: v.describe() for k, v in memo.items() if isinstance(v, Signal)}
     ctx.report_extra("rate_limits", seen)
+
+
+@asynccontextmanager
+async def login_lock(ctx: Context, form: LoginForm, *, last: bool = False) -> AsyncIterator[None]:
+    """One rate-limiting check at a time per login operation: interleaved guesses of two checks
+    would trip each other's limits. `last` (the spraying check, which trips client-wide limits
+    that would leave the others nothing to measure for a whole window) lets the checks already
+    started on the operation go first."""
+    key = form.operation.key
+    locks = ctx.shared.setdefault("rl.locks", {})
+    pending = ctx.shared.setdefault("rl.pending", {})
+    assert isinstance(locks, dict) and isinstance(pending, dict)
+    lock = locks.setdefault(key, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    if last:
+        await asyncio.sleep(0.2)  # the sibling tasks started with this one register meanwhile
+        waited = 0.0
+        while pending.get(key, 0) > 0 and waited < LAST_WAIT:
+            await asyncio.sleep(0.1)
+            waited += 0.1
+    else:
+        pending[key] = pending.get(key, 0) + 1
+    try:
+        async with lock:
+            yield
+    finally:
+        if not last:
+            pending[key] -= 1

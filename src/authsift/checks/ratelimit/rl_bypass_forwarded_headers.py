@@ -6,7 +6,13 @@ from collections.abc import AsyncIterator
 from typing import ClassVar
 
 from authsift.checks.base import Check, Context, Inconclusive
-from authsift.checks.ratelimit._attempts import BASELINE_FAILURES, Variant, login_form, not_a_login
+from authsift.checks.ratelimit._attempts import (
+    BASELINE_FAILURES,
+    Variant,
+    login_form,
+    login_lock,
+    not_a_login,
+)
 from authsift.checks.ratelimit._bypass import STREAK, reach_limit, try_variant
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
 
@@ -81,36 +87,37 @@ class RlBypassForwardedHeaders(Check):
         form = login_form(ctx.operation) if ctx.operation else None
         if form is None or ctx.operation is None:
             raise Inconclusive("not a password login operation")
-        limited = await reach_limit(ctx, form, "xff-")
-        for index, (header, template) in enumerate(HEADERS):
-            if limited.guesser.left < STREAK + 1:
-                raise Inconclusive("abuse.max_attempts spent before every header was tried")
+        async with login_lock(ctx, form):
+            limited = await reach_limit(ctx, form, "xff-")
+            for index, (header, template) in enumerate(HEADERS):
+                if limited.guesser.left < STREAK + 1:
+                    raise Inconclusive("abuse.max_attempts spent before every header was tried")
 
-            def variant(
-                n: int, header: str = header, template: str = template, index: int = index
-            ) -> Variant:
-                value = template.format(ip=_address(index, n))
-                return Variant(headers=((header, value),))
+                def variant(
+                    n: int, header: str = header, template: str = template, index: int = index
+                ) -> Variant:
+                    value = template.format(ip=_address(index, n))
+                    return Variant(headers=((header, value),))
 
-            result = await try_variant(limited, variant)
-            if result is None:
-                continue
-            bypassed, control = result
-            yield ctx.finding(
-                self,
-                description=(
-                    f"{ctx.operation.key} was limited ({limited.signal.describe()}), yet "
-                    f"{STREAK} more wrong passwords each with a fresh `{header}` value were "
-                    "answered as ordinary failures while an unmodified control stayed "
-                    f"limited: the limiter trusts `{header}`. Guessed at "
-                    + ("abuse.account." if limited.throwaway else "a non-existent user name.")
-                ),
-                evidence=[
-                    Evidence("limited", limited.signal.exchange or control),
-                    Evidence(f"with {header}: ordinary failure again", bypassed[-1]),
-                    Evidence("control without the header: still limited", control),
-                ],
-                confidence=Confidence.FIRM,
-                details={"header": header, "limit": limited.signal.describe()},
-            )
-            return
+                result = await try_variant(limited, variant)
+                if result is None:
+                    continue
+                bypassed, control = result
+                yield ctx.finding(
+                    self,
+                    description=(
+                        f"{ctx.operation.key} was limited ({limited.signal.describe()}), yet "
+                        f"{STREAK} more wrong passwords each with a fresh `{header}` value were "
+                        "answered as ordinary failures while an unmodified control stayed "
+                        f"limited: the limiter trusts `{header}`. Guessed at "
+                        + ("abuse.account." if limited.throwaway else "a non-existent user name.")
+                    ),
+                    evidence=[
+                        Evidence("limited", limited.signal.exchange or control),
+                        Evidence(f"with {header}: ordinary failure again", bypassed[-1]),
+                        Evidence("control without the header: still limited", control),
+                    ],
+                    confidence=Confidence.FIRM,
+                    details={"header": header, "limit": limited.signal.describe()},
+                )
+                return

@@ -11,6 +11,7 @@ from authsift.checks.ratelimit._attempts import (
     BASELINE_FAILURES,
     Variant,
     login_form,
+    login_lock,
     not_a_login,
     throwaway,
 )
@@ -85,9 +86,10 @@ class RlBypassRequestVariants(Check):
     ## Decision rule
     CHECKS.md #42: needs an observed limit (else skipped). A variation whose 5 consecutive
     attempts are answered like the baseline failure F while the following control stays
-    limited → high. A user-name spelling is firm when the throwaway `abuse.account` then logs in
-    under that spelling (the same account), tentative with a non-existent user name (a
-    case-sensitive API would count a different account). A path or encoding variant answered
+    limited → high. With the throwaway `abuse.account`, the variant counts only when the
+    account's correct password then logs in through it too (the same account, really evaluated:
+    firm); with a non-existent user name it is tentative (a case-sensitive API would count a
+    different account; a body the login cannot parse may answer like F). A variant answered
     otherwise than F (404, 415, 422) is not a bypass. Batching (K guesses in one request) is not
     tested yet.
     """
@@ -115,41 +117,47 @@ class RlBypassRequestVariants(Check):
         form = login_form(op) if op else None
         if form is None or op is None or op.request_body is None:
             raise Inconclusive("not a password login operation")
-        limited = await reach_limit(ctx, form, "variant-")
-        forms = _name_forms(limited.username)
-        result = await try_variant(limited, lambda n: Variant(), lambda n: forms[n])
-        if result is not None:
-            confidence = Confidence.TENTATIVE
-            note = "a non-existent user name (a case-sensitive API would count another account)"
-            if limited.throwaway:
-                confidence, note = await self._same_account(ctx, limited, forms[0])
-            yield self._finding(ctx, limited, "the user name's spelling", result, confidence, note)
-            return
-        path = urllib.parse.urlsplit(ctx.url(op.path)).path
-        as_form = "x-www-form-urlencoded" in op.request_body.content_type
-        variants: dict[str, Variant] = {
-            what: Variant(path=changed) for what, changed in _path_forms(path).items()
-        }
-        variants["the body as " + ("JSON" if as_form else "a form")] = Variant(form=not as_form)
-        for what, variant in variants.items():
-            if limited.guesser.left < STREAK + 1:
-                raise Inconclusive("abuse.max_attempts spent before every variant was tried")
-            result = await try_variant(limited, _constant(variant))
-            if result is not None:
-                yield self._finding(ctx, limited, what, result, Confidence.FIRM, "")
-                return
+        async with login_lock(ctx, form):
+            limited = await reach_limit(ctx, form, "variant-")
+            names = _name_forms(limited.username)
+            path = urllib.parse.urlsplit(ctx.url(op.path)).path
+            as_form = "x-www-form-urlencoded" in op.request_body.content_type
+            candidates: list[tuple[str, Callable[[int], Variant], NameVariant | None]] = [
+                ("the user name's spelling", _constant(Variant()), lambda n: names[n])
+            ]
+            for what, changed in _path_forms(path).items():
+                candidates.append((what, _constant(Variant(path=changed)), None))
+            encoding = "the body as " + ("JSON" if as_form else "a form")
+            candidates.append((encoding, _constant(Variant(form=not as_form)), None))
+            for what, variant, name in candidates:
+                if limited.guesser.left < STREAK + 1:
+                    raise Inconclusive("abuse.max_attempts spent before every variant was tried")
+                result = await try_variant(limited, variant, name)
+                if result is None:
+                    continue
+                if not limited.throwaway:
+                    note = (
+                        "a non-existent user name: whether the variant reaches the same account "
+                        "(and is evaluated at all) could not be checked"
+                    )
+                    yield self._finding(ctx, limited, what, result, Confidence.TENTATIVE, note)
+                    return
+                spelling = name(0) if name else limited.username
+                if await self._logs_in(ctx, limited, spelling, variant(0)):
+                    note = "abuse.account, whose correct password logs in through the variant too"
+                    yield self._finding(ctx, limited, what, result, Confidence.FIRM, note)
+                    return
 
-    async def _same_account(
-        self, ctx: Context, limited: Limited, spelling: str
-    ) -> tuple[Confidence, str]:
-        account = limited.guesser
+    async def _logs_in(
+        self, ctx: Context, limited: Limited, spelling: str, variant: Variant
+    ) -> bool:
+        """The throwaway account's correct password through the variant is accepted: the
+        variant reaches the same account and its guesses are really evaluated."""
         owner = throwaway(ctx)
-        if owner is None or owner.password is None or account.left < 1:
-            return Confidence.TENTATIVE, "abuse.account (not re-checked)"
-        login = await account.attempt(spelling, owner.password)
-        if login.status is not None and 200 <= login.status < 300:
-            return Confidence.FIRM, "abuse.account, which logs in under that spelling too"
-        return Confidence.TENTATIVE, "abuse.account (that spelling did not log in)"
+        if owner is None or owner.password is None or limited.guesser.left < 1:
+            return False
+        login = await limited.guesser.attempt(spelling, owner.password, variant)
+        return login.status is not None and 200 <= login.status < 300
 
     def _finding(
         self,

@@ -12,6 +12,7 @@ from authsift.checks.ratelimit._attempts import (
     Guesser,
     limit_memo,
     login_form,
+    login_lock,
     max_attempts,
     nobody,
     not_a_login,
@@ -82,47 +83,48 @@ class RlCredentialStuffingSpray(Check):
         form = login_form(ctx.operation) if ctx.operation else None
         if form is None or ctx.operation is None:
             raise Inconclusive("not a password login operation")
-        budget = max_attempts(ctx)
-        guesser = Guesser(ctx, form, budget)
-        watch = await guesser.baseline(nobody(form, "spray-").username)
-        names = []
-        account = throwaway(ctx)
-        if account is not None:
-            names.append(account.username)
-        signal: Signal | None = None
-        while guesser.left > 0 and signal is None:
-            name = names.pop(0) if names else nobody(form, "spray-").username
-            for _ in range(min(PASSWORDS_PER_NAME, guesser.left)):
-                exchange = await guesser.attempt(name, wrong_password())
-                signal = watch.observe(exchange, time.monotonic())
-                if signal is not None:
-                    break
-        key = ctx.operation.key
-        if signal is not None:
-            record_limit(ctx, key + " (across accounts)", signal)
-            return
-        failures = watch.failures
-        if failures < QUICK_MINIMUM:
-            raise Inconclusive(f"no limit signal in {failures} failures: too few to decide")
-        per_account = limit_memo(ctx).get(key)
-        unlimited = isinstance(per_account, int)
-        yield ctx.finding(
-            self,
-            description=(
-                f"{key} answered {failures} failed logins from one client, spread over "
-                f"{failures // PASSWORDS_PER_NAME} user names, without any limit signal. "
-                + (
-                    "rl-login-bruteforce-account found no per-account limit either. "
-                    if unlimited
-                    else ""
-                )
-                + f"Answers: {summary(guesser.exchanges)}."
-            ),
-            evidence=[
-                Evidence("baseline failure F", watch.baseline[0]),
-                Evidence(f"failure #{failures}, still ordinary", guesser.exchanges[-1]),
-            ],
-            severity=Severity.HIGH if unlimited else None,
-            confidence=Confidence.FIRM if failures >= 100 else Confidence.TENTATIVE,
-            details={"failures": failures, "max_attempts": budget},
-        )
+        async with login_lock(ctx, form, last=True):
+            budget = max_attempts(ctx)
+            guesser = Guesser(ctx, form, budget)
+            watch = await guesser.baseline(nobody(form, "spray-").username)
+            names = []
+            account = throwaway(ctx)
+            if account is not None:
+                names.append(account.username)
+            signal: Signal | None = None
+            while guesser.left > 0 and signal is None:
+                name = names.pop(0) if names else nobody(form, "spray-").username
+                for _ in range(min(PASSWORDS_PER_NAME, guesser.left)):
+                    exchange = await guesser.attempt(name, wrong_password())
+                    signal = watch.observe(exchange, time.monotonic())
+                    if signal is not None:
+                        break
+            key = ctx.operation.key
+            if signal is not None:
+                record_limit(ctx, key + " (across accounts)", signal)
+                return
+            failures = watch.failures
+            if failures < QUICK_MINIMUM:
+                raise Inconclusive(f"no limit signal in {failures} failures: too few to decide")
+            per_account = limit_memo(ctx).get(key)
+            unlimited = isinstance(per_account, int)
+            yield ctx.finding(
+                self,
+                description=(
+                    f"{key} answered {failures} failed logins from one client, spread over "
+                    f"{failures // PASSWORDS_PER_NAME} user names, without any limit signal. "
+                    + (
+                        "rl-login-bruteforce-account found no per-account limit either. "
+                        if unlimited
+                        else ""
+                    )
+                    + f"Answers: {summary(guesser.exchanges)}."
+                ),
+                evidence=[
+                    Evidence("baseline failure F", watch.baseline[0]),
+                    Evidence(f"failure #{failures}, still ordinary", guesser.exchanges[-1]),
+                ],
+                severity=Severity.HIGH if unlimited else None,
+                confidence=Confidence.FIRM if failures >= 100 else Confidence.TENTATIVE,
+                details={"failures": failures, "max_attempts": budget},
+            )

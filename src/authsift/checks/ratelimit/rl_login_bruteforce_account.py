@@ -14,6 +14,7 @@ from authsift.checks.ratelimit._attempts import (
     account_for,
     limit_memo,
     login_form,
+    login_lock,
     max_attempts,
     not_a_login,
     record_limit,
@@ -86,63 +87,64 @@ class RlLoginBruteforceAccount(Check):
         form = login_form(ctx.operation) if ctx.operation else None
         if form is None:
             raise Inconclusive("not a password login operation")
-        account = account_for(ctx, form)
-        budget = max_attempts(ctx)
-        guesser = Guesser(ctx, form, budget)
-        first_login = None
-        if account.password is not None:
-            first_login = await guesser.attempt(account.username, account.password)
-            if not (first_login.status and 200 <= first_login.status < 300):
+        async with login_lock(ctx, form):
+            account = account_for(ctx, form)
+            budget = max_attempts(ctx)
+            guesser = Guesser(ctx, form, budget)
+            first_login = None
+            if account.password is not None:
+                first_login = await guesser.attempt(account.username, account.password)
+                if not (first_login.status and 200 <= first_login.status < 300):
+                    raise Inconclusive(
+                        f"abuse.account cannot log in here (HTTP {first_login.status}): check it"
+                    )
+            watch = await guesser.baseline(account.username)
+            reserve = 1 if account.password is not None else 0
+            signal = await guesser.until_limited(watch, account.username, reserve=reserve)
+            canary = None
+            if signal is None and account.password is not None:
+                canary = await guesser.attempt(account.username, account.password)
+                signal = watch.correct_refused(canary, time.monotonic())
+            assert ctx.operation is not None
+            key = ctx.operation.key
+            if signal is not None:
+                record_limit(ctx, key, signal)
+                return
+            failures = watch.failures
+            limit_memo(ctx)[key] = failures
+            if failures < QUICK_MINIMUM:
                 raise Inconclusive(
-                    f"abuse.account cannot log in here (HTTP {first_login.status}): check it"
+                    f"no limit signal in {failures} failures: too few to decide "
+                    f"(abuse.max_attempts {budget}; 100 proves the 800-63B bound)"
                 )
-        watch = await guesser.baseline(account.username)
-        reserve = 1 if account.password is not None else 0
-        signal = await guesser.until_limited(watch, account.username, reserve=reserve)
-        canary = None
-        if signal is None and account.password is not None:
-            canary = await guesser.attempt(account.username, account.password)
-            signal = watch.correct_refused(canary, time.monotonic())
-        assert ctx.operation is not None
-        key = ctx.operation.key
-        if signal is not None:
-            record_limit(ctx, key, signal)
-            return
-        failures = watch.failures
-        limit_memo(ctx)[key] = failures
-        if failures < QUICK_MINIMUM:
-            raise Inconclusive(
-                f"no limit signal in {failures} failures: too few to decide "
-                f"(abuse.max_attempts {budget}; 100 proves the 800-63B bound)"
+            proven = account.throwaway and failures >= NIST_BOUND
+            evidence = [Evidence("baseline failure F", watch.baseline[0])]
+            evidence.append(
+                Evidence(
+                    f"failure #{failures}, still ordinary", guesser.exchanges[-2 if canary else -1]
+                )
             )
-        proven = account.throwaway and failures >= NIST_BOUND
-        evidence = [Evidence("baseline failure F", watch.baseline[0])]
-        evidence.append(
-            Evidence(
-                f"failure #{failures}, still ordinary", guesser.exchanges[-2 if canary else -1]
+            if canary is not None:
+                evidence.append(Evidence("the correct password afterwards: accepted", canary))
+            bound = (
+                f"more than the {NIST_BOUND} NIST 800-63B allows"
+                if failures >= NIST_BOUND
+                else f"fewer than the {NIST_BOUND} that would prove the 800-63B bound exceeded"
             )
-        )
-        if canary is not None:
-            evidence.append(Evidence("the correct password afterwards: accepted", canary))
-        bound = (
-            f"more than the {NIST_BOUND} NIST 800-63B allows"
-            if failures >= NIST_BOUND
-            else f"fewer than the {NIST_BOUND} that would prove the 800-63B bound exceeded"
-        )
-        yield ctx.finding(
-            self,
-            description=(
-                f"{key} answered {failures} consecutive wrong passwords for one account without "
-                f"any limit signal (no 429/423/503, lockout wording, CAPTCHA, growing delay or "
-                f"exhausted quota) — {bound}. Guessed at {account.how}. Answers: "
-                f"{summary(guesser.exchanges)}."
-            ),
-            evidence=evidence,
-            confidence=Confidence.FIRM if proven else Confidence.TENTATIVE,
-            details={
-                "failures": failures,
-                "max_attempts": budget,
-                "account": "abuse.account" if account.throwaway else "non-existent user name",
-                "correct_password_after": None if canary is None else canary.status,
-            },
-        )
+            yield ctx.finding(
+                self,
+                description=(
+                    f"{key} answered {failures} consecutive wrong passwords for one account "
+                    "without any limit signal (no 429/423/503, lockout wording, CAPTCHA, growing "
+                    f"delay or exhausted quota) — {bound}. Guessed at {account.how}. Answers: "
+                    f"{summary(guesser.exchanges)}."
+                ),
+                evidence=evidence,
+                confidence=Confidence.FIRM if proven else Confidence.TENTATIVE,
+                details={
+                    "failures": failures,
+                    "max_attempts": budget,
+                    "account": "abuse.account" if account.throwaway else "non-existent user name",
+                    "correct_password_after": None if canary is None else canary.status,
+                },
+            )
