@@ -29,13 +29,23 @@ from authsift.checks.authz._login import (
     is_login,
 )
 from authsift.checks.base import Context, Inconclusive
-from authsift.checks.ratelimit._signals import LimitWatch, Signal
+from authsift.checks.ratelimit._signals import LimitWatch, Signal, limited_alone
 from authsift.model import Exchange, HttpRequest, Operation
 
 BASELINE_FAILURES = 3
 DEFAULT_MAX_ATTEMPTS = 100
 NIST_BOUND = 100  # 800-63B §5.2.2: no more than 100 consecutive failed attempts
 LAST_WAIT = 300.0  # seconds the spraying check waits for the others on its operation
+
+
+class AlreadyLimited(Inconclusive):
+    """The baseline failures already carry a limit signal: a limit some earlier traffic (another
+    check, another client) tripped. The bypass checks can start from there."""
+
+    def __init__(self, kind: str, exchanges: list[Exchange]) -> None:
+        super().__init__(f"already limited before the probe ({kind})")
+        self.kind = kind
+        self.exchanges = exchanges
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,19 +227,18 @@ class Guesser:
         """The baseline failures F: 3 wrong passwords. Inconclusive unless they are stable
         ordinary refusals (4xx, alike, no limit signal already)."""
         failures = [await self.attempt(username) for _ in range(BASELINE_FAILURES)]
-        statuses = {e.status for e in failures}
         if any(e.response is None for e in failures):
             raise Inconclusive("the login did not answer the baseline failures")
+        kinds = [limited_alone(e) for e in failures]
+        if kinds[0] is not None:
+            raise AlreadyLimited(kinds[0], failures)
+        if any(kinds):  # the limit came within the baseline: F is what came before it
+            failures = failures[: next(i for i, k in enumerate(kinds) if k)]
+        statuses = {e.status for e in failures}
         if len(statuses) != 1 or not all(400 <= (s or 0) < 500 for s in statuses):
             shown = ", ".join(str(s) for s in sorted(s or 0 for s in statuses))
             raise Inconclusive(f"wrong passwords are not refused consistently (HTTP {shown})")
-        watch = LimitWatch([failures[0]])
-        for exchange in failures:
-            kind, _ = watch.classify(exchange)
-            if kind is not None or exchange.status in (429, 423, 503):
-                raise Inconclusive(f"already limited before the probe ({kind or exchange.status})")
-        watch = LimitWatch(failures, started=time.monotonic())
-        return watch
+        return LimitWatch(failures, started=time.monotonic())
 
     async def until_limited(
         self, watch: LimitWatch, username: str, reserve: int = 0

@@ -41,6 +41,14 @@ _LOCKOUT = re.compile(
     r"rate[\s_-]?limit(ed)?|slow\s+down|throttl\w*|exceeded|blocked|suspended|cool(ing)?[\s-]?down)",
     re.I,
 )
+# Wording that says "limited" on its own, without a baseline to compare with (an answer that was
+# already limited when a probe began): narrower than _LOCKOUT, which also matches the "try
+# again" of many ordinary failures.
+_LIMITED_ALONE = re.compile(
+    r"\b(locked|lock(ed)?\s*out|too\s+many|rate[\s_-]?limit(ed)?|slow[\s_]+down|throttled|"
+    r"temporarily\s+(blocked|locked|disabled|unavailable)|blocked)\b",
+    re.I,
+)
 _CAPTCHA = re.compile(
     r"captcha|recaptcha|hcaptcha|turnstile|cf-chl|challenge[-_ ]?(page|token)", re.I
 )
@@ -176,6 +184,35 @@ def _zero_quota(exchange: Exchange) -> bool:
         return False
     value = response.header("RateLimit") or response.header("X-RateLimit-Remaining") or ""
     return bool(_RATELIMIT_ZERO.search(value)) or value.strip() == "0"
+
+
+def limited_alone(exchange: Exchange) -> str | None:
+    """The signal an answer carries by itself, with nothing to compare it with: a limiting
+    status, limiting wording, a CAPTCHA demand or an exhausted quota; None otherwise."""
+    response = exchange.response
+    if response is None:
+        return None
+    if response.status in LIMIT_STATUSES:
+        return LIMIT_STATUSES[response.status]
+    if _zero_quota(exchange):
+        return "RateLimit quota exhausted"
+    text = _text(exchange)
+    if 400 <= response.status < 500 and _LIMITED_ALONE.search(text):
+        return "lockout wording"
+    if _CAPTCHA.search(text):
+        return "CAPTCHA demanded"
+    return None
+
+
+def ordinary_alone(exchange: Exchange, limited: Exchange) -> bool:
+    """Without a baseline failure to compare with: a 4xx refusal that carries no signal of its
+    own and does not answer like the limited answer (not a routing or parsing error either)."""
+    response, refused = exchange.response, limited.response
+    if response is None or refused is None or limited_alone(exchange) is not None:
+        return False
+    if not 400 <= response.status < 500 or response.status in (404, 405, 415, 422):
+        return False
+    return response.status != refused.status or similarity(response, refused) < SIMILAR
 
 
 def is_failure_like(watch: LimitWatch, exchange: Exchange) -> bool:
