@@ -29,6 +29,7 @@ from authsift.checks.authz._login import (
     is_login,
 )
 from authsift.checks.base import Context, Inconclusive
+from authsift.checks.ratelimit._forms import form_text, values_of
 from authsift.checks.ratelimit._signals import LimitWatch, Signal, limited_alone
 from authsift.model import Exchange, HttpRequest, Operation
 
@@ -150,7 +151,7 @@ def login_request(
 ) -> HttpRequest:
     op = form.operation
     base = ctx.build(op)
-    values: dict[str, Any] = _body_values(base)
+    values: dict[str, Any] = values_of(base)
     values[form.user_key] = username
     values[form.password_key] = password
     assert op.request_body is not None
@@ -158,7 +159,7 @@ def login_request(
     if variant.form is not None:
         as_form = variant.form
     if as_form:
-        body = urllib.parse.urlencode({k: _text(v) for k, v in values.items()}).encode()
+        body = urllib.parse.urlencode({k: form_text(v) for k, v in values.items()}).encode()
         content_type = "application/x-www-form-urlencoded"
     else:
         body, content_type = json.dumps(values).encode(), "application/json"
@@ -170,19 +171,6 @@ def login_request(
         parts = urllib.parse.urlsplit(url)
         url = urllib.parse.urlunsplit(parts._replace(path=variant.path))
     return replace(base, url=url, headers=tuple(headers), body=body)
-
-
-def _body_values(request: HttpRequest) -> dict[str, Any]:
-    text = (request.body or b"").decode("utf-8", errors="replace")
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        value = dict(urllib.parse.parse_qsl(text))
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 @dataclass(slots=True)

@@ -27,11 +27,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similarity
 from authsift.model import Exchange
 
 LIMIT_STATUSES = {429: "HTTP 429 Too Many Requests", 423: "HTTP 423 Locked", 503: "HTTP 503"}
-SIMILAR = 0.9
+SIMILAR = SIMILARITY_THRESHOLD
 DELAY_WINDOW = 5
 DELAY_FACTOR = 2.0
 DELAY_MIN_EXTRA = 1.0
