@@ -124,12 +124,12 @@ class LimitWatch:
             return "RateLimit quota exhausted", f"RateLimit: {remaining}"
         if self._differs(exchange):
             text = _text(exchange)
-            captcha = _CAPTCHA.search(text)
-            if captcha and not _CAPTCHA.search(self.baseline_text):
-                return "CAPTCHA demanded", f"“{captcha.group(0)}”"
-            wording = _LOCKOUT.search(text)
-            if wording and not _LOCKOUT.search(self.baseline_text):
-                return "lockout wording", f"“{wording.group(0)}”"
+            captcha = _new_words(_CAPTCHA, text, self.baseline_text)
+            if captcha:
+                return "CAPTCHA demanded", f"“{captcha}”"
+            wording = _new_words(_LOCKOUT, text, self.baseline_text)
+            if wording:
+                return "lockout wording", f"“{wording}”"
         return None, ""
 
     def _differs(self, exchange: Exchange) -> bool:
@@ -176,6 +176,16 @@ def _text(exchange: Exchange) -> str:
         return exchange.error or ""
     location = response.header("Location") or ""
     return f"{response.text[:8192]} {location}"
+
+
+def _new_words(pattern: re.Pattern[str], text: str, baseline: str) -> str | None:
+    """The first match of `pattern` in `text` that the baseline failures do not contain (an F
+    saying "try again" must not hide a later "temporarily locked")."""
+    seen = {" ".join(m.group(0).lower().split()) for m in pattern.finditer(baseline)}
+    for match in pattern.finditer(text):
+        if " ".join(match.group(0).lower().split()) not in seen:
+            return match.group(0)
+    return None
 
 
 def _zero_quota(exchange: Exchange) -> bool:
