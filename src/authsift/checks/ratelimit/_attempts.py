@@ -1,8 +1,9 @@
 """Login attempts for the rate-limiting checks: which operations are logins, whose account is
 guessed at, and a bounded, paced loop that stops at the first limit signal.
 
-Whose account: config `abuse.account` (a throwaway the operator may lose), else a user name that
-does not exist (RFC 2606 `example.com`). Never a configured identity: their passwords are never
+Whose account: config `abuse.account` (a throwaway the operator may lose), a canary the scan
+signed up (`_canary.py`, rl-login-bruteforce-account only), else a user name that does not exist
+(RFC 2606 `example.com`). Never a configured identity: their passwords are never
 sent wrong. A guess at a name that does not exist proves less (an API may count failures only
 for real accounts, and no correct password can be tried afterwards); every verdict says which
 one was used.
@@ -53,10 +54,13 @@ class AlreadyLimited(Inconclusive):
 class Account:
     username: str
     password: str | None  # None: a name that does not exist
-    throwaway: bool  # config abuse.account
+    throwaway: bool  # config abuse.account, or a canary the scan signed up
+    canary: bool = False
 
     @property
     def how(self) -> str:
+        if self.canary:
+            return "a canary account the scan signed up for the purpose"
         if self.throwaway:
             return "the throwaway account of config abuse.account"
         return (
