@@ -110,3 +110,22 @@ def test_without_abuse_account_a_canary_is_signed_up_guessed_at_and_removed() ->
     assert found[0].details["correct_password_after"] == 200
     assert set(guard[ACCOUNTS]) == {THROWAWAY[0]}  # the canary is gone again
     assert "authsift-canary" in str(report) and "Aa1!" not in str(report)  # its password hidden
+
+
+def test_abuse_rate_paces_the_guesses() -> None:
+    def paced(url: str, spec: str) -> dict[str, Any]:
+        config = config_for(url, spec)
+        config["abuse"] = {**config["abuse"], "max_attempts": 21, "rate": 40}
+        return config
+
+    result, _ = scan_app_in_process(
+        make_app("none"),
+        SPEC,
+        paced,
+        {},
+        CHECK,
+        overrides={"checks": {"include": [CHECK], "intrusive": True}},
+    )
+    task = next(t for t in result.tasks if t.check_id == CHECK and t.operation)
+    assert task.requests == 21  # never more than abuse.max_attempts at one endpoint
+    assert task.duration >= 20 / 40 * 0.95, task.duration  # 21 requests at 40/s: ≥ 0.5 s

@@ -183,7 +183,7 @@ class Guesser:
     `abuse.rate` when set (the engine's `limits.rate` applies to every request anyway)."""
 
     ctx: Context
-    form: LoginForm
+    form: LoginForm | None  # None: only `send` (requests the caller builds, e.g. code guesses)
     budget: int
     sent: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
@@ -210,6 +210,7 @@ class Guesser:
     async def attempt(
         self, username: str, password: str | None = None, variant: Variant = Variant()
     ) -> Exchange:
+        assert self.form is not None
         request = login_request(
             self.ctx, self.form, username, password or wrong_password(), variant
         )

@@ -13,6 +13,7 @@ from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.checks.ratelimit._attempts import (
     BASELINE_FAILURES,
     NIST_BOUND,
+    Guesser,
     max_attempts,
     record_limit,
     summary,
@@ -168,7 +169,8 @@ class RlOtpBruteforce(Check):
             raise Inconclusive(
                 f"{issuing.key} did not issue a code for abuse.account (HTTP {issued.status})"
             )
-        sent: list[Exchange] = []
+        guesser = Guesser(ctx, None, budget - 1)  # the issuing request counts too
+        sent = guesser.exchanges
 
         async def guess() -> Exchange:
             extra = {
@@ -178,9 +180,7 @@ class RlOtpBruteforce(Check):
             }
             values = {user_field: account.username, code_field: _wrong_code(), **extra}
             request: HttpRequest = encode(ctx.build(op), op, values)
-            exchange = await ctx.send(request, retry_on_limit=False)
-            sent.append(exchange)
-            return exchange
+            return await guesser.send(request)
 
         baseline = [await guess() for _ in range(BASELINE_FAILURES)]
         statuses = {e.status for e in baseline}
@@ -189,7 +189,7 @@ class RlOtpBruteforce(Check):
         watch = LimitWatch(baseline, started=time.monotonic())
         if any(watch.classify(e)[0] or e.status in (429, 423) for e in baseline):
             raise Inconclusive("already limited before the probe")
-        while len(sent) + 1 < budget:  # the issuing request counts too
+        while guesser.left > 0:
             signal = watch.observe(await guess(), time.monotonic())
             if signal is not None:
                 record_limit(ctx, op.key, signal)
