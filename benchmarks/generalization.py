@@ -21,7 +21,7 @@ no finding". Each scan is bounded by its config's `limits.max_time`; every serve
 stopped at the end, on Ctrl-C too. Everything binds and talks to 127.0.0.1 only.
 
     python benchmarks/generalization.py [--only tracker,clinic] [--no-sparring] [--no-hardened]
-        [--no-verify] [--no-operator] [--sparring DIR] [--out-dir DIR]
+        [--no-verify] [--no-operator] [--no-noisy] [--sparring DIR] [--out-dir DIR]
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "user-enumeration": ("rl-user-enum-response", "rl-user-enum-timing"),
     "no-rate-limit-login": ("rl-login-bruteforce-account", "rl-credential-stuffing-spray"),
     "rate-limit-bypass-xff": ("rl-bypass-forwarded-headers",),
+    "rate-limit-bypass-variants": ("rl-bypass-request-variants",),
+    "captcha-not-enforced": ("rl-captcha-not-enforced",),
+    "otp-bruteforce": ("rl-otp-bruteforce",),
     "cors-credentials-reflect": ("transport-cors-credentialed-reflection",),
     "api-key-in-query": ("transport-credentials-in-query-accepted",),
 }
@@ -105,6 +108,7 @@ API_WIDE = frozenset(
     }
 )
 FAMILIES = ("authz", "jwt", "token", "rl", "transport", "apikey", "oauth")
+NOISY = {"on": True}  # scans run the noisy checks too (`--noisy`) unless --no-noisy
 START_TIMEOUT = 30.0
 SCAN_MARGIN = 120.0  # seconds beyond the config's max_time before the scan is killed
 
@@ -264,6 +268,7 @@ def scan(run: Run, port: int, work: Path, operator: bool = True) -> dict[str, An
     budget = float(limits.get("max_time", 900)) + SCAN_MARGIN
     argv = [sys.executable, "-m", "authsift", "scan", "-c", str(config)]
     argv += ["--format", "json", "--output", str(output)]
+    argv += ["--noisy"] if NOISY["on"] else []
     started = time.monotonic()
     with log.open("wb") as sink:
         try:
@@ -630,6 +635,11 @@ def main() -> int:
     parser.add_argument(
         "--no-verify", action="store_true", help="Do not run verify.py before scanning."
     )
+    parser.add_argument(
+        "--no-noisy",
+        action="store_true",
+        help="Scan without --noisy (no brute-force or spraying checks, whatever the configs say).",
+    )
     parser.add_argument("--sparring", type=Path, default=SPARRING, help="Sparring targets folder.")
     parser.add_argument(
         "--no-operator",
@@ -638,6 +648,7 @@ def main() -> int:
     )
     parser.add_argument("--out-dir", type=Path, help="Where configs, reports and logs go.")
     args = parser.parse_args()
+    NOISY["on"] = not args.no_noisy
     console = Console(width=None if sys.stdout.isatty() else 150)
     work = args.out_dir or Path(tempfile.mkdtemp(prefix="authsift-generalization-"))
     work.mkdir(parents=True, exist_ok=True)

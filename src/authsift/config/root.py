@@ -23,6 +23,7 @@ from authsift.config.oauth import OAuthConfig
 from authsift.config.references import ResolvedReference
 from authsift.config.secrets import collect_secrets
 from authsift.config.sections import (
+    AbuseConfig,
     ChecksConfig,
     EndpointsConfig,
     FailOn,
@@ -122,6 +123,9 @@ class Config(ConfigModel):
     oauth: OAuthConfig = Field(
         default_factory=OAuthConfig,
         description="The OAuth 2.0 / OpenID Connect authorization server to audit (oauth- checks).",
+    )
+    abuse: AbuseConfig = Field(
+        default_factory=AbuseConfig, description="Bounds and an account for rate-limit checks."
     )
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."

@@ -42,6 +42,7 @@ from authsift.plan import (
     Plan,
     SelectionError,
     make_plan,
+    noisy_named,
     nothing_to_test,
     resolve_selection,
     select_operations,
@@ -92,6 +93,7 @@ def capabilities(config: Config) -> Capabilities:
         authorization_server=config.oauth.issuer is not None,
         oauth_client=config.oauth.issuer is not None and config.oauth.client is not None,
         oauth_user=config.oauth.issuer is not None and config.oauth.user is not None,
+        abuse_account=config.abuse.account is not None,
     )
 
 
@@ -105,6 +107,9 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         infos,
         caps=capabilities(config),
         intrusive=config.checks.intrusive,
+        noisy=config.checks.noisy,
+        noisy_names=noisy_named(config.checks.include),
+        max_attempts=config.abuse.max_attempts,
         include_ops=config.operations.include,
         exclude_ops=config.operations.exclude,
         preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
@@ -266,7 +271,8 @@ def scan_facts(config: Config) -> ScanFacts:
         ),
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
-        settings={**config.jwt.as_settings(), "oauth": config.oauth.as_settings(config.target)},
+        settings=config.jwt.as_settings()
+        | {"oauth": config.oauth.as_settings(config.target), "abuse": config.abuse.as_settings()},
         resources={
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
             for name, per in config.resources.items()
