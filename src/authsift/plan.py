@@ -204,6 +204,13 @@ NEED_PHRASES = {
     "oob": "an out-of-band listener reachable by the target",
 }
 NEEDS_INTRUSIVE = "needs checks.intrusive"
+NOISY_OFF = "noisy: off unless --noisy or checks.include names it"
+
+
+def noisy_named(include: Sequence[str]) -> frozenset[str]:
+    """The names in `checks.include` that switch noisy checks on: a check id or a family, never
+    `all` (a blanket selection must not start a brute force)."""
+    return frozenset(name for name in include if name != ALL)
 
 
 def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabilities) -> str | None:
@@ -236,6 +243,9 @@ def make_plan(
     *,
     caps: Capabilities = Capabilities(),
     intrusive: bool = False,
+    noisy: bool = False,
+    noisy_names: frozenset[str] = frozenset(),
+    max_attempts: int = 100,
     include_ops: Sequence[str] = (),
     exclude_ops: Sequence[str] = (),
     preflight_requests: int = 0,
@@ -249,7 +259,14 @@ def make_plan(
         if unmet is not None:
             plan.skipped.append(Skip(check_id, None, unmet))
             continue
-        if check.safety is not Safety.READ_ONLY and not intrusive:
+        if check.safety is Safety.NOISY:
+            if not (noisy or {check_id, check.family.value} & noisy_names):
+                plan.skipped.append(Skip(check_id, None, NOISY_OFF))
+                continue
+            if check.sends_writes and not intrusive:
+                plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE + " (it sends POSTs)"))
+                continue
+        elif check.safety is not Safety.READ_ONLY and not intrusive:
             plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE))
             continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
@@ -267,7 +284,12 @@ def make_plan(
             if reason is not None:
                 plan.skipped.append(Skip(check_id, op.key, reason))
                 continue
-            plan.tasks.append(Task(check_id, op, None, check.estimate(op)))
+            estimate = (
+                check.noisy_estimate(op, max_attempts)
+                if check.safety is Safety.NOISY
+                else check.estimate(op)
+            )
+            plan.tasks.append(Task(check_id, op, None, estimate))
             if op.is_read_only:  # the engine baselines read-only operations only
                 needed = wanted[check.baselines]
                 plan.baseline_identities[op.key] = max(

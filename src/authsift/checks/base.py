@@ -57,6 +57,9 @@ class Check:
     cwe: ClassVar[tuple[int, ...]]
     owasp: ClassVar[str]
     safety: ClassVar[Safety] = Safety.READ_ONLY
+    # A NOISY check that also sends non-read-only methods (login attempts are POSTs) needs
+    # `checks.intrusive` as well as noisy checks being on; a read-only noisy one does not.
+    sends_writes: ClassVar[bool] = False
     needs: ClassVar[frozenset[str]] = frozenset()
     max_requests: ClassVar[int] = 10  # per task; feeds the plan's budget and the dry-run estimate
     # Typical per task, when below max_requests: the mean over a scan's tasks, those that end at
@@ -114,6 +117,10 @@ class Check:
 
     def estimate(self, operation: Operation | None) -> int:
         return self.expected_requests if self.expected_requests is not None else self.max_requests
+
+    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
+        """The estimate of a NOISY check, whose cost scales with config `abuse.max_attempts`."""
+        return self.estimate(operation)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         raise NotImplementedError

@@ -22,6 +22,7 @@ from authsift.config.errors import from_validation_error
 from authsift.config.references import ResolvedReference
 from authsift.config.secrets import collect_secrets
 from authsift.config.sections import (
+    AbuseConfig,
     ChecksConfig,
     EndpointsConfig,
     FailOn,
@@ -118,6 +119,9 @@ class Config(ConfigModel):
     )
     tls: TlsConfig = Field(default_factory=TlsConfig, description="TLS settings.")
     jwt: JwtConfig = Field(default_factory=JwtConfig, description="JWT testing aids.")
+    abuse: AbuseConfig = Field(
+        default_factory=AbuseConfig, description="Bounds and an account for rate-limit checks."
+    )
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."
     )

@@ -120,7 +120,15 @@ class ChecksConfig(ConfigModel):
     )
     intrusive: bool = Field(
         default=False,
-        description="Allow state-changing and noisy probes (otherwise GET/HEAD/OPTIONS only).",
+        description="Allow state-changing probes (otherwise GET/HEAD/OPTIONS only).",
+    )
+    noisy: bool = Field(
+        default=False,
+        description=(
+            "Run the noisy checks (brute force, spraying, bursts: many requests, alarms and "
+            "lockouts possible; `--noisy`). Naming a noisy check or its family in `include` "
+            "runs it too. Those that send POSTs (login attempts) also need `intrusive`."
+        ),
     )
 
 
@@ -258,4 +266,48 @@ class JwtConfig(ConfigModel):
             "foreign_issuer_tokens": plain(self.foreign_issuer_tokens),
             "crack_seconds": self.crack_seconds,
             "wordlists": [str(Path(path).expanduser()) for path in self.wordlists],
+        }
+
+
+class AbuseAccount(ConfigModel):
+    """A throwaway account the abuse checks may lock out: never one of the scan's identities."""
+
+    username: str = Field(description="Its user name (or e-mail), as the login expects it.")
+    password: SecretStr = Field(description="Its password, e.g. `${ABUSE_PASSWORD}`.")
+
+
+class AbuseConfig(ConfigModel):
+    """Bounds and a sacrificial account for the rate-limiting checks (issue #10; CHECKS.md
+    #39-#49). Brute force runs against `account`, a canary the scan registered, or a user name
+    that does not exist: never against a configured identity."""
+
+    max_attempts: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Most attempts a rate-limiting check sends to one endpoint (CHECKS.md §2: "
+        "101 failures prove the absence of an 800-63B limit; fewer only show none was met).",
+    )
+    account: AbuseAccount | None = Field(
+        default=None,
+        description="A throwaway account for password and OTP guessing; it may end up locked.",
+    )
+    rate: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second of the guessing itself, below `limits.rate` when the "
+        "target must not be pushed (CHECKS.md §2 uses 1/s); default: `limits.rate`.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings["abuse"]`."""
+        account = self.account
+        return {
+            "max_attempts": self.max_attempts,
+            "rate": self.rate,
+            "account": (
+                {"username": account.username, "password": account.password.get_secret_value()}
+                if account is not None
+                else None
+            ),
         }

@@ -42,6 +42,7 @@ from authsift.plan import (
     Plan,
     SelectionError,
     make_plan,
+    noisy_named,
     nothing_to_test,
     resolve_selection,
     select_operations,
@@ -102,6 +103,9 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         infos,
         caps=capabilities(config),
         intrusive=config.checks.intrusive,
+        noisy=config.checks.noisy,
+        noisy_names=noisy_named(config.checks.include),
+        max_attempts=config.abuse.max_attempts,
         include_ops=config.operations.include,
         exclude_ops=config.operations.exclude,
         preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
@@ -263,7 +267,7 @@ def scan_facts(config: Config) -> ScanFacts:
         ),
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
-        settings=config.jwt.as_settings(),
+        settings=config.jwt.as_settings() | {"abuse": config.abuse.as_settings()},
         resources={
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
             for name, per in config.resources.items()
