@@ -100,12 +100,15 @@ def identity_names(ctx: Context) -> list[tuple[str, str]]:
     return names
 
 
-def existing_names(ctx: Context, *, wants_email: bool) -> list[str]:
-    """Names of accounts that exist, the throwaway first, one per identity after it."""
+def existing_names(ctx: Context, *, wants_email: bool, failing: bool = False) -> list[str]:
+    """Names of accounts that exist, the throwaway first, one per identity after it; only the
+    throwaway when the probe is a failed login (`failing`) and there is one."""
     chosen: list[str] = []
     account = throwaway(ctx)
     if account and bool(_EMAIL.match(account)) == wants_email:
         chosen.append(account)
+        if failing:
+            return chosen
     by_identity: dict[str, list[str]] = {}
     for identity, name in identity_names(ctx):
         by_identity.setdefault(identity, []).append(name)

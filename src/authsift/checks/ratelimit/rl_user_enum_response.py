@@ -67,12 +67,16 @@ class UserEnumResponse(Check):
     feature (status, masked body, or one header) that has one value for every existing name,
     another for every non-existent one, in all five pairs (found, then reproduced twice). A
     feature that varies within one class never counts (an unmasked random value). A limit
-    signal (429, 423, 503) stops the probe: inconclusive. Lockout safety: wrong passwords go
-    to the throwaway account, or at most 3 per configured identity name per scan, spread over
-    the identities (fewer than 3 existing samples: inconclusive). Sign-up and reset probes run
-    only with `checks.intrusive`: a reset request sends e-mail to existing accounts, and a
-    sign-up with a non-existent name creates that account (a canary on `example.com`, at most
-    five, left in place: the sign-up refusing existing names is the point of the probe).
+    signal (429, 423, 503, Retry-After) stops the probe: inconclusive. Lockout safety: wrong
+    passwords go to the `abuse.account` throwaway alone, or, without one, at most 3 per
+    configured identity name per scan, spread over the identities (fewer than 3 existing
+    samples: inconclusive; a difference needs all 5). Sign-up and reset probes run only with `checks.intrusive`: a
+    reset request sends e-mail to existing accounts, and a sign-up with a non-existent name
+    creates that account (at most five canaries with random names, on the existing accounts'
+    e-mail domain so that only existence differs; left in place and named in the finding's
+    `details.created_accounts`). No deliberately invalid field is sent instead: most APIs
+    validate fields before they look the name up, which would hide the very difference
+    under test.
     Severity medium; low for sign-up, where telling "name taken" is often by design.
     """
 
@@ -100,7 +104,9 @@ class UserEnumResponse(Check):
             raise NotApplicable("not a login, sign-up, password-reset or account lookup endpoint")
         if endpoint.kind in ("signup", "reset") and not ctx.facts.intrusive:
             raise NotApplicable(f"a {endpoint.kind} probe needs checks.intrusive")
-        names = existing_names(ctx, wants_email=endpoint.wants_email)
+        names = existing_names(
+            ctx, wants_email=endpoint.wants_email, failing=endpoint.counts_failures
+        )
         kind = "e-mail" if endpoint.wants_email else "user name"
         if not names:
             raise Inconclusive(f"no existing account {kind} known (abuse.account, identities)")
@@ -229,7 +235,12 @@ def _finding(
         confidence=Confidence.CERTAIN if "status" in differing else Confidence.FIRM,
         severity=Severity.LOW if endpoint.kind == "signup" else Severity.MEDIUM,
         reproduce=absent,
-        details={"endpoint": endpoint.key, "kind": endpoint.kind, "features": differing},
+        details={
+            "endpoint": endpoint.key,
+            "kind": endpoint.kind,
+            "features": differing,
+            **({"created_accounts": samples.absent_names} if endpoint.kind == "signup" else {}),
+        },
     )
 
 
