@@ -36,7 +36,7 @@ PASSWORDS = {
     "zed@gym.example": "Zed-swims-2024",
 }
 CLIENT = ("reception-app", "Reception-secret-2024")
-CLASSES = 400
+CLASSES = 3000
 PAGE_CAP = 50
 LIMIT = 8  # failed sign-ins per minute per client (hardened RateLimit policy)
 
