@@ -214,8 +214,10 @@ def _is_reset(op: Operation) -> bool:
         return False
     fields = [normalized_key(f) for f in body_fields(op)]
     has_name = any(USER_FIELD.match(f) or EMAIL_FIELD.match(f) for f in fields)
-    return bool(_RESET_PATH.search(op.path)) and has_name and not any(
-        _CODE_FIELD.match(f) for f in fields
+    return (
+        bool(_RESET_PATH.search(op.path))
+        and has_name
+        and not any(_CODE_FIELD.match(f) for f in fields)
     )
 
 
@@ -236,7 +238,9 @@ def _body_probe(ctx: Context, op: Operation, kind: Kind) -> Endpoint:
 
     def build(name: str) -> HttpRequest:
         payload, content_type = encode({**base, field_name: name}, form=form)
-        return HttpRequest(op.method, built.url, (*headers, ("Content-Type", content_type)), payload)
+        return HttpRequest(
+            op.method, built.url, (*headers, ("Content-Type", content_type)), payload
+        )
 
     return Endpoint(kind, op.key, wants_email, build, counts_failures=False)
 
@@ -256,7 +260,9 @@ def _signup(ctx: Context, op: Operation) -> Endpoint:
         account = (name, username, password) if wants_email else (email, name, password)
         body = signup_body(op, example, account, {}, {})
         payload, content_type = encode(body, form=form)
-        return HttpRequest(op.method, built.url, (*headers, ("Content-Type", content_type)), payload)
+        return HttpRequest(
+            op.method, built.url, (*headers, ("Content-Type", content_type)), payload
+        )
 
     return Endpoint("signup", op.key, wants_email, build, counts_failures=False)
 

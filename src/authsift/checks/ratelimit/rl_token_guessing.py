@@ -104,9 +104,7 @@ class TokenGuessing(Check):
         if similarity(guess.response, real.response) >= _SAME:
             return  # answers alike: the endpoint tells nothing about the token
         again_real = await ctx.send(_ask(ctx, op, slot, token), retry_on_limit=False)
-        again_guess = await ctx.send(
-            _ask(ctx, op, slot, _random_like(token)), retry_on_limit=False
-        )
+        again_guess = await ctx.send(_ask(ctx, op, slot, _random_like(token)), retry_on_limit=False)
         if not (_alike(again_real, real) and _alike(again_guess, guess)):
             raise Inconclusive("the valid and the random token's answers did not reproduce")
         tried, limited = await _measure_throttling(ctx, op, slot, token)
@@ -187,8 +185,6 @@ async def _measure_throttling(
     for tried in range(1, budget + 1):
         exchange = await ctx.send(_ask(ctx, op, slot, _random_like(token)), retry_on_limit=False)
         response = exchange.response
-        if response is None or exchange.status in LIMIT_STATUSES or response.header(
-            "Retry-After"
-        ):
+        if response is None or exchange.status in LIMIT_STATUSES or response.header("Retry-After"):
             return tried, exchange
     return budget, None
