@@ -69,7 +69,7 @@ def _check_items(
     value: str, name: str, required: str, reading: Reading, known: dict[str, str]
 ) -> list[tuple[Any, dict[str, Any]]]:
     try:
-        parsed = http_sf.parse(value.encode(), tltype="list")
+        parsed: list[Any] = list(http_sf.parse(value.encode(), tltype="list"))  # type: ignore[arg-type]
     except (http_sf.StructuredFieldError, ValueError) as exc:
         reading.problems.append(f"{name} is not a Structured Field list ({exc}): {value!r}")
         return []
@@ -81,7 +81,7 @@ def _check_items(
             continue
         if not isinstance(bare, str) or isinstance(bare, http_sf.Token):
             reading.problems.append(f"{name} item {bare!r} is not a String policy name")
-        params = dict(params)
+        params = dict(params) if isinstance(params, dict) else {}
         if required not in params:
             reading.problems.append(f"{name} item {bare!r} lacks the required `{required}`")
         for key, kind in known.items():

@@ -13,8 +13,16 @@ from authsift.checks.ratelimit._enum_targets import (
     max_attempts,
 )
 from authsift.checks.ratelimit._ratelimit_fields import Reading, read, retry_after_problem
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Safety
-from authsift.model import Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    Operation,
+    Safety,
+    Severity,
+)
 
 WALK = 30  # at most this many requests to reach an advertised limit
 AFTER_ZERO = 5  # CHECKS.md #49: ≥ 5 answers that are not limited after r=0: not enforced
@@ -138,6 +146,7 @@ async def _walk(
         return _refusal(first, reading, issues)
     if remaining is None or remaining > budget - AFTER_ZERO:
         return []
+    reset = reading.reset
     unlimited_after_zero = 0
     sent = 0
     while sent < budget:
@@ -145,9 +154,8 @@ async def _walk(
         sent += 1
         current = _reading(exchange)  # its format problems are the first answer's again
         if exchange.status in LIMIT_STATUSES:
-            return [Evidence(f"refused after {sent} more attempts", exchange)] + _refusal(
-                exchange, current, issues, shown=False
-            )
+            refused = Evidence(f"refused after {sent} more attempts", exchange)
+            return [refused, *_refusal(exchange, current, issues, shown=False)]
         if remaining == 0:
             unlimited_after_zero += 1
             if unlimited_after_zero >= AFTER_ZERO:
@@ -159,15 +167,18 @@ async def _walk(
                     )
                 )
                 return [Evidence("still answered after remaining 0", exchange)]
-        elif current.remaining is not None and remaining is not None:
-            if current.remaining > remaining and (current.reset or 1) > 1:
-                issues.append(
-                    (
-                        Severity.LOW,
-                        f"remaining grew from {remaining} to {current.remaining} within the window",
-                    )
-                )
+        elif (
+            current.remaining is not None
+            and remaining is not None
+            and current.remaining > remaining
+            and current.reset is not None
+            and reset is not None
+            and current.reset <= reset  # the same window, still counting down
+        ):
+            grew = f"remaining grew from {remaining} to {current.remaining} within the window"
+            issues.append((Severity.LOW, grew))
         remaining = current.remaining if current.remaining is not None else remaining
+        reset = current.reset
     return []
 
 

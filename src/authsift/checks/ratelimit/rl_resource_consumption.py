@@ -10,8 +10,17 @@ from typing import Any
 from authsift.analysis import exchange_json
 from authsift.analysis.volatile import normalized_key
 from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, HttpRequest
-from authsift.model import Operation, Parameter, Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Operation,
+    Parameter,
+    Severity,
+)
 
 HUGE = 10_000  # the page size asked for (CHECKS.md §2)
 MIN_ITEMS = 1000  # more than max(documented maximum, this) items: not clamped
@@ -134,9 +143,12 @@ def _page_param(op: Operation | None) -> Parameter | None:
     if op is None:
         return None
     for param in op.parameters:
-        if param.location == "query" and _PAGE_PARAM.match(normalized_key(param.name)):
-            if param.schema.get("type") in ("integer", "number", None):
-                return param
+        if (
+            param.location == "query"
+            and _PAGE_PARAM.match(normalized_key(param.name))
+            and param.schema.get("type") in ("integer", "number", None)
+        ):
+            return param
     return None
 
 

@@ -7,13 +7,22 @@ import secrets
 import urllib.parse
 from collections.abc import AsyncIterator
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similar_at_least
 from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._login import body_fields, encode, is_form
 from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.checks.ratelimit._enum_targets import max_attempts
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Safety
-from authsift.model import HttpRequest, Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Operation,
+    Safety,
+    Severity,
+)
 
 _ORACLE_PATH = re.compile(
     r"introspect|token-?info|check-?token|verify-?token|validate-?token|"
@@ -23,7 +32,6 @@ _ORACLE_PATH = re.compile(
 _TOKEN_FIELD = re.compile(r"^(token|accesstoken|tokenvalue|apitoken|sessiontoken|jwt|key)$")
 GUESSES = 50  # random tokens sent to measure throttling (fewer if abuse.max_attempts is lower)
 LIMIT_STATUSES = frozenset({423, 429, 503})
-_SAME = 0.9
 
 
 class TokenGuessing(Check):
@@ -101,7 +109,7 @@ class TokenGuessing(Check):
                 f"answers {guess.status} to a random token and {real.status} to a valid one"
             )
         assert guess.response is not None and real.response is not None
-        if similarity(guess.response, real.response) >= _SAME:
+        if similar_at_least(guess.response, real.response, SIMILARITY_THRESHOLD):
             return  # answers alike: the endpoint tells nothing about the token
         again_real = await ctx.send(_ask(ctx, op, slot, token), retry_on_limit=False)
         again_guess = await ctx.send(_ask(ctx, op, slot, _random_like(token)), retry_on_limit=False)
@@ -175,7 +183,7 @@ def _ok(exchange: Exchange) -> bool:
 def _alike(a: Exchange, b: Exchange) -> bool:
     if a.response is None or b.response is None or a.status != b.status:
         return False
-    return similarity(a.response, b.response) >= _SAME
+    return similar_at_least(a.response, b.response, SIMILARITY_THRESHOLD)
 
 
 async def _measure_throttling(

@@ -18,8 +18,16 @@ from authsift.checks.ratelimit._enum_targets import (
     mask_name,
     may_fail,
 )
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Safety
-from authsift.model import Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    Operation,
+    Safety,
+    Severity,
+)
 
 FIRST_ROUNDS = 3  # existing/non-existent pairs before deciding
 CONFIRM_ROUNDS = 2  # further pairs that must reproduce the difference ("reproduced twice")
@@ -70,13 +78,13 @@ class UserEnumResponse(Check):
     signal (429, 423, 503, Retry-After) stops the probe: inconclusive. Lockout safety: wrong
     passwords go to the `abuse.account` throwaway alone, or, without one, at most 3 per
     configured identity name per scan, spread over the identities (fewer than 3 existing
-    samples: inconclusive; a difference needs all 5). Sign-up and reset probes run only with `checks.intrusive`: a
-    reset request sends e-mail to existing accounts, and a sign-up with a non-existent name
-    creates that account (at most five canaries with random names, on the existing accounts'
-    e-mail domain so that only existence differs; left in place and named in the finding's
-    `details.created_accounts`). No deliberately invalid field is sent instead: most APIs
-    validate fields before they look the name up, which would hide the very difference
-    under test.
+    samples: inconclusive; a difference needs all 5). Sign-up and reset probes run only with
+    `checks.intrusive`: a reset request sends e-mail to existing accounts, and a sign-up with
+    a non-existent name creates that account (at most five canaries with random names, on the
+    existing accounts' e-mail domain so that only existence differs; left in place and named
+    in the finding's `details.created_accounts`). No deliberately invalid field is sent
+    instead: most APIs validate fields before they look the name up, which would hide the
+    very difference under test.
     Severity medium; low for sign-up, where telling "name taken" is often by design.
     """
 

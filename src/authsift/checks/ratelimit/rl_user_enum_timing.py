@@ -22,8 +22,16 @@ from authsift.checks.ratelimit._enum_targets import (
     max_attempts,
     throwaway,
 )
-from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Operation, Safety
-from authsift.model import Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    Operation,
+    Safety,
+    Severity,
+)
 
 P_VALUE = 0.001  # Mann-Whitney U, two-sided
 MIN_DELTA = 0.015  # seconds between the medians, loopback and remote alike
@@ -165,16 +173,15 @@ async def _batch(ctx: Context, endpoint: Endpoint, account: str, size: int) -> B
     random.Random(secrets.randbits(64)).shuffle(order)
     existing: list[float] = []
     absent: list[float] = []
-    last = {True: None, False: None}
+    last: dict[bool, Exchange] = {}
     for is_existing in order:
         exchange = await _timed(ctx, endpoint, account if is_existing else fresh_name(account))
         assert exchange.response is not None
         (existing if is_existing else absent).append(exchange.response.elapsed)
-        last[is_existing] = exchange  # type: ignore[assignment]
+        last[is_existing] = exchange
     p_value = float(mannwhitneyu(existing, absent, alternative="two-sided").pvalue)
     delta = statistics.median(existing) - statistics.median(absent)
     spread = max(_iqr(existing), _iqr(absent))
-    assert last[True] is not None and last[False] is not None
     return Batch(tuple(existing), tuple(absent), p_value, delta, spread, last[True], last[False])
 
 
