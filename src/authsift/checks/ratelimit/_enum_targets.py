@@ -17,7 +17,8 @@ import json
 import re
 import secrets
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ from authsift.checks.authz._login import (
 )
 from authsift.checks.authz._signup import is_signup
 from authsift.checks.base import Context, LoginFacts
+from authsift.checks.ratelimit._attempts import login_form, login_lock
 from authsift.model import HttpRequest, Operation
 
 Kind = Literal["login", "signup", "reset", "lookup"]
@@ -302,3 +304,15 @@ def mask_name(text: str, name: str) -> str:
         if variant:
             text = text.replace(variant, "<name>")
     return text
+
+
+@asynccontextmanager
+async def one_at_a_time(ctx: Context, op: Operation | None) -> AsyncIterator[None]:
+    """On a password login, the package's per-login lock (`_attempts.login_lock`): the checks
+    that send failed logins take turns, so that one's failures never trip another's limit."""
+    form = login_form(op) if op is not None else None
+    if form is None:
+        yield
+        return
+    async with login_lock(ctx, form):
+        yield

@@ -11,6 +11,7 @@ from authsift.checks.ratelimit._enum_targets import (
     fresh_name,
     kind_of,
     max_attempts,
+    one_at_a_time,
 )
 from authsift.checks.ratelimit._ratelimit_fields import Reading, read, retry_after_problem
 from authsift.model import (
@@ -92,14 +93,14 @@ class RateLimitHeaders(Check):
         endpoint = endpoint_for(ctx, op) if op is not None else None
         if endpoint is None or endpoint.kind != "login":
             raise NotApplicable("not a login endpoint")
-        first = await _attempt(ctx, endpoint)
-        reading = _reading(first)
-        if not reading.signalled and first.status not in LIMIT_STATUSES:
-            return
-        issues: list[tuple[Severity, str]] = [(Severity.LOW, p) for p in reading.problems]
-        evidence = [Evidence("first failed login", first)]
-        walk = await _walk(ctx, endpoint, first, reading, issues)
-        evidence.extend(walk)
+        async with one_at_a_time(ctx, op):
+            first = await _attempt(ctx, endpoint)
+            reading = _reading(first)
+            if not reading.signalled and first.status not in LIMIT_STATUSES:
+                return
+            issues: list[tuple[Severity, str]] = [(Severity.LOW, p) for p in reading.problems]
+            evidence = [Evidence("first failed login", first)]
+            evidence.extend(await _walk(ctx, endpoint, first, reading, issues))
         if not issues:
             return
         worst = min(issues, key=lambda issue: _RANK[issue[0]])[0]

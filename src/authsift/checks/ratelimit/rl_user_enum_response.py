@@ -17,6 +17,7 @@ from authsift.checks.ratelimit._enum_targets import (
     kind_of,
     mask_name,
     may_fail,
+    one_at_a_time,
 )
 from authsift.model import (
     Confidence,
@@ -119,16 +120,19 @@ class UserEnumResponse(Check):
         if not names:
             raise Inconclusive(f"no existing account {kind} known (abuse.account, identities)")
         samples = Samples()
-        await _collect(ctx, endpoint, names, samples, FIRST_ROUNDS)
+        async with one_at_a_time(ctx, op):
+            await _collect(ctx, endpoint, names, samples, FIRST_ROUNDS)
+            first = separating(samples)
+            if first and len(samples.existing) == FIRST_ROUNDS:
+                await _collect(ctx, endpoint, names, samples, CONFIRM_ROUNDS)
         if len(samples.existing) < FIRST_ROUNDS:
             raise Inconclusive(
                 f"only {len(samples.existing)} existing-account samples within the lockout cap "
                 "(configure abuse.account for more)"
             )
-        if not separating(samples):
+        if not first:
             _require_consistent_status(samples)
             return
-        await _collect(ctx, endpoint, names, samples, CONFIRM_ROUNDS)
         features = separating(samples)
         rounds = FIRST_ROUNDS + CONFIRM_ROUNDS
         if len(samples.existing) < rounds or len(samples.absent) < rounds or not features:

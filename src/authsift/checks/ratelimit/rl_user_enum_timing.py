@@ -20,6 +20,7 @@ from authsift.checks.ratelimit._enum_targets import (
     fresh_name,
     kind_of,
     max_attempts,
+    one_at_a_time,
     throwaway,
 )
 from authsift.model import (
@@ -125,7 +126,7 @@ class UserEnumTiming(Check):
             raise NotApplicable("not a login endpoint")
         # One timing run at a time per scan: two login pathways timed at once slow each other.
         lock = ctx.shared.setdefault(_LOCK, asyncio.Lock())
-        async with lock:
+        async with lock, one_at_a_time(ctx, op):
             async for finding in self._time(ctx, endpoint):
                 yield finding
 
