@@ -1,4 +1,4 @@
-"""Ferrylink: ferry tickets and loyalty accounts (standard library http.server, no framework).
+"""Ferrylink: ferry tickets and loyalty accounts (a bare ASGI callable under uvicorn).
 
     python app.py PORT [--hardened]
 
@@ -9,14 +9,17 @@ throttling) and the decoys; `--hardened` answers uniformly everywhere and thrott
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import re
 import secrets
 import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 HARDENED = "--hardened" in sys.argv[2:]
@@ -50,156 +53,159 @@ def recent(key: str) -> list[float]:
     return FAILURES[key]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+Reply = tuple[int, Any, dict[str, str]]
+ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Awaitable[Reply]]]] = []
 
-    def log_message(self, *args: Any) -> None:
-        pass
 
-    def send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/vnd.api+json")
-        self.send_header("Content-Length", str(len(raw)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+def route(method: str, pattern: str) -> Callable[[Callable[..., Awaitable[Reply]]], Any]:
+    def register(handler: Callable[..., Awaitable[Reply]]) -> Any:
+        ROUTES.append((method, re.compile(f"^{pattern}$"), handler))
+        return handler
 
-    def error(self, status: int, code: str, title: str, **headers: str) -> None:
-        self.send(
-            status, {"errors": [{"status": str(status), "code": code, "title": title}]}, headers
-        )
+    return register
+
+
+def error(status: int, code: str, title: str, **headers: str) -> Reply:
+    return status, {"errors": [{"status": str(status), "code": code, "title": title}]}, headers
+
+
+@dataclass
+class Call:
+    """One request as the handlers see it."""
+
+    headers: dict[str, str]
+    raw: bytes
+    client: str
 
     def body(self) -> dict[str, Any]:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        if "form-urlencoded" in (self.headers.get("Content-Type") or ""):
-            return dict(urllib.parse.parse_qsl(raw))
+        text = self.raw.decode("utf-8", "replace")
+        if "form-urlencoded" in self.headers.get("content-type", ""):
+            return dict(urllib.parse.parse_qsl(text))
         try:
-            value = json.loads(raw or "{}")
+            value = json.loads(text or "{}")
         except ValueError:
             return {}
         return value if isinstance(value, dict) else {}
 
     def caller(self) -> dict[str, Any] | None:
-        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ").strip()
+        token = self.headers.get("authorization", "").removeprefix("Bearer ").strip()
         return ACCOUNTS.get(SESSIONS.get(token, ""))
 
-    def route(self, method: str) -> None:
-        path = urllib.parse.urlsplit(self.path).path
-        parts = path.strip("/").split("/")
-        handlers = {
-            ("POST", "/api/login"): self.login,
-            ("GET", "/api/me"): self.me,
-            ("POST", "/api/accounts"): self.sign_up,
-            ("POST", "/api/password-resets"): self.reset,
-            ("POST", "/api/account-recovery"): self.recovery,
-            ("GET", "/openapi.json"): lambda: self.send(200, openapi()),
-        }
-        if (method, path) in handlers:
-            handlers[(method, path)]()
-        elif (
-            method == "GET"
-            and len(parts) == 4
-            and parts[:2] == ["api", "logins"]
-            and parts[3] == "availability"
-        ):
-            self.availability(urllib.parse.unquote(parts[2]))
-        elif method == "GET" and len(parts) == 3 and parts[:2] == ["api", "ports"]:
-            code = parts[2].upper()
-            if code in PORTS:
-                self.send(200, {"data": {"code": code, "name": PORTS[code]}})
-            else:
-                self.error(404, "unknown_port", "No such port")
-        else:
-            self.error(404, "not_found", "Not found")
 
-    def do_GET(self) -> None:
-        self.route("GET")
-
-    def do_POST(self) -> None:
-        self.route("POST")
-
-    def login(self) -> None:
-        form = self.body()
-        login, password = str(form.get("login", "")).strip().lower(), str(form.get("password", ""))
-        keys = (f"account:{login}", f"client:{self.client_address[0]}")
-        headers: dict[str, str] = {}
-        if HARDENED:
-            with LOCK:
-                left = min(10 - len(recent(keys[0])), 30 - len(recent(keys[1])))
-            headers["RateLimit-Policy"] = '"login";q=30;w=60'
-            headers["RateLimit"] = f'"login";r={max(left, 0)};t=60'
-            if left <= 0:
-                return self.error(
-                    429, "slow_down", "Too many attempts", **headers, **{"Retry-After": "60"}
-                )
-        account = ACCOUNTS.get(login)
-        if account is None:
-            if HARDENED:
-                secrets.compare_digest(digest(password), DUMMY)
-        elif secrets.compare_digest(digest(password), account["hash"]):
-            token = "fl_" + secrets.token_urlsafe(24)
-            SESSIONS[token] = login
-            return self.send(200, {"data": {"token": token, "expires_in": 3600}}, headers)
+@route("POST", "/api/login")
+async def login(call: Call) -> Reply:
+    form = call.body()
+    name, password = str(form.get("login", "")).strip().lower(), str(form.get("password", ""))
+    keys = (f"account:{name}", f"client:{call.client}")
+    headers: dict[str, str] = {}
+    if HARDENED:
         with LOCK:
-            for key in keys:
-                recent(key).append(time.monotonic())
-        if account is None and not HARDENED:
-            return self.error(401, "unknown_login", "No account with this login", **headers)
-        return self.error(
-            401,
-            "bad_credentials" if HARDENED else "bad_password",
-            "Login or password is wrong" if HARDENED else "Wrong password",
-            **headers,
-        )
+            left = min(10 - len(recent(keys[0])), 30 - len(recent(keys[1])))
+        headers["RateLimit-Policy"] = '"login";q=30;w=60'
+        headers["RateLimit"] = f'"login";r={max(left, 0)};t=60'
+        if left <= 0:
+            return error(429, "slow_down", "Too many attempts", **headers, **{"Retry-After": "60"})
+    account = ACCOUNTS.get(name)
+    if account is None:
+        if HARDENED:
+            secrets.compare_digest(await asyncio.to_thread(digest, password), DUMMY)
+    elif secrets.compare_digest(await asyncio.to_thread(digest, password), account["hash"]):
+        token = "fl_" + secrets.token_urlsafe(24)
+        SESSIONS[token] = name
+        return 200, {"data": {"token": token, "expires_in": 3600}}, headers
+    with LOCK:
+        for key in keys:
+            recent(key).append(time.monotonic())
+    if account is None and not HARDENED:
+        return error(401, "unknown_login", "No account with this login", **headers)
+    if HARDENED:
+        return error(401, "bad_credentials", "Login or password is wrong", **headers)
+    return error(401, "bad_password", "Wrong password", **headers)
 
-    def me(self) -> None:
-        account = self.caller()
-        if account is None:
-            return self.error(401, "no_session", "Log in first")
-        self.send(200, {"data": {k: account[k] for k in ("login", "email", "points")}})
 
-    def sign_up(self) -> None:
-        form = self.body()
-        login, email = str(form.get("login", "")).strip().lower(), str(form.get("email", ""))
-        password = str(form.get("password", ""))
-        if not login or "@" not in email or len(password) < 8:
-            return self.error(422, "invalid", "login, email and a password of 8+ characters")
-        taken = login in ACCOUNTS or any(a["email"] == email for a in ACCOUNTS.values())
-        if taken and not HARDENED:
-            return self.error(409, "login_taken", "This login is already taken")
-        if not taken:
-            ACCOUNTS[login] = {
-                "login": login,
-                "email": email,
-                "hash": digest(password),
-                "points": 0,
-            }
-            if not HARDENED:
-                return self.send(201, {"data": {"login": login, "email": email, "points": 0}})
-        self.send(202, {"meta": {"message": "Check your e-mail to finish signing up"}})
+@route("GET", "/api/me")
+async def me(call: Call) -> Reply:
+    account = call.caller()
+    if account is None:
+        return error(401, "no_session", "Log in first")
+    return 200, {"data": {k: account[k] for k in ("login", "email", "points")}}, {}
 
-    def reset(self) -> None:
-        email = str(self.body().get("email", "")).strip().lower()
-        known = any(a["email"] == email for a in ACCOUNTS.values())
-        headers = {}
-        if known or HARDENED:
-            headers["Set-Cookie"] = f"reset_flow={secrets.token_hex(8)}; Path=/; HttpOnly"
-        self.send(
-            202,
-            {"meta": {"message": "If the address is ours, a reset link is on its way"}},
-            headers,
-        )
 
-    def recovery(self) -> None:
-        self.body()
-        self.send(202, {"meta": {"message": "If the address is ours, your login is on its way"}})
+@route("POST", "/api/accounts")
+async def sign_up(call: Call) -> Reply:
+    form = call.body()
+    name, email = str(form.get("login", "")).strip().lower(), str(form.get("email", ""))
+    password = str(form.get("password", ""))
+    if not name or "@" not in email or len(password) < 8:
+        return error(422, "invalid", "login, email and a password of 8+ characters")
+    taken = name in ACCOUNTS or any(a["email"] == email for a in ACCOUNTS.values())
+    if taken and not HARDENED:
+        return error(409, "login_taken", "This login is already taken")
+    if not taken:
+        ACCOUNTS[name] = {"login": name, "email": email, "hash": digest(password), "points": 0}
+        if not HARDENED:
+            return 201, {"data": {"login": name, "email": email, "points": 0}}, {}
+    return 202, {"meta": {"message": "Check your e-mail to finish signing up"}}, {}
 
-    def availability(self, login: str) -> None:
-        if HARDENED and self.caller() is None:
-            return self.error(401, "no_session", "Log in first")
-        self.send(200, {"data": {"login": login, "available": login.lower() not in ACCOUNTS}})
+
+@route("POST", "/api/password-resets")
+async def reset(call: Call) -> Reply:
+    email = str(call.body().get("email", "")).strip().lower()
+    headers = {}
+    if HARDENED or any(a["email"] == email for a in ACCOUNTS.values()):
+        headers["Set-Cookie"] = f"reset_flow={secrets.token_hex(8)}; Path=/; HttpOnly"
+    return 202, {"meta": {"message": "If the address is ours, a reset link is on its way"}}, headers
+
+
+@route("POST", "/api/account-recovery")
+async def recovery(call: Call) -> Reply:
+    return 202, {"meta": {"message": "If the address is ours, your login is on its way"}}, {}
+
+
+@route("GET", r"/api/logins/(?P<name>[^/]+)/availability")
+async def availability(call: Call, name: str) -> Reply:
+    if HARDENED and call.caller() is None:
+        return error(401, "no_session", "Log in first")
+    name = urllib.parse.unquote(name)
+    return 200, {"data": {"login": name, "available": name.lower() not in ACCOUNTS}}, {}
+
+
+@route("GET", r"/api/ports/(?P<code>[^/]+)")
+async def port(call: Call, code: str) -> Reply:
+    if code.upper() not in PORTS:
+        return error(404, "unknown_port", "No such port")
+    return 200, {"data": {"code": code.upper(), "name": PORTS[code.upper()]}}, {}
+
+
+@route("GET", "/openapi.json")
+async def spec(call: Call) -> Reply:
+    return 200, openapi(), {}
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The whole service: a bare ASGI 3 callable, no framework."""
+    if scope["type"] != "http":
+        return
+    raw = b""
+    while True:
+        message = await receive()
+        raw += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+    call = Call(headers, raw, (scope.get("client") or ("?", 0))[0])
+    for method, pattern, handler in ROUTES:
+        matched = pattern.match(scope["path"])
+        if matched and method == scope["method"]:
+            status, body, extra = await handler(call, **matched.groupdict())
+            break
+    else:
+        status, body, extra = error(404, "not_found", "Not found")
+    payload = json.dumps(body).encode()
+    out = [(b"content-type", b"application/vnd.api+json")]
+    out += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    await send({"type": "http.response.body", "body": payload})
 
 
 def openapi() -> dict[str, Any]:
@@ -263,5 +269,6 @@ def openapi() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8331
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
