@@ -88,6 +88,9 @@ class RateLimitHeaders(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return None if kind_of(operation) == "login" else "not a login endpoint"
 
+    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
+        return min(self.expected_requests or 1, max_attempts)
+
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         endpoint = endpoint_for(ctx, op) if op is not None else None

@@ -9,7 +9,7 @@ import secrets
 import statistics
 import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy.stats import mannwhitneyu
 
@@ -90,7 +90,10 @@ class UserEnumTiming(Check):
 
     ## Decision rule
     CHECKS.md #46. Three warm-up requests, then a batch of n existing and n non-existent
-    samples in random interleaved order (n = 30, or fewer so that both batches and the warm-up
+    samples in random interleaved order, each on a fresh connection (`Connection: close`: on
+    a kept-alive connection a server that writes its answer in two segments waits out the
+    client's ~40 ms delayed ACK on some answers only, noise larger than the signal; the
+    handshake a fresh connection adds is the same for both kinds) (n = 30, or fewer so that both batches and the warm-up
     stay within `abuse.max_attempts`; under 10: inconclusive). Significant when the two-sided
     Mann-Whitney U test (scipy) gives p < 0.001 **and** the medians differ by at least 15 ms; a
     significant batch is repeated once and must agree in direction. Inconclusive when the
@@ -119,6 +122,11 @@ class UserEnumTiming(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return None if kind_of(operation) == "login" else "not a login endpoint"
 
+    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
+        size = batch_size(max_attempts)
+        # one batch where nothing differs, two where something does: the mean of the two
+        return 0 if size < MIN_SAMPLES else WARM_UP + 3 * size
+
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         endpoint = endpoint_for(ctx, op) if op is not None else None
@@ -137,7 +145,7 @@ class UserEnumTiming(Check):
                 "needs abuse.account (a throwaway): timing an existing account takes dozens of "
                 "failed logins, never sent to a configured identity"
             )
-        size = min(SAMPLES, (max_attempts(ctx) - WARM_UP) // 4)
+        size = batch_size(max_attempts(ctx))
         if size < MIN_SAMPLES:
             raise Inconclusive(f"abuse.max_attempts leaves {size} samples per kind (< 10)")
         for _ in range(WARM_UP):
@@ -160,7 +168,12 @@ class UserEnumTiming(Check):
 
 
 async def _timed(ctx: Context, endpoint: Endpoint, name: str) -> Exchange:
-    exchange = await ctx.send(endpoint.request(name), retry_on_limit=False)
+    request = endpoint.request(name)
+    # A fresh connection per sample: on a kept-alive one, a server that writes its answer in
+    # two segments waits out the client's delayed ACK (~40 ms) on some answers and not others,
+    # noise far larger than the differences measured here.
+    request = replace(request, headers=(*request.headers, ("Connection", "close")))
+    exchange = await ctx.send(request, retry_on_limit=False)
     response = exchange.response
     if response is None:
         raise Inconclusive(f"{endpoint.key}: {exchange.error or 'no response'}")
@@ -184,6 +197,11 @@ async def _batch(ctx: Context, endpoint: Endpoint, account: str, size: int) -> B
     delta = statistics.median(existing) - statistics.median(absent)
     spread = max(_iqr(existing), _iqr(absent))
     return Batch(tuple(existing), tuple(absent), p_value, delta, spread, last[True], last[False])
+
+
+def batch_size(max_attempts: int) -> int:
+    """Samples per kind and batch: both batches and the warm-up within `abuse.max_attempts`."""
+    return min(SAMPLES, (max_attempts - WARM_UP) // 4)
 
 
 def _iqr(values: list[float]) -> float:
