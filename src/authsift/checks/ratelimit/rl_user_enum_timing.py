@@ -94,9 +94,10 @@ class UserEnumTiming(Check):
     a kept-alive connection a server that writes its answer in two segments waits out the
     client's ~40 ms delayed ACK on some answers only, noise larger than the signal; the
     handshake a fresh connection adds is the same for both kinds). n = 30, or fewer so that
-    both batches and the warm-up stay within `abuse.max_attempts` (under 10: inconclusive). Significant when the two-sided
-    Mann-Whitney U test (scipy) gives p < 0.001 **and** the medians differ by at least 15 ms; a
-    significant batch is repeated once and must agree in direction. Inconclusive when the
+    both batches and the warm-up stay within `abuse.max_attempts` (under 10: inconclusive).
+    Significant when the two-sided Mann-Whitney U test (scipy) gives p < 0.001 **and** the
+    medians differ by at least 15 ms; a significant batch is repeated once and must agree in
+    direction. Inconclusive when the
     larger interquartile range exceeds 5 x the difference, or on any limit signal (429, 423,
     503, Retry-After). Thresholds: 15 ms on loopback and on remote targets alike; loopback
     jitter is well under 1 ms, while a remote path adds several ms of jitter that widens the
