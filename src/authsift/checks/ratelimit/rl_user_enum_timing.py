@@ -97,12 +97,12 @@ class UserEnumTiming(Check):
     both batches and the warm-up stay within `abuse.max_attempts` (under 10: inconclusive).
     Significant when the two-sided Mann-Whitney U test (scipy) gives p < 0.001 **and** the
     medians differ by at least 15 ms; a significant batch is repeated once and must agree in
-    direction. Inconclusive when the
-    larger interquartile range exceeds 5 x the difference, or on any limit signal (429, 423,
-    503, Retry-After). Thresholds: 15 ms on loopback and on remote targets alike; loopback
-    jitter is well under 1 ms, while a remote path adds several ms of jitter that widens the
-    spread: the rank test and the spread guard absorb it, and a remote difference under 15 ms
-    is not reported even when significant (a remote attacker cannot use it reliably).
+    direction. Inconclusive when the larger interquartile range exceeds 5 x the difference, or
+    on any limit signal (429, 423, 503, Retry-After). Thresholds: 15 ms on loopback and on
+    remote targets alike; loopback jitter is well under 1 ms, while a remote path adds several
+    ms of jitter that widens the spread: the rank test and the spread guard absorb it, and a
+    remote difference under 15 ms is not reported even when significant (a remote attacker
+    cannot use it reliably).
     Lockout safety: the existing account is the `abuse.account` throwaway only; a configured
     identity never receives these failures (without a throwaway: inconclusive). Low; medium
     from 100 ms.
