@@ -88,6 +88,9 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "ratelimit-headers-malformed": ("rl-ratelimit-headers",),
     "no-rate-limit-login": ("rl-login-bruteforce-account", "rl-credential-stuffing-spray"),
     "rate-limit-bypass-xff": ("rl-bypass-forwarded-headers",),
+    "rate-limit-bypass-variants": ("rl-bypass-request-variants",),
+    "captcha-not-enforced": ("rl-captcha-not-enforced",),
+    "otp-bruteforce": ("rl-otp-bruteforce",),
     "cors-credentials-reflect": ("transport-cors-credentialed-reflection",),
     "api-key-in-query": ("transport-credentials-in-query-accepted",),
 }

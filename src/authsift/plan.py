@@ -38,6 +38,7 @@ class Capabilities:
     logout: bool = False
     oidc: bool = False
     oob: bool = False
+    abuse_account: bool = False  # config abuse.account: a throwaway the noisy checks may lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,7 @@ NEED_PHRASES = {
     "logout": "a logout endpoint (endpoints.logout)",
     "oidc": "OpenID Connect discovery (endpoints.oidc_discovery)",
     "oob": "an out-of-band listener reachable by the target",
+    "abuse_account": "a throwaway account (abuse.account)",
 }
 NEEDS_INTRUSIVE = "needs checks.intrusive"
 NOISY_OFF = "noisy: off unless --noisy or checks.include names it"
@@ -229,6 +231,7 @@ def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabiliti
         "logout": not caps.logout,
         "oidc": not caps.oidc,
         "oob": not caps.oob,
+        "abuse_account": not caps.abuse_account,
     }
     missing = sorted(need for need in check.needs if unmet.get(need, True))
     if not missing:

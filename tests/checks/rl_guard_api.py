@@ -10,12 +10,16 @@ behaviour chosen per app (`mode`):
   answered like a wrong one.
 
 `ops` holds a static bearer token (the scan identity, never guessed at); `throwaway@guard.example`
-is the sacrificial account a test puts in `abuse.account`.
+is the sacrificial account a test puts in `abuse.account`. With `signup=True` anyone may sign up
+(`POST /signup`, form `email`/`password`) and delete their own account (`DELETE /me` with the
+session the login answered); `app[ACCOUNTS]` holds the accounts, for a test to look at.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
+import secrets
 from collections import Counter
 from typing import Any, Literal
 
@@ -27,8 +31,13 @@ OPS_TOKEN = "guard-ops-token-5d81e0a2c4"
 FAILURE = "Sign-in failed: check your e-mail and password."
 
 
-def make_app(mode: Mode) -> web.Application:
+ACCOUNTS = web.AppKey("accounts", dict)
+
+
+def make_app(mode: Mode, signup: bool = False) -> web.Application:
     failures: Counter[str] = Counter()
+    accounts: dict[str, str] = {THROWAWAY[0]: THROWAWAY[1]}
+    sessions: dict[str, str] = {}
 
     async def login(request: web.Request) -> web.Response:
         form = await request.post()
@@ -41,20 +50,46 @@ def make_app(mode: Mode) -> web.Application:
         if mode == "slow" and seen >= 3:
             await asyncio.sleep(0.45 * (seen - 2))
         locked = mode == "silent" and seen >= 5
-        if (email, password) == THROWAWAY and not locked:
+        if email in accounts and accounts[email] == password and not locked:
             failures[email] = 0
-            return web.json_response({"session": "guard-session-" + "x" * 16})
+            session = "guard-session-" + secrets.token_hex(12)
+            sessions[session] = email
+            return web.json_response({"session": session})
         failures[email] += 1
         return web.Response(status=401, text=FAILURE)
 
+    def caller(request: web.Request) -> str | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        return "ops@guard.example" if token == OPS_TOKEN else sessions.get(token)
+
     async def me(request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != f"Bearer {OPS_TOKEN}":
+        email = caller(request)
+        if email is None:
             return web.Response(status=401, text="sign in first")
-        return web.json_response({"email": "ops@guard.example", "id": 7})
+        return web.json_response({"email": email, "id": 7 if email.startswith("ops") else 8})
+
+    async def register(request: web.Request) -> web.Response:
+        form = await request.post()
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        if not email or len(password) < 8 or email in accounts:
+            return web.Response(status=422, text="email and a password of 8+ characters")
+        accounts[email] = password
+        return web.json_response({"email": email}, status=201)
+
+    async def leave(request: web.Request) -> web.Response:
+        email = caller(request)
+        if email is None or email not in accounts:
+            return web.Response(status=401, text="sign in first")
+        del accounts[email]
+        return web.Response(status=204)
 
     app = web.Application()
+    app[ACCOUNTS] = accounts
     app.router.add_post("/session/login", login)
     app.router.add_get("/me", me)
+    if signup:
+        app.router.add_post("/signup", register)
+        app.router.add_delete("/me", leave)
     return app
 
 
@@ -88,6 +123,14 @@ SPEC: dict[str, Any] = {
         "/me": {"get": {"responses": {"200": {"description": "me"}}}},
     },
 }
+
+
+def spec_with_signup() -> dict[str, Any]:
+    spec = copy.deepcopy(SPEC)
+    login = spec["paths"]["/session/login"]["post"]
+    spec["paths"]["/signup"] = {"post": copy.deepcopy(login)}
+    spec["paths"]["/me"]["delete"] = {"responses": {"204": {"description": "account deleted"}}}
+    return spec
 
 
 def config_for(url: str, spec: str) -> dict[str, Any]:

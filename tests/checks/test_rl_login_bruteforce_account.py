@@ -5,11 +5,20 @@ login is found with the throwaway account's correct password still accepted afte
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from authsift.model import Confidence, Outcome
 from tests.checks.jwt_helpers import findings_of, outcomes
-from tests.checks.rl_guard_api import SPEC, THROWAWAY, config_for, make_app
+from tests.checks.rl_guard_api import (
+    ACCOUNTS,
+    SPEC,
+    THROWAWAY,
+    config_for,
+    make_app,
+    spec_with_signup,
+)
 from tests.checks.rl_helpers import rl_scan
 from tests.checks.scanning import scan_app_in_process
 
@@ -77,3 +86,27 @@ def test_unlimited_login_found_with_the_throwaway_account() -> None:
     assert finding.details["correct_password_after"] == 200  # type: ignore[attr-defined]
     assert finding.details["account"] == "abuse.account"  # type: ignore[attr-defined]
     assert finding.confidence is Confidence.TENTATIVE  # type: ignore[attr-defined]  # 25 < 100
+
+
+def test_without_abuse_account_a_canary_is_signed_up_guessed_at_and_removed() -> None:
+    guard = make_app("none", signup=True)
+
+    def without_abuse(url: str, spec: str) -> dict[str, Any]:
+        config = config_for(url, spec)
+        config["abuse"] = {"max_attempts": 25}
+        return config
+
+    result, report = scan_app_in_process(
+        guard,
+        spec_with_signup(),
+        without_abuse,
+        {},
+        CHECK,
+        overrides={"checks": {"include": [CHECK], "intrusive": True}},
+    )
+    found = findings_of(result, CHECK)
+    assert len(found) == 1, outcomes(result, CHECK)
+    assert found[0].details["account"] == "canary"
+    assert found[0].details["correct_password_after"] == 200
+    assert set(guard[ACCOUNTS]) == {THROWAWAY[0]}  # the canary is gone again
+    assert "authsift-canary" in str(report) and "Aa1!" not in str(report)  # its password hidden

@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from authsift.app.demo import lab_config
+from authsift.checks.base import registry
 from authsift.lab.flaws import LabSettings
-from authsift.model import Outcome, ScanResult
+from authsift.model import ScanResult
+from authsift.plan import Capabilities, IdentityInfo, needs_met
 from tests.checks.jwt_helpers import findings_of, lab, outcomes
 
 CHECK = "rl-otp-bruteforce"
@@ -57,7 +59,10 @@ def test_silent_on_the_hardened_lab() -> None:
     assert "after" in result.extras["rate_limits"][CONFIRM]
 
 
-def test_not_run_without_a_throwaway_account() -> None:
-    result = _scan(LabSettings.vulnerable(), **{"abuse.account": None})
-    task = next(t for t in result.tasks if t.check_id == CHECK and t.operation)
-    assert task.outcome is Outcome.SKIPPED and "abuse.account" in task.reason
+def test_not_planned_without_a_throwaway_account() -> None:
+    check = registry()[CHECK]()
+    who = [IdentityInfo("alice", "user", False, "login")]
+    assert needs_met(check, who, Capabilities(login=True)) == (
+        "needs a throwaway account (abuse.account)"
+    )
+    assert needs_met(check, who, Capabilities(login=True, abuse_account=True)) is None

@@ -3,14 +3,20 @@ need `checks.intrusive`. The `abuse:` section reaches checks through `ScanFacts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import ClassVar
 
+from typer.testing import CliRunner
+
 from authsift.checks.base import Check, Context
+from authsift.cli import app
 from authsift.config import Config
 from authsift.engine.scan import scan_facts
 from authsift.model import Family, Finding, Operation, RequestBody, Safety, Severity
 from authsift.plan import NOISY_OFF, IdentityInfo, make_plan, noisy_named
+from tests.conftest import write_yaml
 
 
 class _Noisy(Check):
@@ -85,3 +91,25 @@ def test_abuse_settings_reach_checks_and_the_password_is_a_secret(monkeypatch: o
     }
     assert config.secrets()["sacrificial-pw-1"] == "$ABUSE_PASSWORD"
     assert config.checks.noisy
+
+
+def test_dry_run_counts_the_noisy_requests_apart(tmp_path: Path) -> None:
+    from tests.checks.rl_guard_api import SPEC
+
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(SPEC))
+    config = {
+        "target": "http://127.0.0.1:9",
+        "spec": str(spec),
+        "identities": [{"name": "ops", "auth": {"type": "bearer", "token": "t" * 20}}],
+        "abuse": {"max_attempts": 30},
+    }
+    path = write_yaml(tmp_path / "authsift.yaml", config)
+    runner = CliRunner()
+    quiet = runner.invoke(app, ["scan", "-c", str(path), "--dry-run", "--intrusive"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "noisy: off unless --noisy" in quiet.output and "noisy checks (" not in quiet.output
+    loud = runner.invoke(app, ["scan", "-c", str(path), "--dry-run", "--intrusive", "--noisy"])
+    assert loud.exit_code == 0, loud.output
+    assert "rl-login-bruteforce-account" in loud.output
+    assert "noisy checks (rl-bypass-forwarded-headers" in " ".join(loud.output.split())

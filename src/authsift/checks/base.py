@@ -35,7 +35,7 @@ _BROKEN: dict[str, str] = {}  # check modules that failed to import → why
 # Preconditions a check may declare (CHECKS.md §1.5, in the engine's words).
 KNOWN_NEEDS = frozenset(
     {"credential", "jwt", "two_identities", "admin", "login", "refresh", "logout", "oidc"}
-    | {"api_key", "oob"}
+    | {"api_key", "oob", "abuse_account"}
 )
 
 

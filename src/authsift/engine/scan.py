@@ -90,6 +90,7 @@ def capabilities(config: Config) -> Capabilities:
         refresh=endpoints.refresh is not None,
         logout=endpoints.logout is not None,
         oidc=endpoints.oidc_discovery is not None,
+        abuse_account=config.abuse.account is not None,
     )
 
 

@@ -1,8 +1,9 @@
 """Login attempts for the rate-limiting checks: which operations are logins, whose account is
 guessed at, and a bounded, paced loop that stops at the first limit signal.
 
-Whose account: config `abuse.account` (a throwaway the operator may lose), else a user name that
-does not exist (RFC 2606 `example.com`). Never a configured identity: their passwords are never
+Whose account: config `abuse.account` (a throwaway the operator may lose), a canary the scan
+signed up (`_canary.py`, rl-login-bruteforce-account only), else a user name that does not exist
+(RFC 2606 `example.com`). Never a configured identity: their passwords are never
 sent wrong. A guess at a name that does not exist proves less (an API may count failures only
 for real accounts, and no correct password can be tried afterwards); every verdict says which
 one was used.
@@ -29,7 +30,8 @@ from authsift.checks.authz._login import (
     is_login,
 )
 from authsift.checks.base import Context, Inconclusive
-from authsift.checks.ratelimit._signals import LimitWatch, Signal
+from authsift.checks.ratelimit._forms import form_text, values_of
+from authsift.checks.ratelimit._signals import LimitWatch, Signal, limited_alone
 from authsift.model import Exchange, HttpRequest, Operation
 
 BASELINE_FAILURES = 3
@@ -38,14 +40,27 @@ NIST_BOUND = 100  # 800-63B §5.2.2: no more than 100 consecutive failed attempt
 LAST_WAIT = 300.0  # seconds the spraying check waits for the others on its operation
 
 
+class AlreadyLimited(Inconclusive):
+    """The baseline failures already carry a limit signal: a limit some earlier traffic (another
+    check, another client) tripped. The bypass checks can start from there."""
+
+    def __init__(self, kind: str, exchanges: list[Exchange]) -> None:
+        super().__init__(f"already limited before the probe ({kind})")
+        self.kind = kind
+        self.exchanges = exchanges
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     username: str
     password: str | None  # None: a name that does not exist
-    throwaway: bool  # config abuse.account
+    throwaway: bool  # config abuse.account, or a canary the scan signed up
+    canary: bool = False
 
     @property
     def how(self) -> str:
+        if self.canary:
+            return "a canary account the scan signed up for the purpose"
         if self.throwaway:
             return "the throwaway account of config abuse.account"
         return (
@@ -140,7 +155,7 @@ def login_request(
 ) -> HttpRequest:
     op = form.operation
     base = ctx.build(op)
-    values: dict[str, Any] = _body_values(base)
+    values: dict[str, Any] = values_of(base)
     values[form.user_key] = username
     values[form.password_key] = password
     assert op.request_body is not None
@@ -148,7 +163,7 @@ def login_request(
     if variant.form is not None:
         as_form = variant.form
     if as_form:
-        body = urllib.parse.urlencode({k: _text(v) for k, v in values.items()}).encode()
+        body = urllib.parse.urlencode({k: form_text(v) for k, v in values.items()}).encode()
         content_type = "application/x-www-form-urlencoded"
     else:
         body, content_type = json.dumps(values).encode(), "application/json"
@@ -160,19 +175,6 @@ def login_request(
         parts = urllib.parse.urlsplit(url)
         url = urllib.parse.urlunsplit(parts._replace(path=variant.path))
     return replace(base, url=url, headers=tuple(headers), body=body)
-
-
-def _body_values(request: HttpRequest) -> dict[str, Any]:
-    text = (request.body or b"").decode("utf-8", errors="replace")
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        value = dict(urllib.parse.parse_qsl(text))
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 @dataclass(slots=True)
@@ -217,19 +219,18 @@ class Guesser:
         """The baseline failures F: 3 wrong passwords. Inconclusive unless they are stable
         ordinary refusals (4xx, alike, no limit signal already)."""
         failures = [await self.attempt(username) for _ in range(BASELINE_FAILURES)]
-        statuses = {e.status for e in failures}
         if any(e.response is None for e in failures):
             raise Inconclusive("the login did not answer the baseline failures")
+        kinds = [limited_alone(e) for e in failures]
+        if kinds[0] is not None:
+            raise AlreadyLimited(kinds[0], failures)
+        if any(kinds):  # the limit came within the baseline: F is what came before it
+            failures = failures[: next(i for i, k in enumerate(kinds) if k)]
+        statuses = {e.status for e in failures}
         if len(statuses) != 1 or not all(400 <= (s or 0) < 500 for s in statuses):
             shown = ", ".join(str(s) for s in sorted(s or 0 for s in statuses))
             raise Inconclusive(f"wrong passwords are not refused consistently (HTTP {shown})")
-        watch = LimitWatch([failures[0]])
-        for exchange in failures:
-            kind, _ = watch.classify(exchange)
-            if kind is not None or exchange.status in (429, 423, 503):
-                raise Inconclusive(f"already limited before the probe ({kind or exchange.status})")
-        watch = LimitWatch(failures, started=time.monotonic())
-        return watch
+        return LimitWatch(failures, started=time.monotonic())
 
     async def until_limited(
         self, watch: LimitWatch, username: str, reserve: int = 0

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from authsift.checks.base import Context, Inconclusive, NotApplicable
 from authsift.checks.ratelimit._attempts import (
+    AlreadyLimited,
     Guesser,
     LoginForm,
     Variant,
@@ -18,7 +19,13 @@ from authsift.checks.ratelimit._attempts import (
     max_attempts,
     nobody,
 )
-from authsift.checks.ratelimit._signals import LimitWatch, Signal, is_failure_like
+from authsift.checks.ratelimit._signals import (
+    LimitWatch,
+    Signal,
+    is_failure_like,
+    limited_alone,
+    ordinary_alone,
+)
 from authsift.model import Exchange
 
 STREAK = 5  # CHECKS.md #41: back to F for ≥ 5 consecutive attempts
@@ -31,6 +38,17 @@ class Limited:
     signal: Signal
     username: str
     throwaway: bool
+    from_start: bool = False  # limited before the probe began: no ordinary failure F to compare
+
+    def ordinary(self, exchange: Exchange) -> bool:
+        if self.from_start and self.signal.exchange is not None:
+            return ordinary_alone(exchange, self.signal.exchange)
+        return is_failure_like(self.watch, exchange)
+
+    def still_limited(self, exchange: Exchange) -> bool:
+        if self.from_start:
+            return limited_alone(exchange) is not None or not self.ordinary(exchange)
+        return self.watch.classify(exchange)[0] is not None
 
 
 async def reach_limit(ctx: Context, form: LoginForm, tag: str) -> Limited:
@@ -46,7 +64,13 @@ async def reach_limit(ctx: Context, form: LoginForm, tag: str) -> Limited:
     guesser = Guesser(ctx, form, budget)
     account = account_for(ctx, form)
     username = account.username if account.throwaway else nobody(form, tag).username
-    watch = await guesser.baseline(username)
+    try:
+        watch = await guesser.baseline(username)
+    except AlreadyLimited as already:
+        first = already.exchanges[0]
+        before = Signal(already.kind, 0, 0.0, first, "already limited when the probe began")
+        watch = LimitWatch([], started=now())
+        return Limited(guesser, watch, before, username, account.throwaway, from_start=True)
     signal = await guesser.until_limited(watch, username, reserve=4 * STREAK)
     if signal is None:
         memo.setdefault(key, watch.failures)
@@ -61,16 +85,16 @@ async def try_variant(
     (the bypassed attempts, the control) when every attempt was an ordinary failure F while the
     control stays limited; None otherwise. Inconclusive when the control is no longer limited
     (the window expired)."""
-    guesser, watch = limited.guesser, limited.watch
+    guesser = limited.guesser
     bypassed: list[Exchange] = []
     for n in range(STREAK):
         username = name(n) if name else limited.username
         exchange = await guesser.attempt(username, variant=variant(n))
-        if not is_failure_like(watch, exchange):
+        if not limited.ordinary(exchange):
             break
         bypassed.append(exchange)
     control = await guesser.attempt(limited.username)
-    if watch.classify(control)[0] is None:
+    if not limited.still_limited(control):
         raise Inconclusive("the unmodified control is no longer limited (the window expired)")
     return (bypassed, control) if len(bypassed) == STREAK else None
 

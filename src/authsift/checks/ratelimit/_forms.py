@@ -21,14 +21,17 @@ def values_of(request: HttpRequest) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def form_text(value: Any) -> str:
+    """A value as a form field: strings as they are, anything else as JSON text."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def encode(request: HttpRequest, op: Operation, changes: Mapping[str, Any]) -> HttpRequest:
     """`request` (built for `op`) with `changes` applied to its body values."""
     values = {**values_of(request), **changes}
     form = op.request_body is not None and "x-www-form-urlencoded" in op.request_body.content_type
     if form:
-        body = urllib.parse.urlencode(
-            {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-        ).encode()
+        body = urllib.parse.urlencode({k: form_text(v) for k, v in values.items()}).encode()
     else:
         body = json.dumps(values).encode()
     headers = tuple(h for h in request.headers if h[0].lower() != "content-type")

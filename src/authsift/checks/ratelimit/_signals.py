@@ -27,11 +27,11 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similarity
 from authsift.model import Exchange
 
 LIMIT_STATUSES = {429: "HTTP 429 Too Many Requests", 423: "HTTP 423 Locked", 503: "HTTP 503"}
-SIMILAR = 0.9
+SIMILAR = SIMILARITY_THRESHOLD
 DELAY_WINDOW = 5
 DELAY_FACTOR = 2.0
 DELAY_MIN_EXTRA = 1.0
@@ -39,6 +39,14 @@ DELAY_MIN_EXTRA = 1.0
 _LOCKOUT = re.compile(
     r"\b(locked|lock(ed)?\s*out|too\s+many|try\s+again(\s+later|\s+in)?|temporar(il)?y|"
     r"rate[\s_-]?limit(ed)?|slow\s+down|throttl\w*|exceeded|blocked|suspended|cool(ing)?[\s-]?down)",
+    re.I,
+)
+# Wording that says "limited" on its own, without a baseline to compare with (an answer that was
+# already limited when a probe began): narrower than _LOCKOUT, which also matches the "try
+# again" of many ordinary failures.
+_LIMITED_ALONE = re.compile(
+    r"\b(locked|lock(ed)?\s*out|too\s+many|rate[\s_-]?limit(ed)?|slow[\s_]+down|throttled|"
+    r"temporarily\s+(blocked|locked|disabled|unavailable)|blocked)\b",
     re.I,
 )
 _CAPTCHA = re.compile(
@@ -116,12 +124,12 @@ class LimitWatch:
             return "RateLimit quota exhausted", f"RateLimit: {remaining}"
         if self._differs(exchange):
             text = _text(exchange)
-            captcha = _CAPTCHA.search(text)
-            if captcha and not _CAPTCHA.search(self.baseline_text):
-                return "CAPTCHA demanded", f"“{captcha.group(0)}”"
-            wording = _LOCKOUT.search(text)
-            if wording and not _LOCKOUT.search(self.baseline_text):
-                return "lockout wording", f"“{wording.group(0)}”"
+            captcha = _new_words(_CAPTCHA, text, self.baseline_text)
+            if captcha:
+                return "CAPTCHA demanded", f"“{captcha}”"
+            wording = _new_words(_LOCKOUT, text, self.baseline_text)
+            if wording:
+                return "lockout wording", f"“{wording}”"
         return None, ""
 
     def _differs(self, exchange: Exchange) -> bool:
@@ -170,12 +178,51 @@ def _text(exchange: Exchange) -> str:
     return f"{response.text[:8192]} {location}"
 
 
+def _new_words(pattern: re.Pattern[str], text: str, baseline: str) -> str | None:
+    """The first match of `pattern` in `text` that the baseline failures do not contain (an F
+    saying "try again" must not hide a later "temporarily locked")."""
+    seen = {" ".join(m.group(0).lower().split()) for m in pattern.finditer(baseline)}
+    for match in pattern.finditer(text):
+        if " ".join(match.group(0).lower().split()) not in seen:
+            return match.group(0)
+    return None
+
+
 def _zero_quota(exchange: Exchange) -> bool:
     response = exchange.response
     if response is None:
         return False
     value = response.header("RateLimit") or response.header("X-RateLimit-Remaining") or ""
     return bool(_RATELIMIT_ZERO.search(value)) or value.strip() == "0"
+
+
+def limited_alone(exchange: Exchange) -> str | None:
+    """The signal an answer carries by itself, with nothing to compare it with: a limiting
+    status, limiting wording, a CAPTCHA demand or an exhausted quota; None otherwise."""
+    response = exchange.response
+    if response is None:
+        return None
+    if response.status in LIMIT_STATUSES:
+        return LIMIT_STATUSES[response.status]
+    if _zero_quota(exchange):
+        return "RateLimit quota exhausted"
+    text = _text(exchange)
+    if 400 <= response.status < 500 and _LIMITED_ALONE.search(text):
+        return "lockout wording"
+    if _CAPTCHA.search(text):
+        return "CAPTCHA demanded"
+    return None
+
+
+def ordinary_alone(exchange: Exchange, limited: Exchange) -> bool:
+    """Without a baseline failure to compare with: a 4xx refusal that carries no signal of its
+    own and does not answer like the limited answer (not a routing or parsing error either)."""
+    response, refused = exchange.response, limited.response
+    if response is None or refused is None or limited_alone(exchange) is not None:
+        return False
+    if not 400 <= response.status < 500 or response.status in (404, 405, 415, 422):
+        return False
+    return response.status != refused.status or similarity(response, refused) < SIMILAR
 
 
 def is_failure_like(watch: LimitWatch, exchange: Exchange) -> bool:

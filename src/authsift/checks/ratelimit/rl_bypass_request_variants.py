@@ -8,7 +8,6 @@ from typing import ClassVar
 
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.ratelimit._attempts import (
-    BASELINE_FAILURES,
     Variant,
     login_form,
     login_lock,
@@ -109,8 +108,7 @@ class RlBypassRequestVariants(Check):
         return not_a_login(operation)
 
     def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        limited = BASELINE_FAILURES + 6 + 6 * (1 + STREAK // 2)
-        return min(max_attempts, (limited + max_attempts) // 2)
+        return min(max_attempts, 12)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation

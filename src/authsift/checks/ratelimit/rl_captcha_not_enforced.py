@@ -6,15 +6,16 @@ import json
 import re
 import secrets
 import urllib.parse
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similarity
 from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._login import EMAIL_FIELD, USER_FIELD, body_fields
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.ratelimit._attempts import limit_memo
+from authsift.checks.ratelimit._forms import encode
 from authsift.model import (
     Confidence,
     Evidence,
@@ -32,7 +33,7 @@ CAPTCHA_FIELD = re.compile(
 )
 _CAPTCHA_WORDS = re.compile(r"captcha|challenge|robot|human|turnstile", re.I)
 _REQUIRED_WORDS = re.compile(r"required|missing|must be (provided|present|set)", re.I)
-SIMILAR = 0.9
+SIMILAR = SIMILARITY_THRESHOLD
 
 
 def captcha_field(op: Operation) -> str | None:
@@ -74,7 +75,7 @@ class RlCaptchaNotEnforced(Check):
     CHECKS.md #43. The garbage value must be refused (4xx, not 429; else inconclusive, or a
     finding when it is accepted with 2xx: the token is not validated at all). The omitted or the
     empty field is a finding when its answer is not a CAPTCHA refusal: not alike the garbage
-    answer (same status, body similarity ≥ 0.9), no CAPTCHA wording, not a 400/422 saying the
+    answer (same status, body similarity ≥ 0.90), no CAPTCHA wording, not a 400/422 saying the
     field is required, not 429 or 5xx; it must reproduce once more. Medium; high when the
     login's rate-limiting checks saw no other limit on the operation.
     """
@@ -88,6 +89,7 @@ class RlCaptchaNotEnforced(Check):
     safety = Safety.STATE_CHANGING
     baselines = "none"
     max_requests = 5
+    expected_requests = 3
 
     def applies_to(self, operation: Operation) -> str | None:
         return None if captcha_field(operation) else "declares no CAPTCHA field"
@@ -165,37 +167,15 @@ def _captcha_refused(answer: Exchange, garbage: Exchange) -> bool:
 
 
 def _request(ctx: Context, op: Operation) -> HttpRequest:
-    request = ctx.build(op)
-    values = _values(request)
     nobody = f"authsift-nobody-{secrets.token_hex(4)}"
+    names: dict[str, Any] = {}
     for name in body_fields(op):
         key = normalized_key(name)
         if EMAIL_FIELD.match(key):
-            values[name] = f"{nobody}@example.com"
+            names[name] = f"{nobody}@example.com"
         elif USER_FIELD.match(key):
-            values[name] = nobody
-    return _encode(request, op, values)
-
-
-def _values(request: HttpRequest) -> dict[str, Any]:
-    text = (request.body or b"").decode("utf-8", errors="replace")
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        value = dict(urllib.parse.parse_qsl(text))
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _encode(request: HttpRequest, op: Operation, values: Mapping[str, Any]) -> HttpRequest:
-    assert op.request_body is not None
-    form = "x-www-form-urlencoded" in op.request_body.content_type
-    if form:
-        body = urllib.parse.urlencode({k: str(v) for k, v in values.items()}).encode()
-    else:
-        body = json.dumps(values).encode()
-    headers = tuple(h for h in request.headers if h[0].lower() != "content-type")
-    content = "application/x-www-form-urlencoded" if form else "application/json"
-    return replace(request, headers=(*headers, ("Content-Type", content)), body=body)
+            names[name] = nobody
+    return encode(ctx.build(op), op, names)
 
 
 def _with(request: HttpRequest, field: str, value: str | None) -> HttpRequest:

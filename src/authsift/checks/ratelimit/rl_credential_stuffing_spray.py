@@ -77,7 +77,7 @@ class RlCredentialStuffingSpray(Check):
         return not_a_login(operation)
 
     def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return max(BASELINE_FAILURES + 4, (max_attempts + BASELINE_FAILURES + 20) // 2)
+        return max(BASELINE_FAILURES + 4, (max_attempts + 3) // 3)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         form = login_form(ctx.operation) if ctx.operation else None

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import ClassVar
 
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.ratelimit._attempts import (
     BASELINE_FAILURES,
     NIST_BOUND,
+    Account,
     Guesser,
-    account_for,
+    LoginForm,
     limit_memo,
     login_form,
     login_lock,
     max_attempts,
+    nobody,
     not_a_login,
     record_limit,
     summary,
+    throwaway,
 )
+from authsift.checks.ratelimit._canary import canary_account
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
 
 QUICK_MINIMUM = 20  # fewer failures than this without a signal decide nothing
+
+
+@asynccontextmanager
+async def _account(ctx: Context, form: LoginForm) -> AsyncIterator[Account]:
+    """abuse.account, else a canary the scan signs up (removed afterwards), else a user name
+    that does not exist."""
+    configured = throwaway(ctx)
+    if configured is not None:
+        yield configured
+        return
+    async with canary_account(ctx, form) as canary:
+        yield canary or nobody(form)
 
 
 class RlLoginBruteforceAccount(Check):
@@ -32,9 +49,11 @@ class RlLoginBruteforceAccount(Check):
     Sends wrong passwords to one account of a login operation, one after another, up to config
     `abuse.max_attempts` (default 100), stopping at the first limit signal: HTTP 429, 423 or
     503, lockout wording, a CAPTCHA demand, growing response delay, an exhausted `RateLimit`
-    quota, or a refused connection. With a throwaway account (`abuse.account`) it then tries
-    the correct password once, to catch a silent lockout. Without one, it guesses at a user name
-    that does not exist and says so. A configured scan identity is never guessed at.
+    quota, or a refused connection. The account is the throwaway of config `abuse.account`,
+    else a canary the scan signs up through the API's own sign-up (intrusive scans; deleted
+    afterwards where the API allows, else reported as a leftover); with either, the correct
+    password is tried once at the end, to catch a silent lockout. Without both, it guesses at a
+    user name that does not exist and says so. A configured scan identity is never guessed at.
 
     ## Why it matters
     A login that never slows down lets anyone try a password list against an account: the
@@ -59,8 +78,8 @@ class RlLoginBruteforceAccount(Check):
     are stable 4xx refusals with no limit signal). Then wrong passwords until a signal of
     CHECKS.md §2 or until `abuse.max_attempts` attempts were sent, the baseline and the final
     correct-password try included. A signal → passed, and the threshold is reported
-    ("HTTP 429 after 5 failures in 0.4 s"). No signal: high, firm when the throwaway account's
-    correct password is still accepted after ≥ 100 failures (800-63B §5.2.2: "no more than
+    ("HTTP 429 after 5 failures in 0.4 s"). No signal: high, firm when the throwaway or canary
+    account's correct password is still accepted after ≥ 100 failures (800-63B §5.2.2: "no more than
     100 consecutive failed authentication attempts on a single subscriber account"); tentative
     with fewer failures or with a user name that does not exist; inconclusive below 20 failures
     or when the correct password fails without any other signal (wrong `abuse.account`).
@@ -81,23 +100,27 @@ class RlLoginBruteforceAccount(Check):
         return not_a_login(operation)
 
     def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return max(BASELINE_FAILURES + 4, (max_attempts + BASELINE_FAILURES + 6) // 2)
+        # the mean over a scan's logins: a limited one costs ~3 + k, an unlimited one all of
+        # max_attempts (measured on the lab and the turnstile target: ~12 per login at 30)
+        return max(BASELINE_FAILURES + 4, (max_attempts + 6) // 3)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         form = login_form(ctx.operation) if ctx.operation else None
         if form is None:
             raise Inconclusive("not a password login operation")
-        async with login_lock(ctx, form):
-            account = account_for(ctx, form)
+        async with login_lock(ctx, form), _account(ctx, form) as chosen:
+            account = chosen
             budget = max_attempts(ctx)
             guesser = Guesser(ctx, form, budget)
-            first_login = None
             if account.password is not None:
                 first_login = await guesser.attempt(account.username, account.password)
                 if not (first_login.status and 200 <= first_login.status < 300):
-                    raise Inconclusive(
-                        f"abuse.account cannot log in here (HTTP {first_login.status}): check it"
-                    )
+                    if not account.canary:
+                        raise Inconclusive(
+                            f"abuse.account cannot log in here (HTTP {first_login.status}): "
+                            "check it"
+                        )
+                    account = nobody(form)  # e.g. a sign-up that awaits confirmation
             watch = await guesser.baseline(account.username)
             reserve = 1 if account.password is not None else 0
             signal = await guesser.until_limited(watch, account.username, reserve=reserve)
@@ -144,7 +167,13 @@ class RlLoginBruteforceAccount(Check):
                 details={
                     "failures": failures,
                     "max_attempts": budget,
-                    "account": "abuse.account" if account.throwaway else "non-existent user name",
+                    "account": (
+                        "canary"
+                        if account.canary
+                        else "abuse.account"
+                        if account.throwaway
+                        else "non-existent user name"
+                    ),
                     "correct_password_after": None if canary is None else canary.status,
                 },
             )

@@ -135,6 +135,7 @@ class RlOtpBruteforce(Check):
     owasp = "API2:2023"
     safety = Safety.NOISY
     sends_writes: ClassVar[bool] = True
+    needs = frozenset({"abuse_account"})
     baselines = "none"
     max_requests = 101
 
@@ -142,7 +143,7 @@ class RlOtpBruteforce(Check):
         return None if code_form(operation) else "redeems no one-time code"
 
     def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return max(BASELINE_FAILURES + 4, (max_attempts + BASELINE_FAILURES + 8) // 2)
+        return max(BASELINE_FAILURES + 5, (max_attempts + 12) // 3)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
@@ -150,7 +151,7 @@ class RlOtpBruteforce(Check):
         if op is None or fields is None:
             raise Inconclusive("redeems no one-time code")
         account = throwaway(ctx)
-        if account is None or account.password is None:
+        if account is None or account.password is None:  # the plan skips it before
             raise NotApplicable("needs abuse.account: codes are guessed only for a throwaway")
         issuing = issuing_operation(ctx, op)
         if issuing is None:
