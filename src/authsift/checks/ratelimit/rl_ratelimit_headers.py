@@ -83,7 +83,7 @@ class RateLimitHeaders(Check):
     sends_writes = True
     baselines = "none"
     max_requests = 1 + WALK
-    expected_requests = 12
+    expected_requests = 8  # measured: 1-2 where a limit is already reached, ~20 on a walk
 
     def applies_to(self, operation: Operation) -> str | None:
         return None if kind_of(operation) == "login" else "not a login endpoint"
