@@ -197,3 +197,35 @@ def login_evidence(session: ThrowawayView) -> Evidence:
     return Evidence(
         f"fresh login of {session.identity} (throwaway session {session.label})", session.login
     )
+
+
+def client_authenticated(exchange: Exchange) -> bool:
+    """The refresh request carried client authentication (RFC 6749 §2.3: HTTP Basic, or
+    `client_secret`/`client_assertion` in the body): a confidential client, whose refresh
+    tokens are bound to its credentials (RFC 6749 §6, §10.4)."""
+    request = exchange.request
+    if (request.header("Authorization") or "").lower().startswith("basic "):
+        return True
+    body = request.body or b""
+    return b"client_secret=" in body or b"client_assertion=" in body
+
+
+async def refreshed_session(
+    ctx: Context, probe: SessionProbe, session: ThrowawayView
+) -> RefreshView:
+    """The session's first refresh, which must be honoured (else nothing can be said)."""
+    if session.refresh_token is None:
+        raise Inconclusive(f"the login of {session.identity} gave no refresh token")
+    if session.refresh_endpoint is None:
+        raise Inconclusive(
+            f"no refresh endpoint for {session.identity} (endpoints.refresh, or an OAuth 2.0 "
+            "token endpoint)"
+        )
+    outcome = await ctx.refresh_session(session)
+    require_answer(outcome.exchange, "the first refresh")
+    if not await refresh_works(ctx, probe, outcome):
+        raise Inconclusive(
+            f"refreshing a fresh session was refused (HTTP {outcome.status}): the refresh "
+            "endpoint or its request shape does not work for this identity"
+        )
+    return outcome
