@@ -15,7 +15,7 @@ from tests.checks.lifecycle_helpers import (
     vault_scan,
     working_session_untouched,
 )
-from tests.checks.lifecycle_vault_api import VaultOptions
+from tests.checks.lifecycle_vault_api import PASSWORD, VaultOptions
 
 CHECK = "token-not-revoked-on-logout"
 
@@ -40,7 +40,7 @@ def test_vault_that_forgets_nothing_is_found() -> None:
     assert found.severity == "high" and found.details["refresh_token_survives"]
     assert working_session_untouched(state)
     issued = [*state.access, *state.refresh]
-    assert len(issued) >= 4 and no_secret_in(result, *issued)  # every token redacted
+    assert len(issued) >= 4 and no_secret_in(result, *issued, PASSWORD)  # all redacted
     assert "$NINA_THROWAWAY" in str([e.exchange.response for e in found.evidence])
 
 
