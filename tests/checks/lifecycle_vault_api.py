@@ -39,6 +39,8 @@ class VaultOptions:
     revocation_works: bool = True
     rotate: bool = True
     revoke_family_on_reuse: bool = True
+    reuse_grace: float = 0.0  # graceful rotation: a used refresh token works this long after
+    old_refresh_stays_valid: bool = False  # rotation that never retires the old token
     access_lifetime: int = 600
     metadata: bool = True  # /.well-known/oauth-authorization-server announces the endpoints
 
@@ -47,7 +49,7 @@ class VaultOptions:
 class Grant:
     revoked: bool = False
     current_refresh: str = ""
-    used_refresh: set[str] = field(default_factory=set)
+    used_refresh: dict[str, float] = field(default_factory=dict)  # token → when it was used
 
 
 @dataclass
@@ -109,14 +111,19 @@ def make_app(options: VaultOptions) -> tuple[Starlette, VaultState]:
             grant = state.grants.get(grant_id or "")
             if grant is None or grant.revoked:
                 return oauth_error("invalid_grant")
-            if presented in grant.used_refresh:
+            used_at = grant.used_refresh.get(presented)
+            if used_at is not None and time.time() - used_at < options.reuse_grace:
+                assert grant_id is not None  # a retry within the window: the current pair
+                return JSONResponse(state.issue(grant_id, refresh=grant.current_refresh))
+            if used_at is not None:
                 if options.revoke_family_on_reuse:
                     grant.revoked = True
                 return oauth_error("invalid_grant")
             assert grant_id is not None
             if not options.rotate:
                 return JSONResponse(state.issue(grant_id, refresh=presented))
-            grant.used_refresh.add(presented)
+            if not options.old_refresh_stays_valid:
+                grant.used_refresh[presented] = time.time()
             return JSONResponse(state.issue(grant_id), headers={"Cache-Control": "no-store"})
         return oauth_error("unsupported_grant_type")
 

@@ -4,6 +4,9 @@ replay itself works (high); the hardened lab and the vault that revokes the fami
 
 from __future__ import annotations
 
+import pytest
+
+from authsift.checks.lifecycle import token_refresh_reuse_not_detected
 from authsift.lab.flaws import LabSettings
 from tests.checks.lifecycle_helpers import (
     assert_silent_and_tested,
@@ -42,3 +45,16 @@ def test_vault_decoy_three_ways() -> None:
     result, state = vault_scan(VaultOptions(rotate=False), CHECK)
     assert the_finding(result, CHECK).severity == "high"
     assert working_session_untouched(state)
+
+
+def test_graceful_rotation_is_not_a_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A retry window (here 1 s; up to 60 s in real servers) honours the old token at once;
+    the check asks again after the window (61 s in scans; 1.5 s here) before it counts."""
+    monkeypatch.setattr(token_refresh_reuse_not_detected, "REUSE_WINDOW", 1.5)
+    result, state = vault_scan(VaultOptions(reuse_grace=1.0), CHECK)
+    assert_silent_and_tested(result, CHECK)
+    assert working_session_untouched(state)
+    result, _ = vault_scan(VaultOptions(old_refresh_stays_valid=True), CHECK)
+    found = the_finding(result, CHECK)
+    assert found.severity == "high" and found.details["replayed_after_seconds"] == 1.5
+    assert found.details["rotated"] and "1.5 s after it was used" in found.description
