@@ -71,7 +71,8 @@ class TokenRefreshNotRotated(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 12
+    max_requests = 14  # the baselines of two identities included
+    # one task per scan tests (the others are covered): measured on the lab
     expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:

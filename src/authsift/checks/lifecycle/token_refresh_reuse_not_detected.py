@@ -75,8 +75,9 @@ class TokenRefreshReuseNotDetected(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 14
-    expected_requests = 4
+    max_requests = 16  # the baselines of two identities included
+    # one task per scan tests (the others are covered): measured on the lab
+    expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         probe = await open_session_probe(ctx, _OWNER)
