@@ -43,6 +43,7 @@ class VaultOptions:
     old_refresh_stays_valid: bool = False  # rotation that never retires the old token
     access_lifetime: int = 600
     metadata: bool = True  # /.well-known/oauth-authorization-server announces the endpoints
+    sign_out_path: str = "/v2/sign-out"
 
 
 @dataclass
@@ -174,12 +175,15 @@ def make_app(options: VaultOptions) -> tuple[Starlette, VaultState]:
         )
 
     async def spec(request: Request) -> Response:
-        return JSONResponse(SPEC)
+        paths = {**SPEC["paths"], options.sign_out_path: SPEC["paths"]["/v2/sign-out"]}
+        if options.sign_out_path != "/v2/sign-out":
+            del paths["/v2/sign-out"]
+        return JSONResponse({**SPEC, "paths": paths})
 
     routes = [
         Route("/oauth2/token", token, methods=["POST"]),
         Route("/oauth2/revoke", revoke, methods=["POST"]),
-        Route("/v2/sign-out", sign_out, methods=["POST"]),
+        Route(options.sign_out_path, sign_out, methods=["POST"]),
         Route("/v2/whoami", whoami),
         Route("/v2/notes", notes),
         Route("/.well-known/oauth-authorization-server", metadata),

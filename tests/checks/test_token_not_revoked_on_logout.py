@@ -58,9 +58,17 @@ def test_a_surviving_access_token_is_scaled_by_its_remaining_lifetime() -> None:
         assert working_session_untouched(state)
 
 
+def test_the_spec_logout_is_used_without_endpoints_logout() -> None:
+    result, state = vault_scan(VaultOptions(logout_revokes=False), CHECK, endpoints={})
+    assert the_finding(result, CHECK).severity == "high"
+    assert state.sign_outs == 1 and working_session_untouched(state)
+
+
 def test_no_logout_endpoint_is_inconclusive_with_the_reason() -> None:
-    result, _ = vault_scan(VaultOptions(), CHECK, endpoints={})
+    """A logout that names every session is never called: it would end the scan's own."""
+    options = VaultOptions(sign_out_path="/v2/sessions/sign-out-everywhere")
+    result, state = vault_scan(options, CHECK, endpoints={})
     reasons = outcomes(result, CHECK)
-    assert result.findings == []
+    assert result.findings == [] and state.sign_outs == 0
     assert any("endpoints.logout" in reason for reason in reasons.values()), reasons
     assert all(t.outcome is not Outcome.PASSED for t in result.tasks if t.check_id == CHECK)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,8 @@ from authsift.checks.lifecycle._sessions import (
 from authsift.model import Confidence, Evidence, Family, Finding, HttpRequest, Safety, Severity
 
 _OWNER = "token-not-revoked-on-logout:probe"
+_LOGOUT = re.compile(r"log-?out|sign-?out|sign_out|log_out|log-?off")
+_EVERYWHERE = re.compile(r"\ball\b|everywhere|other|devices|sessions")
 
 
 class TokenNotRevokedOnLogout(Check):
@@ -34,7 +37,9 @@ class TokenNotRevokedOnLogout(Check):
     Logs the identity in a second time — a throwaway session, never the scan's own — checks
     that its access token works, calls the configured logout endpoint (`endpoints.logout`) with
     it, then replays the access token on an operation that needs it and redeems the refresh
-    token at the refresh endpoint.
+    token at the refresh endpoint. Without `endpoints.logout` it uses the spec's one
+    operation named for logging out (a POST or DELETE `…/logout`, `…/sign-out`), never one
+    that names all sessions or devices.
 
     ## Why it matters
     Logout is the one control a user has over a session on a shared or lost device. If the
@@ -87,9 +92,11 @@ class TokenNotRevokedOnLogout(Check):
     expected_requests = 8
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        endpoint = ctx.facts.endpoints.get("logout")
+        endpoint = logout_endpoint(ctx)
         if endpoint is None:
-            raise Inconclusive("needs a logout endpoint (endpoints.logout)")
+            raise Inconclusive(
+                "needs a logout endpoint (endpoints.logout; none recognisable in the spec)"
+            )
         probe = await open_session_probe(ctx, _OWNER)
         session, probe, before = await fresh_session(ctx, probe)
         logout = await ctx.send(ctx.as_session(_logout_request(ctx, endpoint, session), session))
@@ -152,6 +159,24 @@ class TokenNotRevokedOnLogout(Check):
             api_wide=True,
             identity=probe.identity,
         )
+
+
+def logout_endpoint(ctx: Context) -> tuple[str, str] | None:
+    """`endpoints.logout`, else the spec's one logout operation: a POST or DELETE without path
+    parameters whose last path segment says log out / sign out — never one that names all
+    sessions or devices (that would end the scan's own session too)."""
+    configured = ctx.facts.endpoints.get("logout")
+    if configured is not None:
+        return configured
+    found = [
+        op
+        for op in ctx.operations
+        if op.method in ("POST", "DELETE")
+        and "{" not in op.path
+        and _LOGOUT.fullmatch(op.path.rstrip("/").rsplit("/", 1)[-1].lower())
+        and not _EVERYWHERE.search(f"{op.path} {op.operation_id or ''} {op.summary}".lower())
+    ]
+    return (found[0].method, found[0].path) if len(found) == 1 else None
 
 
 def _logout_request(ctx: Context, endpoint: tuple[str, str], session: ThrowawayView) -> HttpRequest:
