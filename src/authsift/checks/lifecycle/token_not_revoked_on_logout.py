@@ -109,11 +109,14 @@ class TokenNotRevokedOnLogout(Check):
             Evidence(f"{probe.operation.key} with its access token before logout", before),
             Evidence(f"logout ({endpoint[0]} {endpoint[1]})", logout),
         ]
+        unclear = ""
         after, judgement = await replay(ctx, probe, session)
         require_answer(after, "the replay after logout")
         access_survives = judgement.verdict is Verdict.ACCEPTED and await still_accepted(
             ctx, probe, session
         )
+        if judgement.verdict is Verdict.INCONCLUSIVE:
+            unclear = f"the access token's replay after logout is unclear: {judgement.reason}"
         if access_survives:
             evidence.append(
                 Evidence(f"{probe.operation.key} with the same access token after logout", after)
@@ -132,6 +135,8 @@ class TokenNotRevokedOnLogout(Check):
                     "the access token is refused after logout, but refreshing a new session "
                     "fails as well: the refresh token's fate cannot be told"
                 )
+        if not access_survives and not refresh_survives and unclear:
+            raise Inconclusive(unclear)
         if not access_survives and not refresh_survives:
             return
         remaining = remaining_lifetime(session)

@@ -111,7 +111,7 @@ class TokenRevocationIneffective(Check):
         )
         require_answer(revoked, "revoking the access token")
         why = refusal(revoked)
-        access_survives = False
+        access_survives, unclear = False, ""
         after = None
         if why == "unsupported_token_type":
             skipped.append("access tokens: unsupported_token_type (RFC 7009 §2.2.1)")
@@ -123,6 +123,10 @@ class TokenRevocationIneffective(Check):
             access_survives = judgement.verdict is Verdict.ACCEPTED and await still_accepted(
                 ctx, probe, session
             )
+            if judgement.verdict is Verdict.INCONCLUSIVE:
+                unclear = (
+                    f"the access token's replay after revocation is unclear: {judgement.reason}"
+                )
             if access_survives:
                 evidence += [
                     Evidence("revocation of the access token", revoked),
@@ -151,6 +155,8 @@ class TokenRevocationIneffective(Check):
                 )
         else:
             skipped.append("refresh tokens: the login gave none, or no refresh endpoint")
+        if not access_survives and not refresh_survives and unclear:
+            raise Inconclusive(unclear)
         if not access_survives and not refresh_survives:
             if len(skipped) == 2:
                 raise Inconclusive("nothing could be revoked: " + "; ".join(skipped))
