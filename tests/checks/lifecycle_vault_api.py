@@ -36,6 +36,7 @@ CLIENT = "vault-cli"
 class VaultOptions:
     logout_revokes: bool = True
     logout_keeps_access_tokens: bool = False  # sign-out ends the refresh family only
+    access_cache_seconds: float | None = None  # ... and its access tokens this much later
     revocation_works: bool = True
     rotate: bool = True
     revoke_family_on_reuse: bool = True
@@ -49,6 +50,7 @@ class VaultOptions:
 @dataclass
 class Grant:
     revoked: bool = False
+    access_dies_at: float | None = None  # a resource-server cache that forgets late
     current_refresh: str = ""
     used_refresh: dict[str, float] = field(default_factory=dict)  # token → when it was used
 
@@ -84,7 +86,9 @@ class VaultState:
         found = self.access.get(token)
         if found is None:
             return None
-        if token in self.revoked_access or time.time() > found[1] or self.grants[found[0]].revoked:
+        grant = self.grants[found[0]]
+        late = grant.access_dies_at is not None and time.time() >= grant.access_dies_at
+        if token in self.revoked_access or time.time() > found[1] or grant.revoked or late:
             self.refused_grants.add(found[0])
             return None
         return found[0]
@@ -147,6 +151,8 @@ def make_app(options: VaultOptions) -> tuple[Starlette, VaultState]:
             for refresh, owner in list(state.refresh.items()):
                 if owner == grant_id:
                     del state.refresh[refresh]
+            if options.access_cache_seconds is not None:
+                state.grants[grant_id].access_dies_at = time.time() + options.access_cache_seconds
         elif options.logout_revokes:
             state.grants[grant_id].revoked = True
         return JSONResponse({"signed_out": True})

@@ -4,6 +4,9 @@ password grant, opaque tokens) is judged both ways."""
 
 from __future__ import annotations
 
+import pytest
+
+from authsift.checks.lifecycle import _sessions
 from authsift.lab.flaws import LabSettings
 from authsift.model import Outcome
 from tests.checks.lifecycle_helpers import (
@@ -44,9 +47,13 @@ def test_vault_that_forgets_nothing_is_found() -> None:
     assert "$NINA_THROWAWAY" in str([e.exchange.response for e in found.evidence])
 
 
-def test_a_surviving_access_token_is_scaled_by_its_remaining_lifetime() -> None:
+def test_a_surviving_access_token_is_scaled_by_its_remaining_lifetime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Sign-out ends the refresh family but not the access tokens: a 4-minute token is low, a
-    30-day one high, each reported with the time it still has to live."""
+    30-day one high, each reported with the time it still has to live (and the late replay,
+    60 s after logout in scans, 3 s here)."""
+    monkeypatch.setattr(_sessions, "LATE", 3.0)
     for lifetime, severity, words in ((240, "low", "4 minutes"), (30 * 86400, "high", "30 days")):
         options = VaultOptions(logout_keeps_access_tokens=True, access_lifetime=lifetime)
         result, state = vault_scan(options, CHECK)
@@ -55,7 +62,19 @@ def test_a_surviving_access_token_is_scaled_by_its_remaining_lifetime() -> None:
         assert not found.details["refresh_token_survives"]
         assert found.details["access_token_survives"]
         assert words in found.description, found.description
+        assert "3 s later" in found.description
         assert working_session_untouched(state)
+
+
+def test_an_access_token_revoked_within_the_minute_is_not_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resource server that learns of the logout a little late (a cache) passes."""
+    monkeypatch.setattr(_sessions, "LATE", 4.0)
+    options = VaultOptions(logout_keeps_access_tokens=True, access_cache_seconds=3.0)
+    result, state = vault_scan(options, CHECK)
+    assert_silent_and_tested(result, CHECK)
+    assert working_session_untouched(state)
 
 
 def test_the_spec_logout_is_used_without_endpoints_logout() -> None:

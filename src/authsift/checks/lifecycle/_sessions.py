@@ -24,6 +24,7 @@ from authsift.jose import JoseError, parse_compact
 from authsift.model import Evidence, Exchange, HttpRequest, Operation, Severity
 
 GRACE = 2.0  # seconds between ending a session and the confirming replays (propagation)
+LATE = 60.0  # CHECKS.md #32, #34: an access token that counts is accepted 60 s after the end
 _SHORT = 900  # CHECKS.md §2: a token with ≤ 15 min left is a small window → low
 _LONG = 86_400  # more than a day left (a 30-day token) → high
 _UNCLEAR = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -114,6 +115,17 @@ async def still_accepted(ctx: Context, probe: SessionProbe, session: ThrowawayVi
     interleaved with junk controls that stay rejected."""
     await asyncio.sleep(GRACE)
     return await ctx.confirm(ctx.as_session(probe.request, session), probe.baseline)
+
+
+async def accepted_late(
+    ctx: Context, probe: SessionProbe, session: ThrowawayView, ended_at: float
+) -> tuple[Exchange | None, float]:
+    """The replay once `LATE` seconds have passed since the session ended, if it is still
+    accepted (None when the token died meanwhile: a revocation that propagates through a
+    cache or a replicated deny-list within a minute is not reported), and the wait."""
+    await asyncio.sleep(max(0.0, ended_at + LATE - time.time()))
+    exchange, judgement = await replay(ctx, probe, session)
+    return (exchange if judgement.verdict is Verdict.ACCEPTED else None), LATE
 
 
 def require_answer(exchange: Exchange, what: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from authsift.analysis import Verdict
 from authsift.checks.base import Check, Context, Inconclusive, ThrowawayView
 from authsift.checks.lifecycle._sessions import (
     GRACE,
+    accepted_late,
     describe_window,
     fresh_session,
     login_evidence,
@@ -65,8 +67,9 @@ class TokenNotRevokedOnLogout(Check):
     judge. Logout must answer 2xx or 3xx. Then:
     - the refresh token still mints an access token the operation accepts → **high** (RFC 9700
       §4.14.2: refresh tokens are to be revoked when the session ends; RFC 6749 §10.4);
-    - else the access token is still *accepted* and stays accepted on two re-sends
-      `GRACE` (2) s later, interleaved with junk controls that stay rejected → severity by the
+    - else the access token is still *accepted*, stays accepted on two re-sends 2 s later
+      interleaved with junk controls that stay rejected, and is accepted again 60 s after the
+      logout (a revocation that propagates within a minute is not reported) → severity by the
       time it still has to live (JWT `exp`, else the login's `expires_in`): ≤ 15 min **low**,
       ≤ 1 day **medium**, longer or no expiry **high**, unknown **medium**. A self-contained
       JWT that the server cannot revoke by design is reported the same way, with that window.
@@ -100,6 +103,7 @@ class TokenNotRevokedOnLogout(Check):
         probe = await open_session_probe(ctx, _OWNER)
         session, probe, before = await fresh_session(ctx, probe)
         logout = await ctx.send(ctx.as_session(_logout_request(ctx, endpoint, session), session))
+        ended = time.time()
         require_answer(logout, "logout")
         status = logout.status or 0
         if not 200 <= status < 400:
@@ -135,6 +139,12 @@ class TokenNotRevokedOnLogout(Check):
                     "the access token is refused after logout, but refreshing a new session "
                     "fails as well: the refresh token's fate cannot be told"
                 )
+        waited = GRACE
+        if access_survives and not refresh_survives:
+            late, waited = await accepted_late(ctx, probe, session, ended)
+            access_survives = late is not None
+            if late is not None:
+                evidence.append(Evidence(f"the same access token {waited:g} s after logout", late))
         if not access_survives and not refresh_survives and unclear:
             raise Inconclusive(unclear)
         if not access_survives and not refresh_survives:
@@ -148,7 +158,7 @@ class TokenNotRevokedOnLogout(Check):
                 what += f", and its access token is still accepted ({window})"
         else:
             severity = window_severity(remaining)
-            what = f"its access token is still accepted {GRACE:g} s later ({window})"
+            what = f"its access token is still accepted {waited:g} s later ({window})"
         yield ctx.finding(
             self,
             title=None if refresh_survives else "Access token still works after logout",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from collections.abc import AsyncIterator
 
@@ -14,6 +15,7 @@ from authsift.checks.lifecycle._revocation import (
 )
 from authsift.checks.lifecycle._sessions import (
     GRACE,
+    accepted_late,
     describe_window,
     fresh_session,
     login_evidence,
@@ -65,8 +67,9 @@ class TokenRevocationIneffective(Check):
     authorization server responds with HTTP status code 200 if the token has been revoked
     successfully or if the client submitted an invalid token". So after a 200:
     - the revoked refresh token still mints an access token the operation accepts → **high**;
-    - the revoked access token is still *accepted*, and again on two re-sends `GRACE` (2) s
-      later interleaved with junk controls that stay rejected → severity by the time it still
+    - the revoked access token is still *accepted*, and again on two re-sends 2 s later
+      interleaved with junk controls that stay rejected, and once more 60 s after the
+      revocation (propagation through a cache is not reported) → severity by the time it still
       has to live (≤ 15 min **low**, ≤ 1 day **medium**, longer or no expiry **high**, unknown
       **medium**): for a self-contained JWT a design limit, reported with that window.
     - A refused refresh token counts as revoked only when a second throwaway session's refresh
@@ -110,6 +113,7 @@ class TokenRevocationIneffective(Check):
             revocation_request(endpoint, session.token, "access_token", session)
         )
         require_answer(revoked, "revoking the access token")
+        ended = time.time()
         why = refusal(revoked)
         access_survives, unclear = False, ""
         after = None
@@ -155,6 +159,12 @@ class TokenRevocationIneffective(Check):
                 )
         else:
             skipped.append("refresh tokens: the login gave none, or no refresh endpoint")
+        waited = GRACE
+        if access_survives and not refresh_survives:
+            late, waited = await accepted_late(ctx, probe, session, ended)
+            access_survives = late is not None
+            if late is not None:
+                evidence.append(Evidence(f"the revoked access token {waited:g} s later", late))
         if not access_survives and not refresh_survives and unclear:
             raise Inconclusive(unclear)
         if not access_survives and not refresh_survives:
@@ -167,7 +177,9 @@ class TokenRevocationIneffective(Check):
         if refresh_survives:
             parts.append("the revoked refresh token still mints new tokens")
         if access_survives:
-            parts.append(f"the revoked access token is still accepted {GRACE:g} s later ({window})")
+            parts.append(
+                f"the revoked access token is still accepted {waited:g} s later ({window})"
+            )
         yield ctx.finding(
             self,
             title=None if refresh_survives else "Revoked access token still accepted",
