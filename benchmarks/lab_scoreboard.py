@@ -23,7 +23,7 @@ from authsift.app.demo import scan_lab
 from authsift.checks.base import registry
 from authsift.lab.flaws import FLAWS, LabSettings
 
-FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "transport")
+FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "oauth", "transport")
 
 
 def main() -> None:

@@ -38,6 +38,9 @@ class Capabilities:
     logout: bool = False
     oidc: bool = False
     oob: bool = False
+    authorization_server: bool = False  # oauth.issuer
+    oauth_client: bool = False  # oauth.client
+    oauth_user: bool = False  # oauth.user (a test user for the authorization-code flow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,9 @@ NEED_PHRASES = {
     "logout": "a logout endpoint (endpoints.logout)",
     "oidc": "OpenID Connect discovery (endpoints.oidc_discovery)",
     "oob": "an out-of-band listener reachable by the target",
+    "oauth": "an authorization server to audit (oauth.issuer)",
+    "client": "a registered client (oauth.client)",
+    "oauth_user": "a test user for the authorization-code flow (oauth.user)",
 }
 NEEDS_INTRUSIVE = "needs checks.intrusive"
 
@@ -222,6 +228,9 @@ def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabiliti
         "logout": not caps.logout,
         "oidc": not caps.oidc,
         "oob": not caps.oob,
+        "oauth": not caps.authorization_server,
+        "client": not caps.oauth_client,
+        "oauth_user": not caps.oauth_user,
     }
     missing = sorted(need for need in check.needs if unmet.get(need, True))
     if not missing:
@@ -251,6 +260,9 @@ def make_plan(
             continue
         if check.safety is not Safety.READ_ONLY and not intrusive:
             plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE))
+            continue
+        if check.granularity == "server":  # audits a server (OAuth), not an API operation
+            plan.tasks.append(Task(check_id, None, None, check.estimate(None)))
             continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
         if check.granularity == "api" and not targets:

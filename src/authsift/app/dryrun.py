@@ -35,7 +35,7 @@ def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:
 
         auth = AuthManager([], config.target, Redactor())
         async with HttpSession(
-            Scope(config.target, config.scope), session_settings(config)
+            Scope(config.target, config.scope_entries), session_settings(config)
         ) as session:
             return await obtain_spec(session, config, base_dir, auth)
 

@@ -38,7 +38,7 @@ _BROKEN: dict[str, str] = {}  # check modules that failed to import → why
 # Preconditions a check may declare (CHECKS.md §1.5, in the engine's words).
 KNOWN_NEEDS = frozenset(
     {"credential", "jwt", "two_identities", "admin", "login", "refresh", "logout", "oidc"}
-    | {"api_key", "oob"}
+    | {"api_key", "oob", "oauth", "client", "oauth_user"}
 )
 
 
@@ -68,7 +68,7 @@ class Check:
     expected_requests: ClassVar[int | None] = None
     # "operation": one task per operation;
     # "api": a few representative operations, one finding per API
-    granularity: ClassVar[Literal["operation", "api"]] = "operation"
+    granularity: ClassVar[Literal["operation", "api", "server"]] = "operation"
     # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
     # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
     baselines: ClassVar[Literal["one", "all", "none"]] = "one"
@@ -314,9 +314,15 @@ class Context(SessionAbilities, Protocol):
         ...
 
     async def send(
-        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+        self,
+        request: HttpRequest,
+        *,
+        identity: str | None = None,
+        retry_on_limit: bool = True,
+        ceremony: bool = False,
     ) -> Exchange:
-        """Send as `identity` (credentials applied and kept fresh) or anonymously (None)."""
+        """Send as `identity` (credentials applied and kept fresh) or anonymously (None);
+        `ceremony=True`: a step of an OAuth flow at `oauth.issuer` (may POST when read-only)."""
         ...
 
     async def baseline(

@@ -174,6 +174,29 @@ class PolicyConfig(ConfigModel):
             "unauthenticated access."
         ),
     )
+    disposable: list[dict[str, str | int]] = Field(
+        default_factory=list,
+        description=(
+            "Existing objects or accounts the intrusive checks may change when they cannot make "
+            "their own (an API without sign-up, a user-management function such as "
+            "`POST /companies/{company_id}/drivers/{driver_id}/deactivate`): each entry names "
+            "the path parameters that address one object, `{company_id: 7, driver_id: 42}`. "
+            "Never a configured identity's own account. Only actions are tried on them (never "
+            "a delete); each is restored afterwards (its inverse action, or the old values "
+            "written back) and whatever could not be restored is listed under leftovers."
+        ),
+    )
+
+    @field_validator("disposable", mode="before")
+    @classmethod
+    def _disposable_entries(cls, entries: Any) -> Any:
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict) and not entry:
+                raise ValueError(f"entry {index} names no path parameter")
+            for name, value in entry.items() if isinstance(entry, dict) else ():
+                if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
+                    raise ValueError(f"entry {index}: {name} needs a string or number value")
+        return entries
 
 
 class ReportConfig(ConfigModel):

@@ -256,6 +256,8 @@ def starter_config(spec: ApiSpec, target: str) -> str:
         "policy:",
         "  max_access_token_lifetime: 3600     # seconds",
         "  max_refresh_token_lifetime: 1209600 # seconds (14 days)",
+        "  # disposable:                        # existing objects intrusive checks may change,",
+        "  #   - {team_id: 2, user_id: 5}       # then restore (never a configured identity)",
         "",
         "report:",
         "  formats: [console, json, sarif, html]",

@@ -31,6 +31,7 @@ from authsift.engine.credentials import Credential, apply_credential, junk_like,
 from authsift.engine.findings import make_finding
 from authsift.engine.redact import Redactor
 from authsift.engine.requests import build_request
+from authsift.engine.scope import require_issuer_origin
 from authsift.engine.session import HttpSession
 from authsift.model import (
     Confidence,
@@ -143,11 +144,18 @@ class TaskContext(SessionAbilities):
         return build_request(self._state.target, op, values)
 
     async def send(
-        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+        self,
+        request: HttpRequest,
+        *,
+        identity: str | None = None,
+        retry_on_limit: bool = True,
+        ceremony: bool = False,
     ) -> Exchange:
         self.requests += 1
+        if ceremony:
+            require_issuer_origin(request.url, self.facts.settings.get("oauth"))
         return await self._state.session.send(
-            request, identity=identity, retry_on_limit=retry_on_limit
+            request, identity=identity, retry_on_limit=retry_on_limit, auth_flow=ceremony
         )
 
     def credential(self, identity: str | None = None) -> Credential | None:

@@ -89,6 +89,9 @@ def capabilities(config: Config) -> Capabilities:
         refresh=endpoints.refresh is not None,
         logout=endpoints.logout is not None,
         oidc=endpoints.oidc_discovery is not None,
+        authorization_server=config.oauth.issuer is not None,
+        oauth_client=config.oauth.issuer is not None and config.oauth.client is not None,
+        oauth_user=config.oauth.issuer is not None and config.oauth.user is not None,
     )
 
 
@@ -165,7 +168,7 @@ async def _scan(
     clock: float,
 ) -> ScanResult:
     async with HttpSession(
-        Scope(config.target, config.scope),
+        Scope(config.target, config.scope_entries),
         session_settings(config),
         recorder=recorder,
         credentials=auth,
@@ -263,7 +266,7 @@ def scan_facts(config: Config) -> ScanFacts:
         ),
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
-        settings=config.jwt.as_settings(),
+        settings={**config.jwt.as_settings(), "oauth": config.oauth.as_settings(config.target)},
         resources={
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
             for name, per in config.resources.items()

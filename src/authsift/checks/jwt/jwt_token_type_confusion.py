@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.hygiene import remember_hygiene
 from authsift.checks.jwt._common import open_probe
 from authsift.model import Confidence, Evidence, Family, Finding, Severity
 
@@ -85,13 +86,5 @@ class TokenTypeConfusion(Check):
         )
 
 
-_HYGIENE = "hygiene"
-
-
 def _remember_hygiene(ctx: Context, check_id: str, identity: str, remark: str) -> None:
-    notes: list[dict[str, str]] = ctx.shared.setdefault("report.hygiene", [])
-    if not any(n["check"] == check_id and n["identity"] == identity for n in notes):
-        notes.append(
-            {"check": check_id, "identity": identity, "remark": remark, "reference": "RFC 9068"}
-        )
-    ctx.report_extra(_HYGIENE, list(notes))
+    remember_hygiene(ctx, check_id=check_id, subject=identity, remark=remark, reference="RFC 9068")
