@@ -14,9 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-from authsift.checks._sessions import RefreshView as RefreshView  # re-exported for checks
-from authsift.checks._sessions import SessionAbilities
-from authsift.checks._sessions import ThrowawayView as ThrowawayView
+from authsift.checks._throwaway import SessionAbilities
 from authsift.model import (
     Confidence,
     Evidence,
@@ -266,8 +264,7 @@ class CoveredElsewhere(Exception):
 
 
 class Context(SessionAbilities, Protocol):
-    """What a check may ask for. Implemented by the engine (`engine/context.py`); throwaway
-    sessions (`throwaway_session`, `as_session`, `refresh_session`) in `checks/_sessions.py`."""
+    """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 
     operation: Operation | None
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from authsift.checks.base import Inconclusive, RefreshView, ThrowawayView
+from authsift.checks._throwaway import RefreshView, ThrowawayView
+from authsift.checks.base import Inconclusive
 from authsift.engine.throwaway import Throwaways, ThrowawaySession, ThrowawayUnavailable
 from authsift.model import HttpRequest
 
 if TYPE_CHECKING:
-    from authsift.engine.context import ScanState
+    from authsift.engine.scan_state import ScanState
 
 
 class SessionAbilities:

@@ -14,7 +14,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-from authsift.checks.base import Context, ThrowawayView
+from authsift.checks._throwaway import ThrowawayView
+from authsift.checks.base import Context
 from authsift.jose import JoseError, parse_compact
 from authsift.model import Exchange, HttpRequest
 

@@ -13,12 +13,11 @@ import time
 from dataclasses import dataclass, replace
 
 from authsift.analysis import Baseline, Judgement, Verdict
+from authsift.checks._throwaway import RefreshView, ThrowawayView
 from authsift.checks.base import (
     Context,
     CoveredElsewhere,
     Inconclusive,
-    RefreshView,
-    ThrowawayView,
 )
 from authsift.jose import JoseError, parse_compact
 from authsift.model import Evidence, Exchange, HttpRequest, Operation, Severity

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from authsift.analysis import Verdict
-from authsift.checks.base import Check, Context, Inconclusive, ThrowawayView
+from authsift.checks._throwaway import ThrowawayView
+from authsift.checks.base import Check, Context, Inconclusive
 from authsift.checks.lifecycle._sessions import (
     GRACE,
     accepted_late,
