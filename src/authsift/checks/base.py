@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from authsift.checks._throwaway import SessionAbilities
 from authsift.model import (
     Confidence,
     Evidence,
@@ -269,7 +270,7 @@ class CoveredElsewhere(Exception):
     "done elsewhere" is not "could not decide"."""
 
 
-class Context(Protocol):
+class Context(SessionAbilities, Protocol):
     """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 
     operation: Operation | None

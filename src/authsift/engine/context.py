@@ -1,8 +1,9 @@
 """The engine's side of `checks.base.Context`: what a check may ask, answered with real traffic.
 
-`ScanState` is shared by every task of a scan (session, identities, baselines, calibration);
-`TaskContext` is the view one task gets. Baselines are computed once per operation and identity
-and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
+`ScanState` (engine/scan_state.py) is shared by every task of a scan (session, identities,
+baselines, calibration); `TaskContext` is the view one task gets. Baselines are computed once
+per operation and identity and shared, so ten checks on `GET /me` cost four baseline requests,
+not forty.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from authsift.analysis import (
@@ -24,14 +25,13 @@ from authsift.analysis import (
     judge,
 )
 from authsift.checks.base import Check, Inconclusive, ScanFacts
-from authsift.engine.auth import AuthManager
 from authsift.engine.callbacks import open_listener
+from authsift.engine.context_sessions import SessionAbilities
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.findings import make_finding
-from authsift.engine.redact import Redactor
 from authsift.engine.requests import build_request
+from authsift.engine.scan_state import ScanState
 from authsift.engine.scope import require_issuer_origin
-from authsift.engine.session import HttpSession
 from authsift.model import (
     Confidence,
     Evidence,
@@ -44,48 +44,9 @@ from authsift.model import (
     Severity,
 )
 from authsift.oob import OobListener
-from authsift.spec.classify import looks_privileged
 
 
-@dataclass(slots=True)
-class ScanState:
-    target: str
-    session: HttpSession
-    auth: AuthManager
-    redactor: Redactor
-    roles: dict[str, str]  # identity → role, config order
-    privileged_roles: frozenset[str]
-    resources: dict[str, dict[str, list[object]]]  # identity → parameter name → owned values
-    calibration: Calibration
-    markers: dict[str, frozenset[str]] = field(default_factory=dict)
-    baselines: dict[tuple[str, str], asyncio.Future[Baseline]] = field(default_factory=dict)
-    baseline_exchanges: dict[tuple[str, str], tuple[Exchange, Exchange, Exchange]] = field(
-        default_factory=dict
-    )
-    operations: tuple[Operation, ...] = ()
-    facts: ScanFacts | None = None
-    shared: dict[str, Any] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-    # (operation, identity) → the seeded value that names an object there, per parameter, when
-    # the first seed under a shared name (`{id}` on a DRF-style API) named another type
-    seed_choice: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
-
-    @property
-    def identities(self) -> tuple[str, ...]:
-        return tuple(self.roles)
-
-    def is_privileged(self, identity: str) -> bool:
-        return self.roles.get(identity, "") in self.privileged_roles
-
-    def identity_order(self, operation: Operation) -> list[str]:
-        """Who to try first for a baseline: the admin for admin-looking operations, else users."""
-        privileged_first = looks_privileged(operation)
-        return sorted(
-            self.identities, key=lambda name: self.is_privileged(name) != privileged_first
-        )
-
-
-class TaskContext:
+class TaskContext(SessionAbilities):
     """One task's view of the scan (implements `checks.base.Context`)."""
 
     def __init__(self, state: ScanState, operation: Operation | None, identity: str | None) -> None:

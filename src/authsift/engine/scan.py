@@ -17,7 +17,6 @@ from authsift import __version__
 from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
-from authsift.engine.context import ScanState
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
 from authsift.engine.login_facts import login_facts
@@ -25,6 +24,7 @@ from authsift.engine.preflight import PreflightError, estimate_preflight, run_pr
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
 from authsift.engine.runner import run_plan
+from authsift.engine.scan_state import ScanState
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
 from authsift.engine.specs import SpecUnavailable, obtain_spec
