@@ -26,6 +26,7 @@ from authsift.config.sections import (
     EndpointsConfig,
     FailOn,
     JwtConfig,
+    LifecycleConfig,
     LimitsConfig,
     OperationsConfig,
     PolicyConfig,
@@ -118,6 +119,9 @@ class Config(ConfigModel):
     )
     tls: TlsConfig = Field(default_factory=TlsConfig, description="TLS settings.")
     jwt: JwtConfig = Field(default_factory=JwtConfig, description="JWT testing aids.")
+    lifecycle: LifecycleConfig = Field(
+        default_factory=LifecycleConfig, description="Token-lifecycle testing."
+    )
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."
     )

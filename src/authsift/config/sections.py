@@ -259,3 +259,21 @@ class JwtConfig(ConfigModel):
             "crack_seconds": self.crack_seconds,
             "wordlists": [str(Path(path).expanduser()) for path in self.wordlists],
         }
+
+
+class LifecycleConfig(ConfigModel):
+    """Token-lifecycle testing (CHECKS.md #30–#38): how long a check may wait for a token to
+    expire by itself."""
+
+    expiry_wait: float = Field(
+        default=120,
+        ge=0,
+        le=3600,
+        description="Longest wait, in seconds, for an access token to expire naturally before "
+        "token-expired-accepted replays it (0: never wait); a token living longer is tested "
+        "only with a supplied expired token or a recovered signing key.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings`."""
+        return {"expiry_wait": self.expiry_wait}

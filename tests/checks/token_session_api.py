@@ -1,0 +1,174 @@
+"""A small session API for the token-lifecycle checks: HS256 access tokens whose lifetime,
+expiry enforcement and login answer are switches, and opaque refresh tokens.
+
+`POST /session {"login", "secret"}` answers `{"access_token", "token_type", "expires_in"?,
+"refresh_token", "refresh_expires_in"?}`; `POST /session/renew {"refresh_token"}` mints a new
+access token; `GET /profile` shows the caller (`{"login", "email", "plan"}`). The configured
+identities are mia and noa. Switches (`SessionOptions`): `access_lifetime` (None: tokens carry
+no `exp`), `exp_leeway` (seconds past `exp` still accepted; None: `exp` is never checked),
+`announce` (the login answer carries `expires_in` / `refresh_expires_in`), `refresh_lifetime`
+(None: refresh tokens never expire).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from aiohttp import web
+
+HS_KEY = "a4b1c9d8e7f60512a4b1c9d8e7f60512-session-api"  # strong: never cracked
+PASSWORDS = {"mia": "mia-pass-71c2e0", "noa": "noa-pass-0b9d4f"}
+PASSWORD_ENV = {"SES_MIA_PASSWORD": PASSWORDS["mia"], "SES_NOA_PASSWORD": PASSWORDS["noa"]}
+
+
+@dataclass
+class SessionOptions:
+    access_lifetime: int | None = 300
+    exp_leeway: int | None = 0
+    announce: bool = True
+    refresh_lifetime: int | None = 86400
+
+
+@dataclass
+class SessionState:
+    options: SessionOptions
+    refresh: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+
+
+def _access(state: SessionState, login: str) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {"sub": login, "iat": now, "scope": "profile"}
+    if state.options.access_lifetime is not None:
+        claims["exp"] = now + state.options.access_lifetime
+    return jwt.encode(claims, HS_KEY, algorithm="HS256")
+
+
+def _answer(state: SessionState, login: str) -> web.Response:
+    options = state.options
+    rt = secrets.token_urlsafe(24)
+    lifetime = options.refresh_lifetime
+    state.refresh[rt] = (login, None if lifetime is None else time.time() + lifetime)
+    body: dict[str, Any] = {
+        "access_token": _access(state, login),
+        "token_type": "Bearer",
+        "refresh_token": rt,
+    }
+    if options.announce:
+        if options.access_lifetime is not None:
+            body["expires_in"] = options.access_lifetime
+        if lifetime is not None:
+            body["refresh_expires_in"] = lifetime
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def make_app(options: SessionOptions | None = None) -> web.Application:
+    state = SessionState(options or SessionOptions())
+
+    async def login(request: web.Request) -> web.Response:
+        body = await request.json()
+        name = str(body.get("login", ""))
+        if PASSWORDS.get(name) != body.get("secret"):
+            return web.json_response({"error": "bad credentials"}, status=401)
+        return _answer(state, name)
+
+    async def renew(request: web.Request) -> web.Response:
+        body = await request.json()
+        held = state.refresh.get(str(body.get("refresh_token", "")))
+        if held is None or (held[1] is not None and time.time() > held[1]):
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        return _answer(state, held[0])
+
+    async def profile(request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        leeway = state.options.exp_leeway
+        try:
+            claims = jwt.decode(
+                header.removeprefix("Bearer "),
+                HS_KEY,
+                algorithms=["HS256"],
+                leeway=leeway or 0,
+                options={"verify_exp": leeway is not None},
+            )
+        except jwt.PyJWTError:
+            return web.json_response({"error": "invalid_token"}, status=401)
+        login = str(claims.get("sub"))
+        return web.json_response(
+            {"login": login, "email": f"{login}@sessions.example", "plan": "team"}
+        )
+
+    app = web.Application()
+    app.router.add_post("/session", login)
+    app.router.add_post("/session/renew", renew)
+    app.router.add_get("/profile", profile)
+    return app
+
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Sessions", "version": "1"},
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "paths": {
+        "/session": {
+            "post": {
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "login": {"type": "string"},
+                                    "secret": {"type": "string"},
+                                },
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": {"description": "tokens"}},
+            }
+        },
+        "/profile": {
+            "get": {
+                "security": [{"bearer": []}],
+                "responses": {"200": {"description": "the caller"}},
+            }
+        },
+    },
+}
+
+
+def config_for(url: str, spec: str) -> dict[str, Any]:
+    def identity(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "role": "user",
+            "auth": {
+                "type": "login",
+                "request": {
+                    "method": "POST",
+                    "path": "/session",
+                    "json": {"login": name, "secret": f"${{SES_{name.upper()}_PASSWORD}}"},
+                },
+                "token": {"from": "body", "path": "$.access_token"},
+                "refresh_token": {"from": "body", "path": "$.refresh_token"},
+                "apply": {"header": "Authorization", "format": "Bearer {token}"},
+            },
+        }
+
+    return {
+        "target": url,
+        "spec": spec,
+        "identities": [identity("mia"), identity("noa")],
+        "endpoints": {
+            "login": {
+                "method": "POST",
+                "path": "/session",
+                "username": "$.login",
+                "password": "$.secret",
+            },
+            "refresh": {"method": "POST", "path": "/session/renew"},
+        },
+    }
