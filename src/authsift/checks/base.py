@@ -14,6 +14,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from authsift.checks._sessions import RefreshView as RefreshView  # re-exported for checks
+from authsift.checks._sessions import SessionAbilities
+from authsift.checks._sessions import ThrowawayView as ThrowawayView
 from authsift.model import (
     Confidence,
     Evidence,
@@ -262,8 +265,9 @@ class CoveredElsewhere(Exception):
     "done elsewhere" is not "could not decide"."""
 
 
-class Context(Protocol):
-    """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
+class Context(SessionAbilities, Protocol):
+    """What a check may ask for. Implemented by the engine (`engine/context.py`); throwaway
+    sessions (`throwaway_session`, `as_session`, `refresh_session`) in `checks/_sessions.py`."""
 
     operation: Operation | None
 

@@ -26,6 +26,7 @@ from authsift.analysis import (
 from authsift.checks.base import Check, Inconclusive, ScanFacts
 from authsift.engine.auth import AuthManager
 from authsift.engine.callbacks import open_listener
+from authsift.engine.context_sessions import SessionAbilities
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.findings import make_finding
 from authsift.engine.redact import Redactor
@@ -84,7 +85,7 @@ class ScanState:
         )
 
 
-class TaskContext:
+class TaskContext(SessionAbilities):
     """One task's view of the scan (implements `checks.base.Context`)."""
 
     def __init__(self, state: ScanState, operation: Operation | None, identity: str | None) -> None:
