@@ -7,7 +7,8 @@ access token; `GET /profile` shows the caller (`{"login", "email", "plan"}`). Th
 identities are mia and noa. Switches (`SessionOptions`): `access_lifetime` (None: tokens carry
 no `exp`), `exp_leeway` (seconds past `exp` still accepted; None: `exp` is never checked),
 `announce` (the login answer carries `expires_in` / `refresh_expires_in`), `refresh_lifetime`
-(None: refresh tokens never expire).
+(None: refresh tokens never expire), `jwt_refresh` (refresh tokens are JWTs). `LOGOUT_SPEC`
+also lists `POST /session/logout` (a logout that ends nothing: a way to revoke, on paper).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class SessionOptions:
     exp_leeway: int | None = 0
     announce: bool = True
     refresh_lifetime: int | None = 86400
+    jwt_refresh: bool = False  # refresh tokens are JWTs (with `exp` when they expire)
 
 
 @dataclass
@@ -41,7 +43,7 @@ class SessionState:
 
 def _access(state: SessionState, login: str) -> str:
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": login, "iat": now, "scope": "profile"}
+    claims: dict[str, Any] = {"sub": login, "iat": now, "jti": secrets.token_hex(8)}
     if state.options.access_lifetime is not None:
         claims["exp"] = now + state.options.access_lifetime
     return jwt.encode(claims, HS_KEY, algorithm="HS256")
@@ -49,8 +51,14 @@ def _access(state: SessionState, login: str) -> str:
 
 def _answer(state: SessionState, login: str) -> web.Response:
     options = state.options
-    rt = secrets.token_urlsafe(24)
     lifetime = options.refresh_lifetime
+    rt = secrets.token_urlsafe(24)
+    if options.jwt_refresh:
+        now = int(time.time())
+        claims: dict[str, Any] = {"sub": login, "iat": now, "jti": rt, "use": "renew"}
+        if lifetime is not None:
+            claims["exp"] = now + lifetime
+        rt = jwt.encode(claims, HS_KEY, algorithm="HS256")
     state.refresh[rt] = (login, None if lifetime is None else time.time() + lifetime)
     body: dict[str, Any] = {
         "access_token": _access(state, login),
@@ -104,7 +112,12 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
     app.router.add_post("/session", login)
     app.router.add_post("/session/renew", renew)
     app.router.add_get("/profile", profile)
+    app.router.add_post("/session/logout", _ended)
     return app
+
+
+async def _ended(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 SPEC: dict[str, Any] = {
@@ -172,3 +185,14 @@ def config_for(url: str, spec: str) -> dict[str, Any]:
             "refresh": {"method": "POST", "path": "/session/renew"},
         },
     }
+
+
+LOGOUT_SPEC: dict[str, Any] = {
+    **SPEC,
+    "paths": {
+        **SPEC["paths"],
+        "/session/logout": {
+            "post": {"security": [{"bearer": []}], "responses": {"204": {"description": "ended"}}}
+        },
+    },
+}
