@@ -33,17 +33,25 @@ class SessionOptions:
     announce: bool = True
     refresh_lifetime: int | None = 86400
     jwt_refresh: bool = False  # refresh tokens are JWTs (with `exp` when they expire)
+    revoke_on_password_change: bool = True  # tokens carry the password version, checked
 
 
 @dataclass
 class SessionState:
     options: SessionOptions
     refresh: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=lambda: dict(PASSWORDS))
+    versions: dict[str, int] = field(default_factory=dict)  # login → password version
+    signed_up: list[str] = field(default_factory=list)
+
+
+STATE = web.AppKey("state", SessionState)
 
 
 def _access(state: SessionState, login: str) -> str:
     now = int(time.time())
     claims: dict[str, Any] = {"sub": login, "iat": now, "jti": secrets.token_hex(8)}
+    claims["pv"] = state.versions.get(login, 0)
     if state.options.access_lifetime is not None:
         claims["exp"] = now + state.options.access_lifetime
     return jwt.encode(claims, HS_KEY, algorithm="HS256")
@@ -79,7 +87,7 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
     async def login(request: web.Request) -> web.Response:
         body = await request.json()
         name = str(body.get("login", ""))
-        if PASSWORDS.get(name) != body.get("secret"):
+        if state.passwords.get(name) != body.get("secret"):
             return web.json_response({"error": "bad credentials"}, status=401)
         return _answer(state, name)
 
@@ -104,11 +112,49 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
         except jwt.PyJWTError:
             return web.json_response({"error": "invalid_token"}, status=401)
         login = str(claims.get("sub"))
+        stale = claims.get("pv") != state.versions.get(login, 0)
+        if login not in state.passwords or (state.options.revoke_on_password_change and stale):
+            return web.json_response({"error": "invalid_token"}, status=401)
         return web.json_response(
             {"login": login, "email": f"{login}@sessions.example", "plan": "team"}
         )
 
+    def caller(request: web.Request) -> str | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        try:
+            return str(jwt.decode(token, HS_KEY, algorithms=["HS256"])["sub"])
+        except jwt.PyJWTError:
+            return None
+
+    async def signup(request: web.Request) -> web.Response:
+        body = await request.json()
+        name, password = str(body.get("login", "")), str(body.get("password", ""))
+        if not name or len(password) < 8 or name in state.passwords:
+            return web.json_response({"error": "taken"}, status=422)
+        state.passwords[name] = password
+        state.signed_up.append(name)
+        return web.json_response({"login": name}, status=201)
+
+    async def change_password(request: web.Request) -> web.Response:
+        name, body = caller(request), await request.json()
+        if name is None or state.passwords.get(name) != body.get("old_password"):
+            return web.json_response({"error": "denied"}, status=403)
+        state.passwords[name] = str(body.get("new_password"))
+        state.versions[name] = state.versions.get(name, 0) + 1
+        return web.json_response({"changed": True})
+
+    async def close(request: web.Request) -> web.Response:
+        name = caller(request)
+        if name is None or name in PASSWORDS:
+            return web.json_response({"error": "denied"}, status=403)
+        state.passwords.pop(name, None)
+        return web.Response(status=204)
+
     app = web.Application()
+    app[STATE] = state
+    app.router.add_post("/signup", signup)
+    app.router.add_put("/profile/password", change_password)
+    app.router.add_delete("/profile", close)
     app.router.add_post("/session", login)
     app.router.add_post("/session/renew", renew)
     app.router.add_get("/profile", profile)
@@ -193,6 +239,39 @@ LOGOUT_SPEC: dict[str, Any] = {
         **SPEC["paths"],
         "/session/logout": {
             "post": {"security": [{"bearer": []}], "responses": {"204": {"description": "ended"}}}
+        },
+    },
+}
+
+
+def _body(**fields: str) -> dict[str, Any]:
+    properties = {name: {"type": "string"} for name in fields}
+    return {"content": {"application/json": {"schema": {"properties": properties}}}}
+
+
+ACCOUNT_SPEC: dict[str, Any] = {
+    **LOGOUT_SPEC,
+    "paths": {
+        **LOGOUT_SPEC["paths"],
+        "/signup": {
+            "post": {
+                "requestBody": _body(login="", password="", email=""),
+                "responses": {"201": {"description": "created"}},
+            }
+        },
+        "/profile/password": {
+            "put": {
+                "security": [{"bearer": []}],
+                "requestBody": _body(old_password="", new_password=""),
+                "responses": {"200": {"description": "changed"}},
+            }
+        },
+        "/profile": {
+            **LOGOUT_SPEC["paths"]["/profile"],
+            "delete": {
+                "security": [{"bearer": []}],
+                "responses": {"204": {"description": "closed"}},
+            },
         },
     },
 }
