@@ -13,6 +13,7 @@ also lists `POST /session/logout` (a logout that ends nothing: a way to revoke, 
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ import jwt
 from aiohttp import web
 
 HS_KEY = "a4b1c9d8e7f60512a4b1c9d8e7f60512-session-api"  # strong: never cracked
-PASSWORDS = {"mia": "mia-pass-71c2e0", "noa": "noa-pass-0b9d4f"}
-PASSWORD_ENV = {"SES_MIA_PASSWORD": PASSWORDS["mia"], "SES_NOA_PASSWORD": PASSWORDS["noa"]}
+PASSWORDS = {"mia": "mia-pass-71c2e0", "noa": "noa-pass-0b9d4f", "ops": "ops-pass-5a7c31"}
+PASSWORD_ENV = {f"SES_{name.upper()}_PASSWORD": secret for name, secret in PASSWORDS.items()}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class SessionOptions:
     refresh_lifetime: int | None = 86400
     jwt_refresh: bool = False  # refresh tokens are JWTs (with `exp` when they expire)
     revoke_on_password_change: bool = True  # tokens carry the password version, checked
+    check_suspended: bool = True  # /profile refuses tokens of suspended accounts
 
 
 @dataclass
@@ -43,6 +45,7 @@ class SessionState:
     passwords: dict[str, str] = field(default_factory=lambda: dict(PASSWORDS))
     versions: dict[str, int] = field(default_factory=dict)  # login → password version
     signed_up: list[str] = field(default_factory=list)
+    suspended: set[str] = field(default_factory=set)
 
 
 STATE = web.AppKey("state", SessionState)
@@ -87,7 +90,7 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
     async def login(request: web.Request) -> web.Response:
         body = await request.json()
         name = str(body.get("login", ""))
-        if state.passwords.get(name) != body.get("secret"):
+        if state.passwords.get(name) != body.get("secret") or name in state.suspended:
             return web.json_response({"error": "bad credentials"}, status=401)
         return _answer(state, name)
 
@@ -114,6 +117,8 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
         login = str(claims.get("sub"))
         stale = claims.get("pv") != state.versions.get(login, 0)
         if login not in state.passwords or (state.options.revoke_on_password_change and stale):
+            return web.json_response({"error": "invalid_token"}, status=401)
+        if state.options.check_suspended and login in state.suspended:
             return web.json_response({"error": "invalid_token"}, status=401)
         return web.json_response(
             {"login": login, "email": f"{login}@sessions.example", "plan": "team"}
@@ -143,6 +148,15 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
         state.versions[name] = state.versions.get(name, 0) + 1
         return web.json_response({"changed": True})
 
+    async def suspend(request: web.Request) -> web.Response:
+        if caller(request) != "ops":
+            return web.json_response({"error": "admins only"}, status=403)
+        name = request.match_info["login"]
+        if name not in state.passwords or name in PASSWORDS:
+            return web.json_response({"error": "no such account"}, status=404)
+        state.suspended.add(name)
+        return web.json_response({"login": name, "suspended": True})
+
     async def close(request: web.Request) -> web.Response:
         name = caller(request)
         if name is None or name in PASSWORDS:
@@ -155,6 +169,7 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
     app.router.add_post("/signup", signup)
     app.router.add_put("/profile/password", change_password)
     app.router.add_delete("/profile", close)
+    app.router.add_post("/admin/accounts/{login}/suspend", suspend)
     app.router.add_post("/session", login)
     app.router.add_post("/session/renew", renew)
     app.router.add_get("/profile", profile)
@@ -275,3 +290,30 @@ ACCOUNT_SPEC: dict[str, Any] = {
         },
     },
 }
+
+ADMIN_SPEC: dict[str, Any] = {
+    **ACCOUNT_SPEC,
+    "paths": {
+        **ACCOUNT_SPEC["paths"],
+        "/admin/accounts/{login}/suspend": {
+            "post": {
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "login", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "suspended"}},
+            }
+        },
+    },
+}
+
+
+def admin_config_for(url: str, spec: str) -> dict[str, Any]:
+    """`config_for` with ops, an admin identity."""
+    config = config_for(url, spec)
+    ops = json.loads(
+        json.dumps(config["identities"][0]).replace("mia", "ops").replace("MIA", "OPS")
+    )
+    ops["role"] = "admin"
+    config["identities"].append(ops)
+    return config
