@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from authsift.checks.lifecycle import token_expired_accepted as module
+from authsift.checks.lifecycle import _expiry_wait as module
 from tests.checks.scanning import scan_app_in_process
 from tests.checks.token_session_api import (
     PASSWORD_ENV,
@@ -34,9 +34,9 @@ def _scan(options: SessionOptions, wait: float) -> tuple[list[dict[str, object]]
 
 @pytest.fixture
 def scaled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(module, "_OFFSETS", (1, 3, 6))
-    monkeypatch.setattr(module, "_PASS", 3)
-    monkeypatch.setattr(module, "_LATE", 6)
+    monkeypatch.setattr(module, "OFFSETS", (1, 3, 6))
+    monkeypatch.setattr(module, "PASS", 3)
+    monkeypatch.setattr(module, "LATE", 6)
 
 
 @pytest.mark.usefixtures("scaled")
@@ -61,3 +61,16 @@ def test_a_short_leeway_passes_and_a_long_one_is_low() -> None:
 def test_a_token_outliving_the_wait_is_inconclusive() -> None:
     findings, outcome = _scan(SessionOptions(access_lifetime=300, exp_leeway=None), wait=5)
     assert findings == [] and "needs an expired token" in outcome, outcome
+
+
+@pytest.mark.usefixtures("scaled")
+def test_an_opaque_token_is_replayed_after_its_expires_in() -> None:
+    """CHECKS.md #31 (c): a separate login supplies the opaque token and its `expires_in`."""
+    findings, outcome = _scan(
+        SessionOptions(access_lifetime=3, exp_leeway=None, opaque_access=True), wait=12
+    )
+    assert [f["severity"] for f in findings] == ["high"], outcome
+    findings, outcome = _scan(
+        SessionOptions(access_lifetime=3, exp_leeway=0, opaque_access=True), wait=10
+    )
+    assert findings == [] and "passed" in outcome, outcome

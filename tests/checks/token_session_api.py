@@ -36,6 +36,7 @@ class SessionOptions:
     jwt_refresh: bool = False  # refresh tokens are JWTs (with `exp` when they expire)
     revoke_on_password_change: bool = True  # tokens carry the password version, checked
     check_suspended: bool = True  # /profile refuses tokens of suspended accounts
+    opaque_access: bool = False  # access tokens are random strings kept server-side
 
 
 @dataclass
@@ -46,6 +47,7 @@ class SessionState:
     versions: dict[str, int] = field(default_factory=dict)  # login → password version
     signed_up: list[str] = field(default_factory=list)
     suspended: set[str] = field(default_factory=set)
+    opaque: dict[str, dict[str, Any]] = field(default_factory=dict)  # token → claims
 
 
 STATE = web.AppKey("state", SessionState)
@@ -57,6 +59,10 @@ def _access(state: SessionState, login: str) -> str:
     claims["pv"] = state.versions.get(login, 0)
     if state.options.access_lifetime is not None:
         claims["exp"] = now + state.options.access_lifetime
+    if state.options.opaque_access:
+        token = secrets.token_urlsafe(24)
+        state.opaque[token] = claims
+        return token
     return jwt.encode(claims, HS_KEY, algorithm="HS256")
 
 
@@ -104,14 +110,21 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
     async def profile(request: web.Request) -> web.Response:
         header = request.headers.get("Authorization", "")
         leeway = state.options.exp_leeway
+        held = state.opaque.get(header.removeprefix("Bearer "))
         try:
-            claims = jwt.decode(
-                header.removeprefix("Bearer "),
-                HS_KEY,
-                algorithms=["HS256"],
-                leeway=leeway or 0,
-                options={"verify_exp": leeway is not None},
-            )
+            if held is not None:
+                late = time.time() - held.get("exp", float("inf"))
+                if leeway is not None and late > leeway:
+                    raise jwt.ExpiredSignatureError("expired")
+                claims = held
+            else:
+                claims = jwt.decode(
+                    header.removeprefix("Bearer "),
+                    HS_KEY,
+                    algorithms=["HS256"],
+                    leeway=leeway or 0,
+                    options={"verify_exp": leeway is not None},
+                )
         except jwt.PyJWTError:
             return web.json_response({"error": "invalid_token"}, status=401)
         login = str(claims.get("sub"))

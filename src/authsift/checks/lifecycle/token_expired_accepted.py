@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -11,20 +10,23 @@ from authsift.checks.jwt._chain_expiry import lifetime_of
 from authsift.checks.jwt._common import (
     Attempt,
     JwtProbe,
+    Trial,
     forgery_finding,
+    jwt_identities,
     open_probe,
     supplied_tokens,
     try_forgeries,
 )
+from authsift.checks.lifecycle._expiry_wait import plan, replay_until_refused
 from authsift.jose import JoseError, parse_compact
-from authsift.model import Family, Finding, Severity
+from authsift.model import Confidence, Evidence, Family, Finding, Severity
 
 _LATE = 600  # CHECKS.md §2: accepted at exp + 600 s is high
-_PASS = 60  # CHECKS.md §2: refused by exp + 60 s passes
-_OFFSETS = (2, 30, 65, 305, 610)  # replay times past `exp` in a natural-expiry wait
-_WAIT_SETTING = "expiry_wait"
-_DEFAULT_WAIT = 120.0
 _SETTING = "expired_tokens"  # identity name → an expired token of that identity
+_NEEDS = (
+    f"needs an expired token (setting {_SETTING}); proven by chaining when a signing key is "
+    "recovered"
+)
 
 
 class TokenExpiredAccepted(Check):
@@ -82,6 +84,10 @@ class TokenExpiredAccepted(Check):
     expected_requests = 0
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+        if not jwt_identities(ctx):
+            async for finding in self._opaque_expiry(ctx):
+                yield finding
+            return
         probe = await open_probe(ctx)
         supplied = supplied_tokens(ctx, _SETTING, probe.identity)
         if not supplied:
@@ -115,59 +121,86 @@ class TokenExpiredAccepted(Check):
     async def _natural_expiry(self, ctx: Context, probe: JwtProbe) -> AsyncIterator[Finding]:
         """CHECKS.md #31 (a): wait for the identity's own token to expire, then replay that token
         (the value captured now, not the one the engine renews meanwhile) at growing offsets
-        past `exp` until it is refused or the wait ends. The last accepted offset is the
-        measured leeway."""
-        wait = float(ctx.facts.settings.get(_WAIT_SETTING, _DEFAULT_WAIT) or 0)
+        past `exp` until it is refused or the wait ends."""
         expiry = probe.claims.get("exp")
-        started = time.time()
-        needs = (
-            f"needs an expired token (setting {_SETTING}); proven by chaining when a signing key "
-            "is recovered"
-        )
         if not isinstance(expiry, int | float):
-            raise Inconclusive(f"{needs}; the token has no `exp` to wait for")
-        window = started + wait - expiry  # the largest offset past `exp` the wait reaches
-        if window < _OFFSETS[0]:
-            raise Inconclusive(
-                f"{needs}, or an access token that expires within "
-                f"{_WAIT_SETTING} ({wait:g} s); this one expires in {int(expiry - started)} s"
-            )
-        offsets = sorted({o for o in _OFFSETS if o <= window} | {int(window)})
-        accepted: Attempt | None = None
-        last = 0
-        for offset in offsets:
-            await asyncio.sleep(max(0.0, expiry + offset - time.time()))
-            late = int(time.time() - expiry)
-            trial = await try_forgeries(
-                ctx, probe, [(f"own token {late} s after exp", probe.token)]
-            )
-            if trial.accepted is None:
-                trial.require_decision()  # neither accepted nor refused: say so
-                break
-            accepted, last = trial.accepted, late
-        else:
-            late = None  # never refused within the wait
-        if accepted is None or last < _PASS:
+            raise Inconclusive(f"{_NEEDS}; the token has no `exp` to wait for")
+        offsets = plan(ctx, expiry, _NEEDS)
+
+        async def replay(late: int) -> Trial:
+            return await try_forgeries(ctx, probe, [(f"own token {late} s after exp", probe.token)])
+
+        waited = await replay_until_refused(ctx, expiry, offsets, replay)
+        severity = waited.severity()
+        if severity is None or waited.accepted is None:
             return  # refused by exp + 60 s (RFC 7519 §4.1.4 "a few minutes"; CHECKS.md §2)
-        bounded = late is not None
-        severity = Severity.HIGH if last >= _LATE else Severity.LOW if bounded else Severity.MEDIUM
-        when = f"refused at {late} s" if bounded else f"never refused within the {wait:g} s wait"
         finding, _ = await forgery_finding(
             ctx,
             self,
             probe,
-            accepted,
+            waited.accepted,
             severity=severity,
             description=(
-                f"{probe.operation.key} still accepted {probe.identity}'s own token {last} s "
-                f"after its `exp` ({when}): {accepted.judgement.reason}."
+                f"{probe.operation.key} still accepted {probe.identity}'s own token "
+                f"{waited.last} s after its `exp` ({waited.words()}): "
+                f"{waited.accepted.judgement.reason}."
             ),
-            details={
-                "leeway": {
-                    "accepted_after_exp_seconds": last,
-                    "refused_after_exp_seconds": [late] if bounded else [],
-                },
-                "lifetime_seconds": lifetime_of(probe.claims),
-            },
+            details={"leeway": waited.leeway(), "lifetime_seconds": lifetime_of(probe.claims)},
         )
         yield finding
+
+    async def _opaque_expiry(self, ctx: Context) -> AsyncIterator[Finding]:
+        """CHECKS.md #31 (c): an opaque token is replayed at issue time + `expires_in` + the
+        offsets; a separate login of the identity supplies both (the scan's own token is kept
+        fresh by the engine and its issue time is not known)."""
+        operation = ctx.operation
+        names = [n for n in ctx.identities if ctx.throwaway_unavailable(n) is None]
+        if operation is None or not names:
+            raise Inconclusive(f"{_NEEDS}; no identity that logs in for an opaque token")
+        name = names[0]
+        base = await ctx.baseline(operation, name)
+        if not base.depends_on_auth:
+            raise Inconclusive(f"{operation.key} answers the same without a credential")
+        fresh = await ctx.throwaway_session(name)
+        if fresh.expires_in is None:
+            raise Inconclusive(f"{_NEEDS}; the opaque token's login answer has no expires_in")
+        expiry = fresh.issued_at + fresh.expires_in
+        offsets = plan(ctx, expiry, _NEEDS)
+        request = ctx.as_session(ctx.build(operation, as_identity=name), fresh)
+
+        async def replay(late: int) -> Trial:
+            exchange = await ctx.send(request)
+            label = f"{fresh.label}'s token {late} s after expires_in"
+            attempt = Attempt(label, fresh.token, request, exchange, ctx.judge(exchange, base))
+            trial = Trial(attempts=[attempt])
+            if attempt.judgement.accepted:
+                if await ctx.confirm(request, base):
+                    trial.accepted = attempt
+                else:
+                    trial.unconfirmed.append(label)
+            return trial
+
+        waited = await replay_until_refused(ctx, expiry, offsets, replay)
+        severity = waited.severity()
+        if severity is None or waited.accepted is None:
+            return
+        valid, _none, _junk = ctx.baseline_exchanges(operation, name)
+        yield ctx.finding(
+            self,
+            identity=name,
+            description=(
+                f"{operation.key} still accepted a token of {name} {waited.last} s after the "
+                f"{int(fresh.expires_in)} s its login answer announced ({waited.words()}): "
+                f"{waited.accepted.judgement.reason}."
+            ),
+            evidence=[
+                Evidence(f"valid request as {name}", valid),
+                Evidence("the login that issued it", fresh.login),
+                Evidence(waited.accepted.label, waited.accepted.exchange),
+            ],
+            confidence=Confidence.CERTAIN,
+            severity=severity,
+            reproduce=waited.accepted.exchange,
+            details={"leeway": waited.leeway(), "lifetime_seconds": fresh.expires_in},
+            api_wide=True,
+        )
