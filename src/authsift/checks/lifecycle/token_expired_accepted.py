@@ -37,7 +37,8 @@ class TokenExpiredAccepted(Check):
     a genuine expired token of the identity supplied by the operator (`jwt.expired_tokens`);
     the identity's own token once it has expired by itself, when it expires within
     `lifecycle.expiry_wait` (default 120 s): the check waits, then replays that very token at
-    growing offsets past `exp` until it is refused; or, when another check has recovered a
+    growing offsets past `exp` until it is refused (an opaque token: a separate login's token,
+    replayed past the `expires_in` its answer announced); or, when another check has recovered a
     signing key (weak HMAC secret, algorithm confusion, `kid` or header key injection), the
     identity's own claims re-signed with `exp` 600, 300 and 90 s ago, with `nbf` 600 s ahead,
     and with `exp` removed. The leeway measured (the last offset accepted, the first refused)
