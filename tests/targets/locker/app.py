@@ -47,10 +47,8 @@ PLANS = [
     {"type": "plan", "id": "gold", "attributes": {"price": 39}},
 ]
 EPOCH: dict[str, int] = {}  # e-mail -> password epoch (hardened: tokens of older epochs die)
-REVOKED: set[str] = set()  # revoked jti values (access and refresh)
-FAMILY_OF: dict[str, str] = {}  # refresh jti -> family; USED: rotated-away refresh jtis
-USED: set[str] = set()
-DEAD_FAMILIES: set[str] = set()
+USED: set[str] = set()  # rotated-away refresh jti values
+ENDED: set[str] = set()  # hardened: ended sessions (a login and every refresh of it, `sid`)
 
 
 def b64(raw: bytes) -> str:
@@ -83,21 +81,22 @@ def verify(token: str, use: str) -> dict[str, Any] | None:
         return None
     if HARDENED:
         exp = claims.get("exp")
-        if not isinstance(exp, int) or time.time() > exp + LEEWAY or claims.get("jti") in REVOKED:
+        if not isinstance(exp, int) or time.time() > exp + LEEWAY or claims.get("sid") in ENDED:
             return None
         if claims.get("epoch") != EPOCH.get(claims["sub"], 0):
             return None
     return claims
 
 
-def issue(email: str, family: str | None = None) -> dict[str, Any]:
-    now, epoch = int(time.time()), EPOCH.get(email, 0)
+def issue(email: str, sid: str | None = None) -> dict[str, Any]:
+    now, epoch, sid = int(time.time()), EPOCH.get(email, 0), sid or secrets.token_hex(6)
     access = {
         "sub": email,
         "use": "access",
         "iat": now,
         "jti": secrets.token_hex(8),
         "epoch": epoch,
+        "sid": sid,
     }
     refresh = {
         "sub": email,
@@ -105,10 +104,10 @@ def issue(email: str, family: str | None = None) -> dict[str, Any]:
         "iat": now,
         "jti": secrets.token_hex(8),
         "epoch": epoch,
+        "sid": sid,
     }
     if HARDENED:
         access["exp"], refresh["exp"] = now + ACCESS_TTL, now + REFRESH_TTL
-        FAMILY_OF[refresh["jti"]] = family or refresh["jti"]
     meta: dict[str, Any] = {"access": sign(access), "refresh": sign(refresh)}
     if HARDENED:
         meta.update(expires_in=ACCESS_TTL, refresh_expires_in=REFRESH_TTL)
@@ -175,10 +174,7 @@ def login(h: Handler, _c: Any) -> None:
 
 def logout(h: Handler, claims: dict[str, Any]) -> None:
     if HARDENED:
-        REVOKED.add(claims["jti"])
-        refresh = verify(str(h.body().get("refresh_token", "")), "refresh")
-        if refresh is not None and refresh["sub"] == claims["sub"]:
-            REVOKED.add(refresh["jti"])
+        ENDED.add(claims["sid"])  # the whole session: its access and refresh tokens
     h.reply(204)
 
 
@@ -191,13 +187,11 @@ def refresh(h: Handler, _c: Any) -> None:
         answer = issue(claims["sub"])
         answer["meta"]["refresh"] = token  # the same refresh token, forever
         return h.reply(200, answer)
-    family = FAMILY_OF.get(claims["jti"], claims["jti"])
-    if claims["jti"] in USED or family in DEAD_FAMILIES:
-        DEAD_FAMILIES.add(family)  # a replayed refresh token ends the whole family
-        REVOKED.update(j for j, f in FAMILY_OF.items() if f == family)
+    if claims["jti"] in USED:
+        ENDED.add(claims["sid"])  # a replayed refresh token ends the whole family
         return h.fail(400, "invalid_grant")
     USED.add(claims["jti"])
-    h.reply(200, issue(claims["sub"], family))
+    h.reply(200, issue(claims["sub"], claims["sid"]))
 
 
 def signup(h: Handler, _c: Any) -> None:
