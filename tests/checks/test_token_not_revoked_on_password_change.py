@@ -58,3 +58,40 @@ def test_without_sign_up_it_never_touches_a_configured_identity() -> None:
     findings, outcome, app = _scan(SessionOptions(revoke_on_password_change=False), spec=SPEC)
     assert findings == [] and "no password-change operation" in outcome, outcome
     assert app[STATE].passwords == PASSWORDS
+
+
+def _logs_in(url: str, username: str, password: str) -> bool:
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url + "/auth/login",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request) as response:
+            return bool(response.status == 200)
+    except urllib.error.HTTPError:
+        return False
+
+
+def test_the_lab_flaw_on_its_disposable_account_changed_back() -> None:
+    """The lab has no sign-up: its config names dave (`lifecycle.accounts`), not a scan
+    identity, whose password is changed and changed back."""
+    from authsift.lab.flaws import LabSettings
+    from tests.checks.jwt_helpers import lab, scan
+
+    for settings, fires in (
+        (LabSettings.only({CHECK}), True),
+        (LabSettings.hardened_twin(), False),
+    ):
+        with lab(settings) as target:
+            result = scan(target, [CHECK], **{"checks.intrusive": True})
+            assert _logs_in(target[0], "dave", "dave-lab-pass-5")  # changed back
+        found = [f for f in result.findings if f.check_id == CHECK]
+        assert bool(found) is fires, (settings, [f.description for f in found])
+        if fires:
+            assert found[0].severity == "high" and found[0].details["refresh_token_survives"]

@@ -159,6 +159,8 @@ def make_app(options: SessionOptions | None = None) -> web.Application:
             return web.json_response({"error": "denied"}, status=403)
         state.passwords[name] = str(body.get("new_password"))
         state.versions[name] = state.versions.get(name, 0) + 1
+        if state.options.revoke_on_password_change:  # and every session's refresh token
+            state.refresh = {k: v for k, v in state.refresh.items() if v[0] != name}
         return web.json_response({"changed": True})
 
     async def suspend(request: web.Request) -> web.Response:

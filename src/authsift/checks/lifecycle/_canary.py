@@ -26,6 +26,7 @@ from authsift.checks.authz._canary_accounts import (
     send_as,
 )
 from authsift.checks.authz._login import body_fields, login_way
+from authsift.checks.authz._objects import remember_leftover
 from authsift.checks.authz._signup import signed_in, signup_operation
 from authsift.checks.base import Context, Inconclusive, LoginFacts
 from authsift.model import Exchange, HttpRequest, Operation
@@ -42,6 +43,7 @@ class CanaryPair:
     second: Session
     whoami: Operation
     before: Exchange  # the second session's answer there, before anything changed
+    disposable: bool = False  # an operator's disposable account: changed back, never deleted
 
     @property
     def canary(self) -> Canary:
@@ -58,6 +60,45 @@ def whoami_operation(ctx: Context) -> Operation | None:
         ),
         None,
     )
+
+
+def disposable_accounts(ctx: Context) -> list[tuple[str, str]]:
+    """(user name, password) of the operator's disposable accounts (`lifecycle.accounts`)."""
+    listed = ctx.facts.settings.get("disposable_accounts")
+    if not isinstance(listed, list):
+        return []
+    return [
+        (str(a["username"]), str(a["password"]))
+        for a in listed
+        if isinstance(a, dict) and a.get("username") and a.get("password")
+    ]
+
+
+async def account_pair(ctx: Context) -> CanaryPair:
+    """Two sessions of the operator's disposable account when one is configured, else of a
+    canary account the scan signs up; never of a scan identity."""
+    accounts = disposable_accounts(ctx)
+    if not accounts:
+        return await canary_pair(ctx)
+    way = login_way(ctx)
+    whoami = whoami_operation(ctx)
+    if way is None or whoami is None:
+        raise Inconclusive("no login operation, or none showing the caller's own account")
+    username, password = accounts[0]
+    placeholder = Exchange(0, HttpRequest("POST", ctx.url(way.path)), None)
+    account = Canary(username, username, password, "lifecycle.accounts", placeholder)
+    sessions = [await log_in(ctx, way, account) for _ in range(2)]
+    first, second = sessions
+    if not isinstance(first, Session) or not isinstance(second, Session):
+        raise Inconclusive(f"the disposable account {username} could not log in")
+    if first.token == second.token:
+        raise Inconclusive(f"two logins of {username} gave one session")
+    hide_tokens(ctx, first.login)
+    hide_tokens(ctx, second.login)
+    before = await send_as(ctx, second, ctx.build(whoami))
+    if not accepted(ctx, account, before):
+        raise Inconclusive(f"{whoami.key} did not show {username} its own account")
+    return CanaryPair(way, first, second, whoami, before, disposable=True)
 
 
 async def canary_pair(ctx: Context) -> CanaryPair:
@@ -180,4 +221,62 @@ def change_request(
     payload = json.dumps(body).encode()
     return HttpRequest(
         op.method, built.url, (*headers, ("Content-Type", "application/json")), payload
+    )
+
+
+async def restore_password(
+    ctx: Context,
+    pair: CanaryPair,
+    session: Session | None,
+    change: tuple[Operation, str | None, str],
+    current: str,
+) -> bool:
+    """Change a disposable account's password back; a failure is reported as a leftover."""
+    op, current_field, new_field = change
+    original = pair.canary.password
+    if session is not None:
+        request = change_request(ctx, op, current_field, new_field, current, original)
+        await ctx.send(session.authorize(ctx, request))
+        if isinstance(await log_in(ctx, pair.way, pair.canary), Session):
+            return True
+    remember_leftover(
+        ctx,
+        f"disposable account {pair.canary.username}: its password could not be changed back "
+        f"through {op.key}; the scan's random password was not kept: reset it by hand",
+    )
+    return False
+
+
+def refresh_token_in(exchange: Exchange) -> str | None:
+    """The refresh token a login answer handed out (a `refresh…` field), if any."""
+    response = exchange.response
+    answer = loads_or_none(response.body) if response is not None else None
+    for key, value in _strings(answer):
+        if "refresh" in normalized_key(key) and len(value) >= 16:
+            return value
+    return None
+
+
+async def redeem(ctx: Context, refresh_token: str) -> Exchange | None:
+    """Redeem a refresh token at `endpoints.refresh` (a JSON body, as the engine does); None
+    when no refresh endpoint is configured. Whatever it mints is registered as a secret."""
+    endpoint = ctx.facts.endpoints.get("refresh")
+    if endpoint is None:
+        return None
+    method, path = endpoint
+    body = json.dumps({"refresh_token": refresh_token}).encode()
+    url = path if path.startswith(("http://", "https://")) else ctx.url(path)
+    headers = (("Content-Type", "application/json"), ("Accept", "application/json"))
+    exchange = await ctx.send(HttpRequest(method, url, headers, body))
+    hide_tokens(ctx, exchange)
+    return exchange
+
+
+def minted(ctx: Context, exchange: Exchange | None) -> bool:
+    response = exchange.response if exchange is not None else None
+    return (
+        response is not None
+        and 200 <= response.status < 300
+        and ctx.calibration.looks_like_rejection(response) is None
+        and bool(_strings(loads_or_none(response.body)))
     )

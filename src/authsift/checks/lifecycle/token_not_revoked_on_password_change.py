@@ -10,17 +10,31 @@ from collections.abc import AsyncIterator
 
 from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
 from authsift.checks.lifecycle._canary import (
+    CanaryPair,
     accepted,
-    canary_pair,
+    account_pair,
     change_request,
     cleanup,
     hide_tokens,
+    minted,
     password_change_operation,
+    redeem,
+    refresh_token_in,
     refused,
     relogin,
+    restore_password,
 )
 from authsift.checks.lifecycle._lifetime import claims_of, human_duration
-from authsift.model import Confidence, Evidence, Family, Finding, Safety, Severity
+from authsift.model import (
+    Confidence,
+    Evidence,
+    Exchange,
+    Family,
+    Finding,
+    HttpRequest,
+    Safety,
+    Severity,
+)
 
 _WINDOW = 60.0  # CHECKS.md §2: a revocation must take effect within 60 s
 
@@ -29,7 +43,8 @@ class TokenNotRevokedOnPasswordChange(Check):
     """Other sessions survive a password change.
 
     ## What it checks
-    Signs up a canary account of its own (never a configured identity), logs it in twice —
+    Uses the operator's disposable account (`lifecycle.accounts`: changed, then changed
+    back), else signs up a canary account of its own — never a scan identity — logs it in twice —
     sessions S1 and S2 — and changes the canary's password through S1 with the API's own
     password-change operation. S2's access token is then replayed on the operation that shows
     the caller's own account, at once and again 60 s later. The canary is deleted afterwards
@@ -80,7 +95,7 @@ class TokenNotRevokedOnPasswordChange(Check):
         if change is None:
             raise Inconclusive("no password-change operation in the spec")
         op, current_field, new_field = change
-        pair = await canary_pair(ctx)
+        pair = await account_pair(ctx)
         canary = pair.canary
         new_password = "Aa1!" + secrets.token_urlsafe(18)
         ctx.add_secret(new_password, "$CANARY_NEW_PASSWORD")
@@ -88,56 +103,93 @@ class TokenNotRevokedOnPasswordChange(Check):
         changed = await ctx.send(pair.first.authorize(ctx, request))
         hide_tokens(ctx, changed)
         if changed.response is None or not 200 <= changed.response.status < 300:
-            await cleanup(ctx, pair.way, pair.first)
-            raise Inconclusive(f"{op.key} refused the canary's password change ({changed.status})")
+            if not pair.disposable:
+                await cleanup(ctx, pair.way, pair.first)
+            raise Inconclusive(f"{op.key} refused the password change ({changed.status})")
         at = time.time()
         replay = pair.second.authorize(ctx, ctx.build(pair.whoami))
+        whose = f"the disposable account {canary.username}" if pair.disposable else "the canary"
+        refresh_token = refresh_token_in(pair.second.login)
+        renewed = None
         try:
             first = await ctx.send(replay)
-            if refused(ctx, first):
+            if refresh_token is not None:
+                renewed = await redeem(ctx, refresh_token)
+            if minted(ctx, renewed):
+                late, severity, remaining = (
+                    first,
+                    Severity.HIGH,
+                    "; its refresh token still mints tokens",
+                )
+            elif refused(ctx, first):
                 return
-            if not accepted(ctx, canary, first):
+            elif not accepted(ctx, canary, first):
                 raise Inconclusive(
                     f"S2's replay on {pair.whoami.key} answered {first.status}: neither the "
                     "account nor a refusal"
                 )
-            await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
-            late = await ctx.send(replay)
-            if refused(ctx, late):
-                return
-            anonymous = ctx.with_credential(ctx.build(pair.whoami), None, pair.first.template)
-            holds = await ctx.reproduces(
-                replay,
-                lambda e: accepted(ctx, canary, e),
-                control=lambda: anonymous,
-                control_holds=lambda e: not accepted(ctx, canary, e),
-            )
-            if not (accepted(ctx, canary, late) and holds):
-                raise Inconclusive(f"S2's replay {int(time.time() - at)} s later did not reproduce")
+            else:
+                replayed = await self._late_replay(ctx, pair, replay, at)
+                if replayed is None:
+                    return
+                late = replayed
+                severity, remaining = _severity(pair.second.token)
         finally:
             fresh = await relogin(ctx, pair.way, canary, new_password)
-            await cleanup(ctx, pair.way, fresh or pair.first)
-        severity, remaining = _severity(pair.second.token)
+            if pair.disposable:
+                await restore_password(ctx, pair, fresh, change, new_password)
+            else:
+                await cleanup(ctx, pair.way, fresh or pair.first)
         waited = int(time.time() - at)
+        evidence = [
+            Evidence("S2 before the change", pair.before),
+            Evidence("the password change, through S1", changed),
+            Evidence(
+                "S2 after the change", late, "the account" if accepted(ctx, canary, late) else ""
+            ),
+        ]
+        if minted(ctx, renewed) and renewed is not None:
+            evidence.append(Evidence("S2's refresh token after the change", renewed, "new tokens"))
         yield ctx.finding(
             self,
             title=None,
             description=(
-                f"After the canary account's password was changed through {op.key} in one "
-                f"session, its other session's token was still accepted on {pair.whoami.key} "
-                f"{waited} s later{remaining}."
+                f"After the password of {whose} was changed through {op.key} in one session, "
+                f"its other session was still alive {waited} s later on {pair.whoami.key}"
+                f"{remaining}."
             ),
-            evidence=[
-                Evidence("S2 before the change", pair.before),
-                Evidence("the password change, through S1", changed),
-                Evidence(f"S2 {waited} s after the change", late, "the canary's own account"),
-            ],
+            evidence=evidence,
             confidence=Confidence.FIRM,
             severity=severity,
-            reproduce=late,
-            details={"window_seconds": waited, "change": op.key, "replayed_on": pair.whoami.key},
+            reproduce=renewed if minted(ctx, renewed) else late,
+            details={
+                "window_seconds": waited,
+                "change": op.key,
+                "replayed_on": pair.whoami.key,
+                "refresh_token_survives": minted(ctx, renewed),
+            },
             api_wide=True,
         )
+
+    async def _late_replay(
+        self, ctx: Context, pair: CanaryPair, replay: HttpRequest, at: float
+    ) -> Exchange | None:
+        """S2's access token again once the 60 s window has passed: the accepted answer,
+        reproduced with anonymous controls refused; None when it was refused by then."""
+        await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
+        late = await ctx.send(replay)
+        if refused(ctx, late):
+            return None
+        anonymous = ctx.with_credential(ctx.build(pair.whoami), None, pair.first.template)
+        holds = await ctx.reproduces(
+            replay,
+            lambda e: accepted(ctx, pair.canary, e),
+            control=lambda: anonymous,
+            control_holds=lambda e: not accepted(ctx, pair.canary, e),
+        )
+        if not (accepted(ctx, pair.canary, late) and holds):
+            raise Inconclusive(f"S2's replay {int(time.time() - at)} s later did not reproduce")
+        return late
 
 
 def _severity(token: str) -> tuple[Severity, str]:
