@@ -52,3 +52,41 @@ def test_without_an_admin_function_nothing_is_changed() -> None:
     findings, outcome, app = _scan(SessionOptions(check_suspended=False), spec=ACCOUNT_SPEC)
     assert findings == [] and "admin operation" in outcome, outcome
     assert not app[STATE].suspended
+
+
+def _role_of_dave(url: str) -> str:
+    import json
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def call(path: str, body: dict[str, str] | None = None, token: str = "") -> Any:
+        request = urllib.request.Request(
+            url + path,
+            data=json.dumps(body).encode() if body else None,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
+        with opener.open(request) as response:
+            return json.load(response)
+
+    carol = call("/auth/login", {"username": "carol", "password": "carol-lab-pass-3"})
+    return str(call("/admin/users/5", token=carol["access_token"])["role"])
+
+
+def test_the_lab_flaw_on_its_disposable_account_role_put_back() -> None:
+    """The lab has no sign-up: its disposable account dave (not a scan identity) is raised to
+    admin, lowered back to user, and his raised token replayed on GET /admin/users."""
+    from authsift.lab.flaws import LabSettings
+    from tests.checks.jwt_helpers import lab, scan
+
+    for settings, fires in (
+        (LabSettings.only({CHECK}), True),
+        (LabSettings.hardened_twin(), False),
+    ):
+        with lab(settings) as target:
+            result = scan(target, [CHECK], **{"checks.intrusive": True})
+            assert _role_of_dave(target[0]) == "user"  # put back
+        found = [f for f in result.findings if f.check_id == CHECK]
+        assert bool(found) is fires, (settings, [f.description for f in found])
+        if fires:
+            assert found[0].severity == "medium" and "role" in found[0].title

@@ -51,15 +51,15 @@ class CanaryPair:
 
 
 def whoami_operation(ctx: Context) -> Operation | None:
-    """A `GET` on the caller's own account (`/me`, `/profile`), no path parameters."""
-    return next(
-        (
-            op
-            for op in ctx.operations
-            if op.method == "GET" and "{" not in op.path and IDENTITY_PATH.search(op.path)
-        ),
-        None,
-    )
+    """A `GET` on the caller's own account (`/me`, `/profile`), no path parameters; an OIDC
+    `userinfo` only when there is nothing else (it shows claims, not the account record)."""
+    found = [
+        op
+        for op in ctx.operations
+        if op.method == "GET" and "{" not in op.path and IDENTITY_PATH.search(op.path)
+    ]
+    found.sort(key=lambda op: "userinfo" in op.path.lower())
+    return found[0] if found else None
 
 
 def disposable_accounts(ctx: Context) -> list[tuple[str, str]]:

@@ -6,15 +6,21 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 from authsift.analysis import exchange_json
-from authsift.analysis.volatile import normalized_key
 from authsift.checks.authz._canary_accounts import Session, log_in
 from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive
-from authsift.checks.lifecycle._canary import CanaryPair, accepted, canary_pair, cleanup, refused
+from authsift.checks.lifecycle._canary import (
+    CanaryPair,
+    accepted,
+    account_pair,
+    cleanup,
+    refused,
+)
+from authsift.checks.lifecycle._role_change import account_id, raise_role, role_operation
 from authsift.model import (
     Confidence,
     Evidence,
@@ -28,7 +34,6 @@ from authsift.model import (
 
 _WINDOW = 60.0  # CHECKS.md §2: a revocation must take effect within 60 s
 _DISABLE = re.compile(r"(^|/)(disable|deactivate|suspend|lock|block|ban)(/|$)", re.I)
-_ID_KEYS = ("id", "userid", "uuid", "accountid", "memberid", "username", "login", "handle")
 
 
 def disable_operations(ctx: Context) -> list[Operation]:
@@ -48,64 +53,49 @@ def disable_operations(ctx: Context) -> list[Operation]:
     return disable + delete
 
 
-def account_id(record: Any, param: str, markers: frozenset[str]) -> str | None:
-    """The canary's id in its own account record, for the path parameter `param`; None unless
-    the record carries the canary's e-mail or user name (never another account's id)."""
-    items = (
-        [record, *(record.get(k) for k in ("data", "user", "account", "attributes"))]
-        if (isinstance(record, Mapping))
-        else []
-    )
-    texts = {str(v).lower() for item in items if isinstance(item, Mapping) for v in item.values()}
-    if not any(m.lower() in t for m in markers for t in texts):
-        return None
-    for wanted in (normalized_key(param), *_ID_KEYS):
-        for item in items:
-            if isinstance(item, Mapping):
-                for key, value in item.items():
-                    if normalized_key(str(key)) == wanted and isinstance(value, str | int):
-                        return str(value)
-    return None
-
-
 class TokenPrivilegeChangeNotReflected(Check):
-    """A disabled or deleted account's existing tokens keep working.
+    """A lowered role, or a disabled or deleted account, is not enforced on existing tokens.
 
     ## What it checks
-    Signs up a canary account of its own and logs it in. A configured admin identity then
-    disables the canary (an admin operation such as `POST /users/{id}/disable`, else deletes
-    it), only ever with the canary's own id read from the canary's own account record. A fresh
-    login of the canary must now be refused (the change took effect); the canary's earlier
-    token is then replayed on the operation that showed its account, at once and 60 s later.
+    Works on the operator's disposable account (`lifecycle.accounts`) or on a canary account
+    it signs up — never on a scan identity — and acts on it only with the id read from that
+    account's own record. Where the API has an admin function setting one account's role
+    (`PUT /users/{id}/role`), the admin identity raises the account to the admin's role, the
+    account logs in and reaches an admin-only read, the admin lowers the role back, and the
+    token from the raised login is replayed on that read at once and 60 s later. Otherwise,
+    on a canary only, the admin disables it (`POST /users/{id}/disable` and alike, else deletes
+    it); a fresh login must now be refused, and the canary's earlier token is replayed on the
+    operation that showed its account.
 
     ## Why it matters
-    Disabling an account is how an organisation cuts off a fired employee or a compromised
-    user. If tokens issued before keep working, the cut-off happens only when they expire —
-    weeks later for long-lived tokens (ASVS 5.0 V8.3.2, V7.4.2).
+    Lowering a role or disabling an account is how an organisation cuts off a fired employee
+    or a compromised user. If tokens issued before keep their power, the cut-off happens only
+    when they expire — weeks later for long-lived tokens (ASVS 5.0 V8.3.2, V7.4.2).
 
     ## Example
-    `POST /admin/users/42/disable` as the admin → `200`; `GET /me` with user 42's earlier token
-    → `200` with the account.
+    `PUT /admin/users/5/role {"role": "user"}` as the admin → `200`; `GET /admin/users` with
+    user 5's token from when it was an admin → `200` with every account.
 
     ## Remediation
-    Check the account's state (and its current role) on every request, or keep tokens short
-    and revoke the account's sessions and refresh tokens when an admin changes it.
+    Read the account's current role and state on every request (not from the token), or keep
+    tokens short and revoke the account's sessions and refresh tokens when an admin changes
+    it.
 
     ## References
     ASVS 5.0 V8.3.2, V7.4.2 · CWE-613
 
     ## Decision rule
-    CHECKS.md #35 and §2 ("rejected by 60 s pass"): high when the disabled (or deleted)
-    canary's earlier token is still accepted — 2xx with the canary's own account, reproduced
-    with anonymous controls refused — 60 s after the admin change, while a fresh login of the
-    canary is refused; safe when the token is refused by then. Inconclusive without a sign-up
-    operation, an admin identity, an admin operation that disables or deletes one account, or
-    when the change did not stop a fresh login. A role downgrade is not tried: a canary never
-    holds a role above the default one.
+    CHECKS.md #35 and §2 ("rejected by 60 s pass"). Role: medium when the token from the
+    raised login is still *accepted* on the admin-only read (the shared judge, against the
+    admin's baseline, reproduced with anonymous controls refused) 60 s after the role was put
+    back; safe when refused by then. Disable or delete: high when the canary's earlier token
+    still answers with its own account 60 s after the change while a fresh login of it is
+    refused. Inconclusive without an admin identity, such an admin function, a sign-up or a
+    disposable account, or when a step does not take (the role is always put back).
     """
 
     id = "token-privilege-change-not-reflected"
-    title = "Disabled account's tokens still accepted"
+    title = "Privilege change not reflected on existing tokens"
     family = Family.TOKEN
     severity = Severity.HIGH
     cwe = (613,)
@@ -122,12 +112,21 @@ class TokenPrivilegeChangeNotReflected(Check):
             raise CoveredElsewhere("one canary account answers for the whole API")
         admins = [n for n in ctx.identities if ctx.is_privileged(n)]
         functions = disable_operations(ctx)
-        if not admins or not functions:
+        if not admins or not (functions or role_operation(ctx)):
             raise Inconclusive(
-                "needs an admin identity and an admin operation that disables or deletes one "
-                "account (POST /users/{id}/disable or alike)"
+                "needs an admin identity and an admin operation that sets one account's role "
+                "(PUT /users/{id}/role) or disables or deletes it (POST /users/{id}/disable)"
             )
-        pair = await canary_pair(ctx)
+        pair = await account_pair(ctx)
+        if role_operation(ctx) is not None:
+            async for finding in self._lowered(ctx, pair, admins[0]):
+                yield finding
+            return
+        if pair.disposable:
+            raise Inconclusive(
+                "the disposable account is only changed where it can be changed back (a role); "
+                "disabling or deleting it is tried on canary accounts only"
+            )
         record = exchange_json(pair.before)
         try:
             change = await _disable(ctx, pair, admins[0], functions, record)
@@ -180,6 +179,76 @@ class TokenPrivilegeChangeNotReflected(Check):
             confidence=Confidence.FIRM,
             reproduce=late,
             details={"change": operation.key, "window_seconds": waited},
+            api_wide=True,
+        )
+
+    async def _lowered(self, ctx: Context, pair: CanaryPair, admin: str) -> AsyncIterator[Finding]:
+        """CHECKS.md #35 as written: the account holds the higher role, an admin lowers it,
+        the token it got while raised is replayed on the admin-only read at 0 and 60 s."""
+        try:
+            raised = await raise_role(ctx, pair, admin)
+        except Inconclusive:
+            if not pair.disposable:
+                await cleanup(ctx, pair.way, pair.first)
+            raise
+        base = raised.base
+        try:
+            lowered = await ctx.send(raised.lower, identity=admin)
+            if lowered.response is None or not 200 <= lowered.response.status < 300:
+                raise Inconclusive(f"{raised.change.key} refused to put the role back")
+            at = time.time()
+            replay = raised.session.authorize(ctx, ctx.build(raised.probe, as_identity=admin))
+            first = await ctx.send(replay)
+            if ctx.judge(first, base).rejected:
+                return
+            await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
+            late = await ctx.send(replay)
+            if not ctx.judge(late, base).accepted:
+                if ctx.judge(late, base).rejected:
+                    return
+                raise Inconclusive(
+                    f"the replay answered {late.status}: neither accepted nor refused"
+                )
+            anonymous = ctx.with_credential(replay, None, pair.first.template)
+            if not await ctx.reproduces(
+                replay,
+                lambda e: ctx.judge(e, base).accepted,
+                control=lambda: anonymous,
+                control_holds=lambda e: ctx.judge(e, base).rejected,
+            ):
+                raise Inconclusive("the replay after the role change did not reproduce")
+        finally:
+            await ctx.send(raised.lower, identity=admin)  # the original role, whatever happened
+            if not pair.disposable:
+                await cleanup(ctx, pair.way, pair.first)
+        waited = int(time.time() - at)
+        whose = (
+            f"the disposable account {pair.canary.username}"
+            if pair.disposable
+            else "a canary account"
+        )
+        yield ctx.finding(
+            self,
+            identity=admin,
+            title="Lowered role still in effect on existing tokens",
+            description=(
+                f"{admin} raised {whose} to {ctx.role(admin)} and lowered it back to "
+                f"{raised.original} through {raised.change.key}; the token it got while raised "
+                f"still reached {raised.probe.key} {waited} s after the role was lowered."
+            ),
+            evidence=[
+                Evidence(f"{raised.probe.key} while raised", raised.reached),
+                Evidence(f"role put back to {raised.original} by {admin}", lowered),
+                Evidence(f"the same token {waited} s later", late, "answered like the admin"),
+            ],
+            confidence=Confidence.FIRM,
+            severity=Severity.MEDIUM,
+            reproduce=late,
+            details={
+                "change": raised.change.key,
+                "probe": raised.probe.key,
+                "window_seconds": waited,
+            },
             api_wide=True,
         )
 
