@@ -82,8 +82,9 @@ class TokenNotRevokedOnLogout(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 16
-    expected_requests = 4
+    max_requests = 24  # the baselines of two identities included
+    # one task per scan tests (the others are covered): measured on the lab
+    expected_requests = 8
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         endpoint = ctx.facts.endpoints.get("logout")

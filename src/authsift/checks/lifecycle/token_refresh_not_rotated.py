@@ -14,7 +14,7 @@ from authsift.checks.lifecycle._sessions import (
     refreshed_session,
     require_answer,
 )
-from authsift.model import Confidence, Evidence, Family, Finding, Safety, Severity
+from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Safety, Severity
 
 _OWNER = "token-refresh-not-rotated:probe"
 
@@ -71,7 +71,8 @@ class TokenRefreshNotRotated(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 12
+    max_requests = 14  # the baselines of two identities included
+    # one task per scan tests (the others are covered): measured on the lab
     expected_requests = 3
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
@@ -89,10 +90,7 @@ class TokenRefreshNotRotated(Check):
         confidential = client_authenticated(first.exchange)
         returned = (
             "returned the same refresh token"
-            if _returned_refresh_token(
-                first.exchange.response.body if first.exchange.response else b"",
-                session.refresh_token or "",
-            )
+            if _carries(first.exchange, session.refresh_token)
             else "returned no new refresh token"
         )
         yield ctx.finding(
@@ -121,5 +119,7 @@ class TokenRefreshNotRotated(Check):
         )
 
 
-def _returned_refresh_token(body: bytes, token: str) -> bool:
-    return bool(token) and token.encode() in body
+def _carries(exchange: Exchange, token: str | None) -> bool:
+    """The answer hands the same refresh token back (rather than none at all)."""
+    body = exchange.response.body if exchange.response is not None else b""
+    return bool(token) and (token or "").encode() in body

@@ -86,7 +86,8 @@ class TokenRevocationIneffective(Check):
     safety = Safety.STATE_CHANGING
     needs = frozenset({"credential"})
     granularity = "api"
-    max_requests = 20
+    max_requests = 24  # the baselines of two identities included
+    # one task per scan tests (the others are covered): measured on the lab
     expected_requests = 5
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
