@@ -9,9 +9,12 @@ when it answers 401/403 or what the API's calibration calls a rejection.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +63,18 @@ def whoami_operation(ctx: Context) -> Operation | None:
     ]
     found.sort(key=lambda op: "userinfo" in op.path.lower())
     return found[0] if found else None
+
+
+@asynccontextmanager
+async def account_turn(ctx: Context) -> AsyncIterator[None]:
+    """Checks that change the operator's disposable account take turns with it (a password
+    changed by one would fail the other's login); canary accounts are each check's own."""
+    if not disposable_accounts(ctx):
+        yield
+        return
+    lock: asyncio.Lock = ctx.shared.setdefault("lifecycle.disposable.lock", asyncio.Lock())
+    async with lock:
+        yield
 
 
 def disposable_accounts(ctx: Context) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from authsift.checks.lifecycle._canary import (
     CanaryPair,
     accepted,
     account_pair,
+    account_turn,
     change_request,
     cleanup,
     hide_tokens,
@@ -91,6 +92,12 @@ class TokenNotRevokedOnPasswordChange(Check):
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if ctx.shared.setdefault("token.password_change.owner", id(ctx)) != id(ctx):
             raise CoveredElsewhere("one canary account answers for the whole API")
+        async with account_turn(ctx):
+            found = [finding async for finding in self._changed(ctx)]
+        for finding in found:
+            yield finding
+
+    async def _changed(self, ctx: Context) -> AsyncIterator[Finding]:
         change = password_change_operation(ctx)
         if change is None:
             raise Inconclusive("no password-change operation in the spec")

@@ -17,6 +17,7 @@ from authsift.checks.lifecycle._canary import (
     CanaryPair,
     accepted,
     account_pair,
+    account_turn,
     cleanup,
     refused,
 )
@@ -110,6 +111,12 @@ class TokenPrivilegeChangeNotReflected(Check):
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         if ctx.shared.setdefault("token.privilege_change.owner", id(ctx)) != id(ctx):
             raise CoveredElsewhere("one canary account answers for the whole API")
+        async with account_turn(ctx):
+            found = [finding async for finding in self._changed(ctx)]
+        for finding in found:
+            yield finding
+
+    async def _changed(self, ctx: Context) -> AsyncIterator[Finding]:
         admins = [n for n in ctx.identities if ctx.is_privileged(n)]
         functions = disable_operations(ctx)
         if not admins or not (functions or role_operation(ctx)):
