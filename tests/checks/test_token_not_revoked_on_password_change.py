@@ -82,6 +82,7 @@ def test_the_lab_flaw_on_its_disposable_account_changed_back() -> None:
     """The lab has no sign-up: its config names dave (`lifecycle.accounts`), not a scan
     identity, whose password is changed and changed back."""
     from authsift.lab.flaws import LabSettings
+    from authsift.reports.json_report import report_dict
     from tests.checks.jwt_helpers import lab, scan
 
     for settings, fires in (
@@ -95,3 +96,5 @@ def test_the_lab_flaw_on_its_disposable_account_changed_back() -> None:
         assert bool(found) is fires, (settings, [f.description for f in found])
         if fires:
             assert found[0].severity == "high" and found[0].details["refresh_token_survives"]
+            shown = str(report_dict(result))
+            assert "dave-lab-pass-5" not in shown and "$DAVE_PASSWORD" in shown
