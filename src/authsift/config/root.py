@@ -28,6 +28,7 @@ from authsift.config.sections import (
     EndpointsConfig,
     FailOn,
     JwtConfig,
+    LifecycleConfig,
     LimitsConfig,
     OperationsConfig,
     PolicyConfig,
@@ -126,6 +127,9 @@ class Config(ConfigModel):
     )
     abuse: AbuseConfig = Field(
         default_factory=AbuseConfig, description="Bounds and an account for rate-limit checks."
+    )
+    lifecycle: LifecycleConfig = Field(
+        default_factory=LifecycleConfig, description="Token-lifecycle testing."
     )
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."

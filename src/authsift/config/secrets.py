@@ -75,6 +75,8 @@ def collect_secrets(config: Config) -> dict[str, str]:
         add(value, name)
     if config.abuse.account is not None:
         add(config.abuse.account.password.get_secret_value(), "$ABUSE_PASSWORD")
+    for account in config.lifecycle.accounts:  # disposable accounts (token lifecycle checks)
+        add(account.password.get_secret_value(), placeholder(account.username, "PASSWORD"))
     proxy_password = _proxy_password(config.proxy)
     if proxy_password:
         add(proxy_password, "$PROXY_PASSWORD")

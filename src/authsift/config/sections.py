@@ -334,3 +334,43 @@ class AbuseConfig(ConfigModel):
                 else None
             ),
         }
+
+
+class DisposableAccount(ConfigModel):
+    """An account of the API that is not a scan identity and that the lifecycle checks may
+    change and change back (its password, its role)."""
+
+    username: str = Field(description="The name it logs in with at `endpoints.login`.")
+    password: SecretStr = Field(description="Its password (a `${ENV}` or `file:` reference).")
+
+
+class LifecycleConfig(ConfigModel):
+    """Token-lifecycle testing (CHECKS.md #30–#38): how long a check may wait for a token to
+    expire by itself, and which accounts it may change."""
+
+    expiry_wait: float = Field(
+        default=120,
+        ge=0,
+        le=3600,
+        description="Longest wait, in seconds, for an access token to expire naturally before "
+        "token-expired-accepted replays it (0: never wait); a token living longer is tested "
+        "only with a supplied expired token or a recovered signing key.",
+    )
+
+    accounts: list[DisposableAccount] = Field(
+        default_factory=list,
+        description="Disposable accounts (not scan identities) on which "
+        "token-not-revoked-on-password-change changes the password and changes it back, and "
+        "token-privilege-change-not-reflected raises and lowers the role again. Without one, "
+        "those checks use a canary account they sign up; a scan identity is never changed.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings`."""
+        return {
+            "expiry_wait": self.expiry_wait,
+            "disposable_accounts": [
+                {"username": a.username, "password": a.password.get_secret_value()}
+                for a in self.accounts
+            ],
+        }

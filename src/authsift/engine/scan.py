@@ -272,6 +272,7 @@ def scan_facts(config: Config) -> ScanFacts:
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
         settings=config.jwt.as_settings()
+        | config.lifecycle.as_settings()
         | {"oauth": config.oauth.as_settings(config.target), "abuse": config.abuse.as_settings()},
         resources={
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
