@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from authsift.checks._throwaway import SessionAbilities
+from authsift.checks.docstrings import doc_sections
 from authsift.model import (
     Confidence,
     Evidence,
@@ -132,25 +133,6 @@ class Check:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-
-def doc_sections(doc: str) -> dict[str, str]:
-    """The `## Title` sections of a check's docstring, title → text (the way ruff builds its rule
-    pages from the rule's docstring)."""
-    sections: dict[str, str] = {}
-    title: str | None = None
-    lines: list[str] = []
-    for line in doc.splitlines():
-        heading = re.match(r"^##\s+(.+?)\s*$", line)
-        if heading:
-            if title is not None:
-                sections[title] = "\n".join(lines).strip()
-            title, lines = heading.group(1), []
-        elif title is not None:
-            lines.append(line)
-    if title is not None:
-        sections[title] = "\n".join(lines).strip()
-    return sections
 
 
 def registry() -> Mapping[str, type[Check]]:
