@@ -21,7 +21,7 @@ no finding". Each scan is bounded by its config's `limits.max_time`; every serve
 stopped at the end, on Ctrl-C too. Everything binds and talks to 127.0.0.1 only.
 
     python benchmarks/generalization.py [--only tracker,clinic] [--no-sparring] [--no-hardened]
-        [--no-verify] [--sparring DIR] [--out-dir DIR]
+        [--no-verify] [--no-operator] [--no-noisy] [--sparring DIR] [--out-dir DIR]
 """
 
 from __future__ import annotations
@@ -55,11 +55,15 @@ from authsift.spec.loader import load_spec_bytes
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "tests" / "targets"
 SPARRING = Path(os.environ.get("AUTHSIFT_SPARRING", ROOT.parent / "shared" / "sparring"))
+# What an operator adds to a sparring target's own config (declarations its authors did not
+# write, such as policy.disposable): benchmarks/operator/NAME.yaml, deep-merged unless
+# --no-operator. Local targets carry theirs in their own authsift.yaml.
+OPERATOR = ROOT / "benchmarks" / "operator"
 
 # Ground-truth flaw class → the authsift check ids (implemented or planned, CHECKS.md) that
 # detect it. A class none of whose checks is implemented yet is "no check yet".
 CLASS_CHECKS: dict[str, tuple[str, ...]] = {
-    "bola": ("authz-bola-read", "authz-bola-write"),
+    "bola": ("authz-bola-read", "authz-bola-list", "authz-bola-write"),
     "bfla": (
         "authz-bfla-privileged-function",
         "authz-bfla-privileged-write",
@@ -80,10 +84,21 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "token-long-lived": ("token-access-lifetime-excessive",),
     "token-no-expiry": ("token-access-lifetime-excessive",),
     "token-not-revoked-on-logout": ("token-not-revoked-on-logout",),
+    "token-expiry-not-enforced": ("token-expired-accepted",),
+    "token-not-revoked-on-password-change": ("token-not-revoked-on-password-change",),
+    "token-privilege-change-not-reflected": ("token-privilege-change-not-reflected",),
+    "refresh-token-no-expiry": ("token-refresh-lifetime-excessive",),
     "refresh-token-reuse": ("token-refresh-reuse-not-detected", "token-refresh-not-rotated"),
     "user-enumeration": ("rl-user-enum-response", "rl-user-enum-timing"),
+    "user-enumeration-timing": ("rl-user-enum-timing",),
+    "token-oracle": ("rl-token-guessing",),
+    "unbounded-page-size": ("rl-resource-consumption",),
+    "ratelimit-headers-malformed": ("rl-ratelimit-headers",),
     "no-rate-limit-login": ("rl-login-bruteforce-account", "rl-credential-stuffing-spray"),
     "rate-limit-bypass-xff": ("rl-bypass-forwarded-headers",),
+    "rate-limit-bypass-variants": ("rl-bypass-request-variants",),
+    "captcha-not-enforced": ("rl-captcha-not-enforced",),
+    "otp-bruteforce": ("rl-otp-bruteforce",),
     "cors-credentials-reflect": ("transport-cors-credentialed-reflection",),
     "token-response-cacheable": ("transport-token-response-cacheable",),
     "www-authenticate-missing": ("transport-www-authenticate-conformance",),
@@ -98,6 +113,10 @@ API_WIDE = frozenset(
         "token-long-lived",
         "token-no-expiry",
         "token-not-revoked-on-logout",
+        "token-expiry-not-enforced",
+        "token-not-revoked-on-password-change",
+        "token-privilege-change-not-reflected",
+        "refresh-token-no-expiry",
         "refresh-token-reuse",
         "cors-credentials-reflect",
         "api-key-in-query",
@@ -106,6 +125,7 @@ API_WIDE = frozenset(
     }
 )
 FAMILIES = ("authz", "jwt", "token", "rl", "transport", "apikey", "oauth")
+NOISY = {"on": True}  # scans run the noisy checks too (`--noisy`) unless --no-noisy
 START_TIMEOUT = 30.0
 SCAN_MARGIN = 120.0  # seconds beyond the config's max_time before the scan is killed
 
@@ -127,6 +147,7 @@ class Run:
     flaws: list[dict[str, Any]] = field(default_factory=list)
     false_positives: list[dict[str, Any]] = field(default_factory=list)
     unmatched: list[dict[str, Any]] = field(default_factory=list)
+    operator: list[str] = field(default_factory=list)  # keys benchmarks/operator/ added
 
     @property
     def label(self) -> str:
@@ -243,8 +264,20 @@ def verify(run: Run, port: int) -> str | None:
     return "verify.py failed: " + "; ".join(failed[:3] or [done.stderr.strip()[-300:]])
 
 
-def scan(run: Run, port: int, work: Path) -> dict[str, Any]:
+def merged(base: Any, extra: Any) -> Any:
+    """`extra` deep-merged into `base` (mappings merged key by key; anything else replaced)."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        return {**base, **{k: merged(base.get(k), v) for k, v in extra.items()}}
+    return extra
+
+
+def scan(run: Run, port: int, work: Path, operator: bool = True) -> dict[str, Any]:
     text = (run.directory / "authsift.yaml").read_text().replace("${PORT}", str(port))
+    addition = OPERATOR / f"{run.name}.yaml"
+    if operator and run.source == "sparring" and addition.exists():
+        extra = yaml.safe_load(addition.read_text()) or {}
+        text = yaml.safe_dump(merged(yaml.safe_load(text), extra), sort_keys=False)
+        run.operator = sorted(_dotted(extra))
     stem = f"{run.name}{'-hardened' if run.hardened else ''}"
     config, output, log = work / f"{stem}.yaml", work / f"{stem}.json", work / f"{stem}.log"
     config.write_text(text)
@@ -252,6 +285,7 @@ def scan(run: Run, port: int, work: Path) -> dict[str, Any]:
     budget = float(limits.get("max_time", 900)) + SCAN_MARGIN
     argv = [sys.executable, "-m", "authsift", "scan", "-c", str(config)]
     argv += ["--format", "json", "--output", str(output)]
+    argv += ["--noisy"] if NOISY["on"] else []
     started = time.monotonic()
     with log.open("wb") as sink:
         try:
@@ -265,6 +299,14 @@ def scan(run: Run, port: int, work: Path) -> dict[str, Any]:
     run.report = str(output)
     report: dict[str, Any] = json.loads(output.read_text())
     return report
+
+
+def _dotted(mapping: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        keys += _dotted(value, f"{name}.") if isinstance(value, dict) and value else [name]
+    return keys
 
 
 # ------------------------------------------------------------------ matching
@@ -416,7 +458,14 @@ def discover(args: argparse.Namespace) -> Iterator[Run]:
                 yield Run(directory.name, source, directory, True, truth)
 
 
-def execute(run: Run, servers: Servers, work: Path, console: Console, check_truth: bool) -> None:
+def execute(
+    run: Run,
+    servers: Servers,
+    work: Path,
+    console: Console,
+    check_truth: bool,
+    operator: bool = True,
+) -> None:
     port = free_port()
     console.print(f"[bold]{run.label}[/] ({run.source}) on 127.0.0.1:{port} …")
     try:
@@ -435,9 +484,11 @@ def execute(run: Run, servers: Servers, work: Path, console: Console, check_trut
             console.print(f"  [red]error[/]: {problem}")
             return
         spec = fetch_spec(port)
-        report = scan(run, port, work)
+        report = scan(run, port, work, operator)
         score(run, report, spec)
         run.status = "ok"
+        if run.operator:
+            console.print(f"  operator additions: {', '.join(run.operator)}")
         console.print(
             f"  scanned in {run.duration:.0f}s, {run.requests} requests, "
             f"{len(report.get('findings', []))} findings"
@@ -601,9 +652,20 @@ def main() -> int:
     parser.add_argument(
         "--no-verify", action="store_true", help="Do not run verify.py before scanning."
     )
+    parser.add_argument(
+        "--no-noisy",
+        action="store_true",
+        help="Scan without --noisy (no brute-force or spraying checks, whatever the configs say).",
+    )
     parser.add_argument("--sparring", type=Path, default=SPARRING, help="Sparring targets folder.")
+    parser.add_argument(
+        "--no-operator",
+        action="store_true",
+        help="Sparring targets with their own config only (no benchmarks/operator/ additions).",
+    )
     parser.add_argument("--out-dir", type=Path, help="Where configs, reports and logs go.")
     args = parser.parse_args()
+    NOISY["on"] = not args.no_noisy
     console = Console(width=None if sys.stdout.isatty() else 150)
     work = args.out_dir or Path(tempfile.mkdtemp(prefix="authsift-generalization-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -614,7 +676,7 @@ def main() -> int:
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
         for run in runs:
-            execute(run, servers, work, console, not args.no_verify)
+            execute(run, servers, work, console, not args.no_verify, not args.no_operator)
     except KeyboardInterrupt:
         console.print("[yellow]interrupted: stopping the servers[/]")
         runs = [r for r in runs if r.status != "pending"]
@@ -639,6 +701,7 @@ def main() -> int:
                 "flaws": r.flaws,
                 "false_positives": r.false_positives,
                 "unmatched": r.unmatched,
+                "operator_additions": r.operator,
             }
             for r in runs
         ],

@@ -23,7 +23,7 @@ from authsift.app.demo import scan_lab
 from authsift.checks.base import registry
 from authsift.lab.flaws import FLAWS, LabSettings
 
-FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "transport")
+FAMILIES = ("apikey", "jwt", "authz", "token", "rl", "oauth", "transport")
 
 
 def main() -> None:
@@ -37,11 +37,18 @@ def main() -> None:
         help="Scan as the demo does (checks.intrusive: false); by default the state-changing "
         "checks run too: the lab is disposable and they clean up after themselves.",
     )
+    parser.add_argument(
+        "--no-noisy",
+        action="store_true",
+        help="Leave the noisy checks (brute force, spraying) off; by default they run, with "
+        "abuse.max_attempts 30 to keep the scan short.",
+    )
     args = parser.parse_args()
     console = Console()
     quiet = Console(quiet=True)
     results = {}
     mode = "read-only" if args.read_only else "intrusive (state-changing checks included)"
+    mode += "" if args.no_noisy else ", noisy checks on"
     console.print(f"mode: {mode}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, settings in (
@@ -56,7 +63,11 @@ def main() -> None:
                 err=console,
                 formats=["json"],
                 quiet=True,
-                overrides={"checks.intrusive": not args.read_only},
+                overrides={
+                    "checks.intrusive": not args.read_only,
+                    "checks.noisy": not args.no_noisy,
+                    "abuse.max_attempts": 30,
+                },
             )
             if outcome.result is None:
                 raise SystemExit(f"{name} scan failed: {outcome.error}")

@@ -129,6 +129,7 @@ def test_starter_has_every_section_of_the_contract() -> None:
         "endpoints",
         "operations",
         "checks",
+        "abuse",
         "limits",
         "policy",
         "report",

@@ -98,6 +98,13 @@ def scan(
     intrusive: Annotated[
         bool | None, typer.Option("--intrusive/--read-only", help="Allow state-changing probes.")
     ] = None,
+    noisy: Annotated[
+        bool,
+        typer.Option(
+            "--noisy",
+            help="Run the noisy checks too (brute force, spraying, bursts); see abuse.* in config.",
+        ),
+    ] = False,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Print the plan and the request estimate; send nothing."),
@@ -141,6 +148,8 @@ def scan(
         overrides["checks.exclude"] = _split_names(exclude)
     if intrusive is not None:
         overrides["checks.intrusive"] = intrusive
+    if noisy:
+        overrides["checks.noisy"] = True
     if proxy is not None:
         overrides["proxy"] = proxy
     if insecure:

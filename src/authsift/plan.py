@@ -38,6 +38,10 @@ class Capabilities:
     logout: bool = False
     oidc: bool = False
     oob: bool = False
+    authorization_server: bool = False  # oauth.issuer
+    oauth_client: bool = False  # oauth.client
+    oauth_user: bool = False  # oauth.user (a test user for the authorization-code flow)
+    abuse_account: bool = False  # config abuse.account: a throwaway the noisy checks may lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +206,19 @@ NEED_PHRASES = {
     "logout": "a logout endpoint (endpoints.logout)",
     "oidc": "OpenID Connect discovery (endpoints.oidc_discovery)",
     "oob": "an out-of-band listener reachable by the target",
+    "oauth": "an authorization server to audit (oauth.issuer)",
+    "client": "a registered client (oauth.client)",
+    "oauth_user": "a test user for the authorization-code flow (oauth.user)",
+    "abuse_account": "a throwaway account (abuse.account)",
 }
 NEEDS_INTRUSIVE = "needs checks.intrusive"
+NOISY_OFF = "noisy: off unless --noisy or checks.include names it"
+
+
+def noisy_named(include: Sequence[str]) -> frozenset[str]:
+    """The names in `checks.include` that switch noisy checks on: a check id or a family, never
+    `all` (a blanket selection must not start a brute force)."""
+    return frozenset(name for name in include if name != ALL)
 
 
 def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabilities) -> str | None:
@@ -222,6 +237,10 @@ def needs_met(check: Check, identities: Sequence[IdentityInfo], caps: Capabiliti
         "logout": not caps.logout,
         "oidc": not caps.oidc,
         "oob": not caps.oob,
+        "oauth": not caps.authorization_server,
+        "client": not caps.oauth_client,
+        "oauth_user": not caps.oauth_user,
+        "abuse_account": not caps.abuse_account,
     }
     missing = sorted(need for need in check.needs if unmet.get(need, True))
     if not missing:
@@ -236,6 +255,9 @@ def make_plan(
     *,
     caps: Capabilities = Capabilities(),
     intrusive: bool = False,
+    noisy: bool = False,
+    noisy_names: frozenset[str] = frozenset(),
+    max_attempts: int = 100,
     include_ops: Sequence[str] = (),
     exclude_ops: Sequence[str] = (),
     preflight_requests: int = 0,
@@ -249,8 +271,18 @@ def make_plan(
         if unmet is not None:
             plan.skipped.append(Skip(check_id, None, unmet))
             continue
-        if check.safety is not Safety.READ_ONLY and not intrusive:
+        if check.safety is Safety.NOISY:
+            if not (noisy or {check_id, check.family.value} & noisy_names):
+                plan.skipped.append(Skip(check_id, None, NOISY_OFF))
+                continue
+            if check.sends_writes and not intrusive:
+                plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE + " (it sends POSTs)"))
+                continue
+        elif check.safety is not Safety.READ_ONLY and not intrusive:
             plan.skipped.append(Skip(check_id, None, NEEDS_INTRUSIVE))
+            continue
+        if check.granularity == "server":  # audits a server (OAuth), not an API operation
+            plan.tasks.append(Task(check_id, None, None, check.estimate(None)))
             continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
         if check.granularity == "api" and not targets:
@@ -267,7 +299,12 @@ def make_plan(
             if reason is not None:
                 plan.skipped.append(Skip(check_id, op.key, reason))
                 continue
-            plan.tasks.append(Task(check_id, op, None, check.estimate(op)))
+            estimate = (
+                check.noisy_estimate(op, max_attempts)
+                if check.safety is Safety.NOISY
+                else check.estimate(op)
+            )
+            plan.tasks.append(Task(check_id, op, None, estimate))
             if op.is_read_only:  # the engine baselines read-only operations only
                 needed = wanted[check.baselines]
                 plan.baseline_identities[op.key] = max(

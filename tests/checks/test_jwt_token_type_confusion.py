@@ -25,16 +25,30 @@ CHECK = "jwt-token-type-confusion"
 
 def test_fires_on_the_lab_flaw() -> None:
     result = family_scan("vulnerable")
-    finding = api_wide(result, CHECK)
-    assert finding.details["recovered_by"] in RECOVERING_CHECKS
+    finding = api_wide(result, CHECK)  # the genuine refresh token and the chain: one finding
+    assert "token_used" in finding.details or finding.details["recovered_by"] in RECOVERING_CHECKS
     assert "refresh" in finding.details["variant"]
 
 
 def test_silent_on_the_hardened_lab() -> None:
     result = family_scan("hardened")
     assert_silent(result, CHECK)
-    # the access token is typed at+jwt and no other token type is at hand: never "safe"
-    assert outcomes(result, CHECK)["GET /me"].startswith("inconclusive")
+    # the genuine refresh-token JWT of a separate login was tried, and refused
+    assert outcomes(result, CHECK)["GET /me"].startswith("passed")
+
+
+def test_a_genuine_refresh_token_proves_it_without_a_recovered_key() -> None:
+    """Issue 9: refresh and ID tokens obtained at login are handed to the check; with the
+    type-confusion flaw alone (no weak secret, no key to chain with) the real token proves it."""
+    from authsift.lab.flaws import LabSettings
+    from tests.checks.jwt_helpers import lab, scan
+
+    with lab(LabSettings.only({CHECK})) as target:
+        result = scan(target, [CHECK])
+    found = [f for f in result.findings if f.check_id == CHECK]
+    assert len(found) == 1, outcomes(result, CHECK)
+    assert "refresh token" in found[0].details["token_used"]
+    assert found[0].severity == "high" and "recovered_by" not in found[0].details
 
 
 # --------------------------------------------------------------------------- hygiene, not a finding

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from conftest import Http, LabFor, TokenFor
 
 
-ALICE, BOB, CAROL, BOT = (u.username for u in DEFAULT_USERS)
+ALICE, BOB, CAROL, BOT = (u.username for u in DEFAULT_USERS[:4])
 
 
 def bearer(token: str) -> dict[str, str]:

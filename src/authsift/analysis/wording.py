@@ -66,3 +66,10 @@ def human_mapping(mapping: Mapping[Any, Any], *, limit: int = 6) -> str:
     if len(pairs) > limit:
         return ", ".join(pairs[:limit]) + f" and {len(pairs) - limit} more"
     return ", ".join(pairs)
+
+
+def sentence(*clauses: str) -> str:
+    """Clauses joined with "; " as one sentence: first letter raised (and nothing else lowered,
+    unlike `str.capitalize`, which would turn "ID token" into "id token"), one final period."""
+    text = "; ".join(clause.strip().rstrip(".") for clause in clauses if clause.strip())
+    return (text[:1].upper() + text[1:] + ".") if text else ""

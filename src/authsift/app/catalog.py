@@ -56,7 +56,7 @@ def checks_table(rows: list[dict[str, Any]], width: int) -> Table:
             cells = [row["id"], row["severity"]]
         table.add_row(*(Text(cell) for cell in cells), title)
     table.caption = (
-        "state-changing checks run only with --intrusive · "
+        "state-changing checks run only with --intrusive, noisy ones only with --noisy · "
         "authsift explain ID · authsift checks --json"
     )
     return table

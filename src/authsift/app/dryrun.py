@@ -18,7 +18,7 @@ from authsift.engine.scan import build_plan, select_checks, session_settings
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession
 from authsift.engine.specs import SpecUnavailable, load_local_spec, obtain_spec
-from authsift.model import ApiSpec
+from authsift.model import ApiSpec, Safety
 from authsift.plan import SelectionError, nothing_to_test
 
 
@@ -35,7 +35,7 @@ def load_spec_for_plan(config: Config, base_dir: Path) -> ApiSpec:
 
         auth = AuthManager([], config.target, Redactor())
         async with HttpSession(
-            Scope(config.target, config.scope), session_settings(config)
+            Scope(config.target, config.scope_entries), session_settings(config)
         ) as session:
             return await obtain_spec(session, config, base_dir, auth)
 
@@ -72,6 +72,14 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
         f"~{seconds:.0f}s at {limits.rate:g} req/s "
         f"(budget {limits.max_requests}, max_time {limits.max_time:g}s)"
     )
+    noisy = {cid for cid in plan.tasks_by_check() if checks[cid].safety is Safety.NOISY}
+    if noisy:
+        noisy_requests = sum(t.estimate for t in plan.tasks if t.check_id in noisy)
+        out.print(
+            f"noisy checks ({', '.join(sorted(noisy))}): ~{noisy_requests} of those requests, "
+            "at most abuse.max_attempts per endpoint each, stopping at the first limit signal",
+            highlight=False,
+        )
     if plan.estimated_requests > limits.max_requests:
         out.print(
             "[yellow]the estimate exceeds max_requests: "

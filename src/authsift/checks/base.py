@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from authsift.checks._facts import LoginFacts as LoginFacts
 from authsift.checks._facts import ScanFacts as ScanFacts
+from authsift.checks._throwaway import SessionAbilities
+from authsift.checks.docstrings import doc_sections
 from authsift.model import (
     Confidence,
     Evidence,
@@ -37,7 +39,7 @@ _BROKEN: dict[str, str] = {}  # check modules that failed to import → why
 # Preconditions a check may declare (CHECKS.md §1.5, in the engine's words).
 KNOWN_NEEDS = frozenset(
     {"credential", "jwt", "two_identities", "admin", "login", "refresh", "logout", "oidc"}
-    | {"api_key", "oob"}
+    | {"api_key", "oob", "oauth", "client", "oauth_user", "abuse_account"}
 )
 
 
@@ -59,6 +61,9 @@ class Check:
     cwe: ClassVar[tuple[int, ...]]
     owasp: ClassVar[str]
     safety: ClassVar[Safety] = Safety.READ_ONLY
+    # A NOISY check that also sends non-read-only methods (login attempts are POSTs) needs
+    # `checks.intrusive` as well as noisy checks being on; a read-only noisy one does not.
+    sends_writes: ClassVar[bool] = False
     needs: ClassVar[frozenset[str]] = frozenset()
     max_requests: ClassVar[int] = 10  # per task; feeds the plan's budget and the dry-run estimate
     # Typical per task, when below max_requests: the mean over a scan's tasks, those that end at
@@ -67,7 +72,7 @@ class Check:
     expected_requests: ClassVar[int | None] = None
     # "operation": one task per operation;
     # "api": a few representative operations, one finding per API
-    granularity: ClassVar[Literal["operation", "api"]] = "operation"
+    granularity: ClassVar[Literal["operation", "api", "server"]] = "operation"
     # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
     # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
     baselines: ClassVar[Literal["one", "all", "none"]] = "one"
@@ -120,6 +125,10 @@ class Check:
     def estimate(self, operation: Operation | None) -> int:
         return self.expected_requests if self.expected_requests is not None else self.max_requests
 
+    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
+        """The estimate of a NOISY check, whose cost scales with config `abuse.max_attempts`."""
+        return self.estimate(operation)
+
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         raise NotImplementedError
         yield  # pragma: no cover
@@ -129,25 +138,6 @@ class Check:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-
-def doc_sections(doc: str) -> dict[str, str]:
-    """The `## Title` sections of a check's docstring, title → text (the way ruff builds its rule
-    pages from the rule's docstring)."""
-    sections: dict[str, str] = {}
-    title: str | None = None
-    lines: list[str] = []
-    for line in doc.splitlines():
-        heading = re.match(r"^##\s+(.+?)\s*$", line)
-        if heading:
-            if title is not None:
-                sections[title] = "\n".join(lines).strip()
-            title, lines = heading.group(1), []
-        elif title is not None:
-            lines.append(line)
-    if title is not None:
-        sections[title] = "\n".join(lines).strip()
-    return sections
 
 
 def registry() -> Mapping[str, type[Check]]:
@@ -239,7 +229,7 @@ class CoveredElsewhere(Exception):
     "done elsewhere" is not "could not decide"."""
 
 
-class Context(Protocol):
+class Context(SessionAbilities, Protocol):
     """What a check may ask for. Implemented by the engine (`engine/context.py`)."""
 
     operation: Operation | None
@@ -287,9 +277,15 @@ class Context(Protocol):
         ...
 
     async def send(
-        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+        self,
+        request: HttpRequest,
+        *,
+        identity: str | None = None,
+        retry_on_limit: bool = True,
+        ceremony: bool = False,
     ) -> Exchange:
-        """Send as `identity` (credentials applied and kept fresh) or anonymously (None)."""
+        """Send as `identity` (credentials applied and kept fresh) or anonymously (None);
+        `ceremony=True`: a step of an OAuth flow at `oauth.issuer` (may POST when read-only)."""
         ...
 
     async def baseline(

@@ -19,13 +19,16 @@ from pydantic import (
 from authsift.config.auth import IdentityConfig
 from authsift.config.base import ConfigModel
 from authsift.config.errors import from_validation_error
+from authsift.config.oauth import OAuthConfig
 from authsift.config.references import ResolvedReference
 from authsift.config.secrets import collect_secrets
 from authsift.config.sections import (
+    AbuseConfig,
     ChecksConfig,
     EndpointsConfig,
     FailOn,
     JwtConfig,
+    LifecycleConfig,
     LimitsConfig,
     OperationsConfig,
     PolicyConfig,
@@ -118,6 +121,16 @@ class Config(ConfigModel):
     )
     tls: TlsConfig = Field(default_factory=TlsConfig, description="TLS settings.")
     jwt: JwtConfig = Field(default_factory=JwtConfig, description="JWT testing aids.")
+    oauth: OAuthConfig = Field(
+        default_factory=OAuthConfig,
+        description="The OAuth 2.0 / OpenID Connect authorization server to audit (oauth- checks).",
+    )
+    abuse: AbuseConfig = Field(
+        default_factory=AbuseConfig, description="Bounds and an account for rate-limit checks."
+    )
+    lifecycle: LifecycleConfig = Field(
+        default_factory=LifecycleConfig, description="Token-lifecycle testing."
+    )
     proxy: str | None = Field(
         default=None, description="Send all traffic through this HTTP proxy (Burp, ZAP, mitmproxy)."
     )
@@ -167,6 +180,16 @@ class Config(ConfigModel):
         shown_host = f"[{host}]" if ":" in host else host
         return f"{scheme}://{shown_host}" if default else f"{scheme}://{shown_host}:{port}"
 
+    @property
+    def scope_entries(self) -> list[str]:
+        """`scope`, plus the authorization server the operator named in `oauth.issuer`."""
+        issuer = self.oauth.issuer_url(self.target)
+        if issuer is None:
+            return list(self.scope)
+        scheme, host, port = origin_of(issuer)
+        shown_host = f"[{host}]" if ":" in host else host
+        return [*self.scope, f"{scheme}://{shown_host}:{port}"]
+
     def allows_origin(self, url: str) -> bool:
         """True when `url`'s origin is the target's or listed in `scope` (spec servers never count).
 
@@ -178,6 +201,9 @@ class Config(ConfigModel):
             return False
         if (scheme, host, port) == origin_of(self.target):
             return True
+        issuer = self.oauth.issuer_url(self.target)
+        if issuer is not None and (scheme, host, port) == origin_of(issuer):
+            return True  # the operator named the authorization server to audit
         for entry in self.scope:
             entry_scheme, entry_host, entry_port = _scope_entry(entry)
             if entry_host != host or entry_scheme not in (None, scheme):

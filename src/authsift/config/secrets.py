@@ -71,6 +71,12 @@ def collect_secrets(config: Config) -> dict[str, str]:
         for name, supplied in tokens.items():
             for token in supplied:
                 add(token.get_secret_value(), placeholder(name, kind))
+    for value, name in config.oauth.secrets().items():
+        add(value, name)
+    if config.abuse.account is not None:
+        add(config.abuse.account.password.get_secret_value(), "$ABUSE_PASSWORD")
+    for account in config.lifecycle.accounts:  # disposable accounts (token lifecycle checks)
+        add(account.password.get_secret_value(), placeholder(account.username, "PASSWORD"))
     proxy_password = _proxy_password(config.proxy)
     if proxy_password:
         add(proxy_password, "$PROXY_PASSWORD")

@@ -120,7 +120,15 @@ class ChecksConfig(ConfigModel):
     )
     intrusive: bool = Field(
         default=False,
-        description="Allow state-changing and noisy probes (otherwise GET/HEAD/OPTIONS only).",
+        description="Allow state-changing probes (otherwise GET/HEAD/OPTIONS only).",
+    )
+    noisy: bool = Field(
+        default=False,
+        description=(
+            "Run the noisy checks (brute force, spraying, bursts: many requests, alarms and "
+            "lockouts possible; `--noisy`). Naming a noisy check or its family in `include` "
+            "runs it too. Those that send POSTs (login attempts) also need `intrusive`."
+        ),
     )
 
 
@@ -182,6 +190,29 @@ class PolicyConfig(ConfigModel):
             "unauthenticated access."
         ),
     )
+    disposable: list[dict[str, str | int]] = Field(
+        default_factory=list,
+        description=(
+            "Existing objects or accounts the intrusive checks may change when they cannot make "
+            "their own (an API without sign-up, a user-management function such as "
+            "`POST /companies/{company_id}/drivers/{driver_id}/deactivate`): each entry names "
+            "the path parameters that address one object, `{company_id: 7, driver_id: 42}`. "
+            "Never a configured identity's own account. Only actions are tried on them (never "
+            "a delete); each is restored afterwards (its inverse action, or the old values "
+            "written back) and whatever could not be restored is listed under leftovers."
+        ),
+    )
+
+    @field_validator("disposable", mode="before")
+    @classmethod
+    def _disposable_entries(cls, entries: Any) -> Any:
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict) and not entry:
+                raise ValueError(f"entry {index} names no path parameter")
+            for name, value in entry.items() if isinstance(entry, dict) else ():
+                if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
+                    raise ValueError(f"entry {index}: {name} needs a string or number value")
+        return entries
 
 
 class ReportConfig(ConfigModel):
@@ -266,4 +297,88 @@ class JwtConfig(ConfigModel):
             "foreign_issuer_tokens": plain(self.foreign_issuer_tokens),
             "crack_seconds": self.crack_seconds,
             "wordlists": [str(Path(path).expanduser()) for path in self.wordlists],
+        }
+
+
+class AbuseAccount(ConfigModel):
+    """A throwaway account the abuse checks may lock out: never one of the scan's identities."""
+
+    username: str = Field(description="Its user name (or e-mail), as the login expects it.")
+    password: SecretStr = Field(description="Its password, e.g. `${ABUSE_PASSWORD}`.")
+
+
+class AbuseConfig(ConfigModel):
+    """Bounds and a sacrificial account for the rate-limiting checks (issue #10; CHECKS.md
+    #39-#49). Brute force runs against `account`, a canary the scan registered, or a user name
+    that does not exist: never against a configured identity."""
+
+    max_attempts: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="Most attempts a rate-limiting check sends to one endpoint (CHECKS.md §2: "
+        "101 failures prove the absence of an 800-63B limit; fewer only show none was met).",
+    )
+    account: AbuseAccount | None = Field(
+        default=None,
+        description="A throwaway account for password and OTP guessing; it may end up locked.",
+    )
+    rate: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second of the guessing itself, below `limits.rate` when the "
+        "target must not be pushed (CHECKS.md §2 uses 1/s); default: `limits.rate`.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings["abuse"]`."""
+        account = self.account
+        return {
+            "max_attempts": self.max_attempts,
+            "rate": self.rate,
+            "account": (
+                {"username": account.username, "password": account.password.get_secret_value()}
+                if account is not None
+                else None
+            ),
+        }
+
+
+class DisposableAccount(ConfigModel):
+    """An account of the API that is not a scan identity and that the lifecycle checks may
+    change and change back (its password, its role)."""
+
+    username: str = Field(description="The name it logs in with at `endpoints.login`.")
+    password: SecretStr = Field(description="Its password (a `${ENV}` or `file:` reference).")
+
+
+class LifecycleConfig(ConfigModel):
+    """Token-lifecycle testing (CHECKS.md #30–#38): how long a check may wait for a token to
+    expire by itself, and which accounts it may change."""
+
+    expiry_wait: float = Field(
+        default=120,
+        ge=0,
+        le=3600,
+        description="Longest wait, in seconds, for an access token to expire naturally before "
+        "token-expired-accepted replays it (0: never wait); a token living longer is tested "
+        "only with a supplied expired token or a recovered signing key.",
+    )
+
+    accounts: list[DisposableAccount] = Field(
+        default_factory=list,
+        description="Disposable accounts (not scan identities) on which "
+        "token-not-revoked-on-password-change changes the password and changes it back, and "
+        "token-privilege-change-not-reflected raises and lowers the role again. Without one, "
+        "those checks use a canary account they sign up; a scan identity is never changed.",
+    )
+
+    def as_settings(self) -> dict[str, object]:
+        """The plain values checks read from `ScanFacts.settings`."""
+        return {
+            "expiry_wait": self.expiry_wait,
+            "disposable_accounts": [
+                {"username": a.username, "password": a.password.get_secret_value()}
+                for a in self.accounts
+            ],
         }

@@ -1,8 +1,9 @@
 """The engine's side of `checks.base.Context`: what a check may ask, answered with real traffic.
 
-`ScanState` is shared by every task of a scan (session, identities, baselines, calibration);
-`TaskContext` is the view one task gets. Baselines are computed once per operation and identity
-and shared, so ten checks on `GET /me` cost four baseline requests, not forty.
+`ScanState` (engine/scan_state.py) is shared by every task of a scan (session, identities,
+baselines, calibration); `TaskContext` is the view one task gets. Baselines are computed once
+per operation and identity and shared, so ten checks on `GET /me` cost four baseline requests,
+not forty.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from authsift.analysis import (
 )
 from authsift.checks.base import Check, Inconclusive, ScanFacts, SecretRef
 from authsift.engine.callbacks import open_listener
+from authsift.engine.context_sessions import SessionAbilities
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
 from authsift.engine.findings import make_finding
 from authsift.engine.requests import build_request
-from authsift.engine.state import ScanState as ScanState
+from authsift.engine.scan_state import ScanState
+from authsift.engine.scope import require_issuer_origin
 from authsift.model import (
     Confidence,
     Evidence,
@@ -45,7 +48,7 @@ from authsift.model import (
 from authsift.oob import OobListener
 
 
-class TaskContext:
+class TaskContext(SessionAbilities):
     """One task's view of the scan (implements `checks.base.Context`)."""
 
     def __init__(self, state: ScanState, operation: Operation | None, identity: str | None) -> None:
@@ -103,11 +106,18 @@ class TaskContext:
         return build_request(self._state.target, op, values)
 
     async def send(
-        self, request: HttpRequest, *, identity: str | None = None, retry_on_limit: bool = True
+        self,
+        request: HttpRequest,
+        *,
+        identity: str | None = None,
+        retry_on_limit: bool = True,
+        ceremony: bool = False,
     ) -> Exchange:
         self.requests += 1
+        if ceremony:
+            require_issuer_origin(request.url, self.facts.settings.get("oauth"))
         return await self._state.session.send(
-            request, identity=identity, retry_on_limit=retry_on_limit
+            request, identity=identity, retry_on_limit=retry_on_limit, auth_flow=ceremony
         )
 
     def credential(self, identity: str | None = None) -> Credential | None:

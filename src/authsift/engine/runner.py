@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from authsift.checks.base import Check, CoveredElsewhere, Inconclusive, NotApplicable
-from authsift.engine.context import ScanState, TaskContext
+from authsift.engine.context import TaskContext
 from authsift.engine.events import FindingMade, Listener, ScanStarted, ScanStopped, TaskFinished
+from authsift.engine.scan_state import ScanState
 from authsift.engine.scope import ScopeError
 from authsift.engine.session import SafetyError
 from authsift.engine.throttle import BudgetExhausted

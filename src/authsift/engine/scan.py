@@ -17,7 +17,6 @@ from authsift import __version__
 from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
-from authsift.engine.context import ScanState
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
 from authsift.engine.login_facts import login_facts
@@ -25,6 +24,7 @@ from authsift.engine.preflight import PreflightError, estimate_preflight, run_pr
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
 from authsift.engine.runner import run_plan
+from authsift.engine.scan_state import ScanState
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
 from authsift.engine.specs import SpecUnavailable, obtain_spec
@@ -42,6 +42,7 @@ from authsift.plan import (
     Plan,
     SelectionError,
     make_plan,
+    noisy_named,
     nothing_to_test,
     resolve_selection,
     select_operations,
@@ -89,6 +90,10 @@ def capabilities(config: Config) -> Capabilities:
         refresh=endpoints.refresh is not None,
         logout=endpoints.logout is not None,
         oidc=endpoints.oidc_discovery is not None,
+        authorization_server=config.oauth.issuer is not None,
+        oauth_client=config.oauth.issuer is not None and config.oauth.client is not None,
+        oauth_user=config.oauth.issuer is not None and config.oauth.user is not None,
+        abuse_account=config.abuse.account is not None,
     )
 
 
@@ -102,6 +107,9 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         infos,
         caps=capabilities(config),
         intrusive=config.checks.intrusive,
+        noisy=config.checks.noisy,
+        noisy_names=noisy_named(config.checks.include),
+        max_attempts=config.abuse.max_attempts,
         include_ops=config.operations.include,
         exclude_ops=config.operations.exclude,
         preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
@@ -165,7 +173,7 @@ async def _scan(
     clock: float,
 ) -> ScanResult:
     async with HttpSession(
-        Scope(config.target, config.scope),
+        Scope(config.target, config.scope_entries),
         session_settings(config),
         recorder=recorder,
         credentials=auth,
@@ -263,7 +271,9 @@ def scan_facts(config: Config) -> ScanFacts:
         ),
         identity_scopes={i.name: tuple(i.scopes) for i in config.identities},
         identity_auth={i.name: i.auth.type for i in config.identities},
-        settings=config.jwt.as_settings(),
+        settings=config.jwt.as_settings()
+        | config.lifecycle.as_settings()
+        | {"oauth": config.oauth.as_settings(config.target), "abuse": config.abuse.as_settings()},
         resources={
             name: {param: tuple(str(v) for v in values) for param, values in per.items()}
             for name, per in config.resources.items()

@@ -96,3 +96,11 @@ class Scope:
         return sorted(str(o) for o in self._origins) + sorted(
             f"{h}:{p}" for h, p in self._host_ports
         )
+
+
+def require_issuer_origin(url: str, oauth: dict[str, object] | None) -> None:
+    """A request of an OAuth ceremony goes to the configured authorization server, nowhere else:
+    only there may it be a POST in a read-only scan (as the engine's own logins are)."""
+    issuer = (oauth or {}).get("issuer")
+    if not isinstance(issuer, str) or origin_of(url) != origin_of(issuer):
+        raise ScopeError(f"{url} is not at the configured authorization server (oauth.issuer)")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from authsift.lab import (
+    idp_routes,
     routes_account,
     routes_admin,
     routes_apikeys,
@@ -23,6 +24,7 @@ from authsift.lab import (
 from authsift.lab.apikeys import ApiKeyStore
 from authsift.lab.deps import LabState
 from authsift.lab.flaws import LabSettings
+from authsift.lab.idp_server import LabServer
 from authsift.lab.routes_transport import install_edge
 from authsift.lab.store import DomainStore
 from authsift.lab.token_issue import TokenObserver
@@ -63,6 +65,7 @@ def create_app(
     )
     app.state.lab = state
     app.include_router(state.auth.router())
+    app.include_router(idp_routes.router(LabServer(settings, users, now), settings))
     resource_routers = [
         module.router
         for module in (

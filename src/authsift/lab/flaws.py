@@ -165,6 +165,25 @@ FLAWS: dict[str, str] = {
     "rl-ratelimit-headers": (
         "Login RateLimit fields use draft-03 syntax under the new names; 429s lack Retry-After"
     ),
+    "oauth-metadata-issuer-validation": (
+        "The /idp metadata names the lab's origin as issuer, without /idp (RFC 8414 §3.3)"
+    ),
+    "oauth-implicit-grant-enabled": "/idp/authorize answers response_type=token in the fragment",
+    "oauth-ropc-grant-enabled": "/idp/token accepts grant_type=password",
+    "oauth-pkce-support-and-plain": (
+        "code_challenge_method=plain, or a challenge without a method, is accepted"
+    ),
+    "oauth-pkce-not-enforced": "Codes are issued to confidential clients without a code_challenge",
+    "oauth-pkce-downgrade": "A code_verifier is accepted for a code issued without a challenge",
+    "oauth-redirect-uri-validation": "redirect_uri is matched by prefix, not exactly",
+    "oauth-state-nonce-handling": "The code redirect drops state; ID tokens lack the nonce",
+    "oauth-oidc-none-alg": "ID tokens are unsigned (alg none), and none is advertised",
+    "oauth-auth-code-replay-and-lifetime": "Codes are not consumed on use and live 10 minutes",
+    "oauth-code-client-binding": "A code issued to lab-web is redeemed by lab-partner",
+    "oauth-client-auth-not-enforced": (
+        "A confidential client's token request is accepted with its client_id alone"
+    ),
+    "oauth-refresh-token-binding": "A refresh token issued to lab-web works for lab-partner",
     "transport-credentials-in-query-accepted": (
         "?access_token= (bearer JWT) and ?api_key= are honoured in the URL query"
     ),

@@ -30,6 +30,9 @@ DEFAULT_USERS: tuple[User, ...] = (
     User(2, "bob", "bob@lab.example", "user", "bob-lab-pass-2", "Bob Builder"),
     User(3, "carol", "carol@lab.example", "admin", "carol-lab-pass-3", "Carol Danvers"),
     User(4, "reporting-bot", "bot@lab.example", "service", "bot-lab-pass-4", "Reporting client"),
+    # Not a scan identity: the disposable account whose password and role the lifecycle checks
+    # change and change back (authsift.yaml `lifecycle.accounts`).
+    User(5, "dave", "dave@lab.example", "user", "dave-lab-pass-5", "Dave Disposable"),
 )
 
 

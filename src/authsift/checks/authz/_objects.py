@@ -169,7 +169,11 @@ async def read_back(ctx: Context, obj: Created) -> Exchange | None:
 
 
 def still_there(obj: Created, reading: Exchange | None) -> bool | None:
-    """Whether the owner's read-back still finds the object; None when it cannot tell."""
+    """Whether the owner's read-back still finds the object; None when it cannot tell.
+
+    Found by its id, unless what answers under that id shows another value in a field the
+    scanner wrote a canary into: an API that reuses ids has given it to another object, and the
+    scanner's own is gone. A field the answer does not show proves nothing either way."""
     if reading is None or reading.response is None:
         return None
     status = reading.response.status
@@ -180,11 +184,18 @@ def still_there(obj: Created, reading: Exchange | None) -> bool | None:
     answer = loads_or_none(reading.response.body)
     name = last_param(obj.template) or ""
     if isinstance(answer, dict) and id_of(answer, name) == obj.object_id:
-        return True
+        return not _another(obj, answer)
     items = listed_items(answer)
     if items:
-        return any(id_of(item, name) == obj.object_id for item in items)
+        return any(id_of(i, name) == obj.object_id and not _another(obj, i) for i in items)
     return None
+
+
+def _another(obj: Created, item: Mapping[str, Any]) -> bool:
+    """`item` shows, in a field the scanner planted a canary in, a value that is not it."""
+    planted = {k: v for k, v in obj.sent.items() if isinstance(v, str) and v in obj.canaries}
+    shown = {k: item[k] for k in planted if k in item}
+    return bool(shown) and all(planted[k] != v for k, v in shown.items())
 
 
 async def delete(ctx: Context, obj: Created) -> bool:

@@ -25,6 +25,7 @@ from authsift.checks.authz._bfla_probe import (
 )
 from authsift.checks.authz._bfla_targets import Acquired, creatable, created_object
 from authsift.checks.authz._bfla_writes import WriteFunction, skip_reason, write_function
+from authsift.checks.authz._disposable import declared_entries, disposable_target, hint
 from authsift.checks.authz._matrix import privileged_hint
 from authsift.checks.authz._objects import canary
 from authsift.checks.base import Check, Context, Inconclusive
@@ -40,7 +41,9 @@ class BflaPrivilegedWrite(Check):
     non-privileged identity on a target of the scanner's own: an object the privileged identity
     creates for the purpose (where it may not create such objects — patients book appointments,
     the admin cancels them — one a user creates), or, for user management, a canary account
-    signed up through the API's sign-up endpoint. The privileged identity reads the target
+    signed up through the API's sign-up endpoint; where there is none, an existing object or
+    account the operator declares disposable (`policy.disposable`, by the path parameters that
+    address it; never a configured identity's own). The privileged identity reads the target
     before and after (a canary account also reads itself, `GET /me`, where the privileged view
     shows no account state); the function is also called by the privileged identity as a
     control. Everything created is deleted, every state changed is restored, and anything left
@@ -81,7 +84,11 @@ class BflaPrivilegedWrite(Check):
     the object unchanged and the privileged control changes it. Inconclusive, with the reason,
     when no target can be made (an account function on an API without sign-up says how to test
     it by hand), the read-back shows nothing, or even the control has no visible effect.
-    Configured identities and existing users are never acted on.
+    Configured identities and existing users are never acted on, except an object the operator
+    declares in `policy.disposable`: only actions are tried on it (never a delete), it is found
+    through the GETs of the object, its collection or its parent (`GET /teams/{team_id}` listing
+    its members), and it is restored the same way; without a sign-up or a declaration, the
+    reason says how to declare one.
     """
 
     id = "authz-bfla-privileged-write"
@@ -116,14 +123,8 @@ class BflaPrivilegedWrite(Check):
         if said is None:
             await by_creation(ctx, function, callers)  # raises: nothing to create and act on
             return
-        if not acts_on_accounts(ctx, function):
-            raise Inconclusive(
-                f"nothing of the scanner's own to call {operation.key} on: its objects have no "
-                "JSON create and delete operations, and the scanner never acts on existing ones"
-            )
-        admin = admins[0]
         async with canary_lock(ctx):
-            acquired = await canary_target(ctx, function, admin, said[0])
+            acquired, admin = await _account_or_declared(ctx, function, admins, said[0])
             finding = await self._test(ctx, function, acquired, admin, *said, [])
         if finding is not None:
             yield finding
@@ -201,6 +202,31 @@ class BflaPrivilegedWrite(Check):
                 f"{function.operation.key} and that a GET shows its effect"
             )
         return None  # every low-privilege call was without effect; the control worked
+
+
+async def _account_or_declared(
+    ctx: Context, function: WriteFunction, admins: list[str], callers: list[str]
+) -> tuple[Acquired, str]:
+    """A canary account the scanner signs up (user management), else an object the operator
+    declares disposable (`policy.disposable`); Inconclusive, saying how to make it testable,
+    when neither exists."""
+    if acts_on_accounts(ctx, function):
+        try:
+            return await canary_target(ctx, function, admins[0], callers), admins[0]
+        except Inconclusive as exc:
+            refusal = str(exc)
+    else:
+        refusal = (
+            f"nothing of the scanner's own to call {function.operation.key} on: its objects "
+            "have no JSON create and delete operations, and the scanner never acts on existing "
+            "ones unless told to"
+        )
+    found = await disposable_target(ctx, function, admins)
+    if isinstance(found, tuple):
+        return found
+    raise Inconclusive(
+        refusal + (f"; {found}" if declared_entries(ctx) else hint(function.template))
+    )
 
 
 async def _run(

@@ -21,6 +21,7 @@ from typing import Any
 
 from authsift.analysis.wording import human_mapping
 from authsift.checks.base import Check, Context, Inconclusive
+from authsift.checks.jwt._chain_expiry import expiry_results, lifetime_of
 from authsift.checks.jwt._common import (
     Attempt,
     JwtProbe,
@@ -175,12 +176,10 @@ class _Link:
 def _links(probe: JwtProbe) -> list[_Link]:
     claims = probe.claims
     now = int(time.time())
-    lifetime = _lifetime(claims)
-    expired = {**claims, "iat": now - _SKEW - lifetime, "nbf": now - _SKEW - lifetime}
-    expired["exp"] = now - _SKEW
+    lifetime = lifetime_of(claims)
     future = {**claims, "iat": now + _SKEW, "nbf": now + _SKEW, "exp": now + _SKEW + lifetime}
-    return [
-        _Link(TokenExpiredAccepted(), f"exp {_SKEW} s in the past", expired, {}, Severity.HIGH),
+    typed = str(probe.jws.header.get("typ", "")).lower() in ("at+jwt", "application/at+jwt")
+    links = [
         _Link(
             TokenExpiredAccepted(),
             f"nbf {_SKEW} s in the future",
@@ -211,13 +210,19 @@ def _links(probe: JwtProbe) -> list[_Link]:
             Severity.HIGH,
         ),
     ]
-
-
-def _lifetime(claims: dict[str, Any]) -> int:
-    exp, iat = claims.get("exp"), claims.get("iat")
-    if isinstance(exp, int | float) and isinstance(iat, int | float) and exp > iat:
-        return int(exp - iat)
-    return 300
+    # A rule the API's own tokens give it nothing to apply proves nothing: no `iss` in its
+    # tokens, no issuer to validate; access tokens typed plain `JWT` like every other JWT, no
+    # type to tell a refresh token by (the genuine refresh token is tried by the check itself).
+    present = {"iss": "iss" in claims, "aud": "aud" in claims}
+    return [
+        link
+        for link in links
+        if not (
+            (link.check.id == IssuerNotValidated.id and not present["iss"])
+            or (link.check.id == AudienceNotValidated.id and not present["aud"])
+            or (link.check.id == TokenTypeConfusion.id and not typed)
+        )
+    ]
 
 
 async def chain(
@@ -229,32 +234,57 @@ async def chain(
     if probe.operation.key in done:
         return  # another recovered key already chained here: one proof per operation
     done.add(probe.operation.key)
+    for result in await expiry_results(ctx, probe, power.sign):
+        yield _chained_finding(
+            ctx,
+            probe,
+            power,
+            recovery,
+            _Link(TokenExpiredAccepted(), result.label, {}, {}, result.severity, result.title),
+            result.attempt,
+            result.details,
+        )
     for link in _links(probe):
         token = power.sign(link.claims, link.header)
         trial = await try_forgeries(ctx, probe, [(link.label, token)])
-        if trial.accepted is None:
-            continue
-        chained = trial.accepted
-        steps = [f"{power.source}: {power.how}", f"re-signed with {link.label}: accepted"]
-        yield ctx.finding(
-            link.check,
-            identity=probe.identity,
-            title=link.title,
-            description=(
-                f"{probe.operation.key} accepted a token with {link.label}, signed with the key "
-                f"recovered by {power.source} ({power.how}). A verifier must refuse it whoever "
-                "signed it."
-            ),
-            evidence=[
-                *forgery_evidence(probe, recovery),
-                Evidence(f"chained: {link.label}", chained.exchange, chained.judgement.reason),
-            ],
-            confidence=Confidence.CERTAIN,
-            severity=link.severity,
-            reproduce=chained.exchange,
-            details={"variant": link.label, "chain": steps, "recovered_by": power.source},
-            api_wide=True,
-        )
+        if trial.accepted is not None:
+            yield _chained_finding(ctx, probe, power, recovery, link, trial.accepted, {})
+
+
+def _chained_finding(
+    ctx: Context,
+    probe: JwtProbe,
+    power: SigningPower,
+    recovery: Attempt,
+    link: _Link,
+    chained: Attempt,
+    details: dict[str, Any],
+) -> Finding:
+    steps = [f"{power.source}: {power.how}", f"re-signed with {link.label}: accepted"]
+    return ctx.finding(
+        link.check,
+        identity=probe.identity,
+        title=link.title,
+        description=(
+            f"{probe.operation.key} accepted a token with {link.label}, signed with the key "
+            f"recovered by {power.source} ({power.how}). A verifier must refuse it whoever "
+            "signed it."
+        ),
+        evidence=[
+            *forgery_evidence(probe, recovery),
+            Evidence(f"chained: {link.label}", chained.exchange, chained.judgement.reason),
+        ],
+        confidence=Confidence.CERTAIN,
+        severity=link.severity,
+        reproduce=chained.exchange,
+        details={
+            "variant": link.label,
+            "chain": steps,
+            "recovered_by": power.source,
+            **details,
+        },
+        api_wide=True,
+    )
 
 
 def signer_from_forgery(

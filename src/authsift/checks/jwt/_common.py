@@ -211,6 +211,7 @@ async def forgery_finding(
     details: dict[str, Any] | None = None,
     severity: Severity | None = None,
     evidence: Sequence[Evidence] = (),
+    title: str | None = None,
 ) -> tuple[Finding, bool]:
     """The finding for a confirmed forgery, and whether it stands on its own.
 
@@ -226,6 +227,7 @@ async def forgery_finding(
     finding = ctx.finding(
         check,
         identity=probe.identity,
+        title=title,
         description=description,
         evidence=[*forgery_evidence(probe, attempt), *evidence],
         confidence=Confidence.CERTAIN,

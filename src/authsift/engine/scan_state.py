@@ -1,4 +1,4 @@
-"""What every task of a scan shares: session, identities, baselines, calibration."""
+"""What every task of a scan shares: the session, identities, baselines and calibration."""
 
 from __future__ import annotations
 
