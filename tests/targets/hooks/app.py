@@ -1,6 +1,7 @@
 """Hookline: a small webhook-delivery service (practice target `hooks`).
 
-Standard library only: one `BaseHTTPRequestHandler` with a route table. Sessions are cookies
+Standard library only, no HTTP library at all: HTTP/1.1 parsed by hand off `asyncio` streams
+(`asyncio.start_server`), a `(method, regex) → function` route table. Sessions are cookies
 (`hl_sid`) from `POST /api/login {"email", "password"}`. Flaws and decoys: ground_truth.json.
 
     python app.py PORT [--hardened]
@@ -8,13 +9,13 @@ Standard library only: one `BaseHTTPRequestHandler` with a route table. Sessions
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 import secrets
 import sys
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 HARDENED = "--hardened" in sys.argv
@@ -72,31 +73,28 @@ def public_account(account_id: str) -> dict[str, Any]:
     return shown if HARDENED else {**shown, "pw_hash": record["pw_hash"]}
 
 
-class Handler(BaseHTTPRequestHandler):
-    server_version = "Hookline/1.0"
+class Handler:
+    """One request, read off an asyncio stream by hand (no HTTP library), and its reply."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
+    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
+        self.command, self.path, self.headers, self.body = method, target, headers, body
+        self.answer = b""
 
     # ------------------------------------------------------------------ plumbing
     def reply(self, status: int, data: Any, extra: dict[str, str] | None = None) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (extra or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        body = b"" if status == 204 else json.dumps(data).encode()
+        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}", "Server: Hookline/1.0"]
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+        head += [f"{name}: {value}" for name, value in (extra or {}).items()]
+        self.answer = ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
     def caller(self) -> str | None:
-        cookie = self.headers.get("Cookie") or ""
+        cookie = self.headers.get("cookie") or ""
         match = re.search(r"(?:^|;\s*)hl_sid=([^;]+)", cookie)
         return SESSIONS.get(match.group(1)) if match else None
 
     def cors(self, reflect: bool) -> dict[str, str]:
-        origin = self.headers.get("Origin")
+        origin = self.headers.get("origin")
         if origin is None:
             return {}
         if reflect and not HARDENED:
@@ -112,37 +110,22 @@ class Handler(BaseHTTPRequestHandler):
             }
         return {"Vary": "Origin"}
 
-    def route(self) -> tuple[Any, dict[str, str]] | None:
+    def dispatch(self) -> None:
         path = self.path.split("?", 1)[0]
+        if self.command == "OPTIONS":
+            allow = {
+                "Access-Control-Allow-Methods": "GET",
+                "Access-Control-Allow-Headers": "content-type",
+            }
+            self.reply(204, {}, {**self.cors(path == "/api/profile"), **allow})
+            return
         for (method, pattern), handler in ROUTES.items():
             match = re.fullmatch(pattern, path)
             if method == self.command and match:
-                return handler, match.groupdict()
-        return None
+                handler(self, **match.groupdict())
+                return
+        self.reply(404, {"message": "no such route"})
 
-    def dispatch(self) -> None:
-        found = self.route()
-        if found is None:
-            self.reply(404, {"message": "no such route"})
-            return
-        handler, params = found
-        handler(self, **params)
-
-    do_GET = do_POST = dispatch
-
-    def do_OPTIONS(self) -> None:
-        reflect = self.path.startswith("/api/profile")
-        self.reply(
-            204,
-            {},
-            {
-                **self.cors(reflect),
-                "Access-Control-Allow-Methods": "GET",
-                "Access-Control-Allow-Headers": "content-type",
-            },
-        )
-
-    # ------------------------------------------------------------------ handlers
     def needs_login(self) -> str | None:
         who = self.caller()
         if who is None:
@@ -152,10 +135,38 @@ class Handler(BaseHTTPRequestHandler):
         return who
 
 
-def login(h: Handler) -> None:
-    length = int(h.headers.get("Content-Length") or 0)
+REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+
+
+async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """HTTP/1.1 with keep-alive: request line, headers, a Content-Length body; no chunking."""
     try:
-        data = json.loads(h.rfile.read(length) or b"{}")
+        while line := await reader.readline():
+            method, target, _ = line.decode("latin-1").split(" ", 2)
+            headers: dict[str, str] = {}
+            while (raw := await reader.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = raw.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
+            body = await reader.readexactly(int(headers.get("content-length") or 0))
+            handler = Handler(method, target, headers, body)
+            handler.dispatch()
+            writer.write(
+                handler.answer
+                if method != "HEAD"
+                else handler.answer.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+            )
+            await writer.drain()
+            if headers.get("connection", "").lower() == "close":
+                break
+    except (ValueError, ConnectionError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        writer.close()
+
+
+def login(h: Handler) -> None:
+    try:
+        data = json.loads(h.body or b"{}")
     except ValueError:
         h.reply(400, {"message": "send JSON"})
         return
@@ -246,6 +257,12 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", r"/openapi.json"): openapi,
 }
 
+
+async def main(port: int) -> None:
+    server = await asyncio.start_server(serve_connection, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
 if __name__ == "__main__":
-    port = int(sys.argv[1])
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    asyncio.run(main(int(sys.argv[1])))
