@@ -14,10 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from authsift import __version__
+from authsift.analysis import Calibration
 from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
 from authsift.engine.context import ScanState
+from authsift.engine.discovery import Discovery, discover
+from authsift.engine.discovery import estimate as estimate_discovery
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
 from authsift.engine.login_facts import login_facts
@@ -96,6 +99,11 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
     infos = identity_infos(config)
     has_probe = bool(representative_operations(list(spec.operations), limit=1))
     fetched = spec.source.startswith(("http://", "https://"))  # the scan GETs a URL spec again
+    documented = [op for op in spec.operations if op.undocumented is None]
+    in_scope, _ = select_operations(
+        documented, config.operations.include, config.operations.exclude
+    )
+    discovery = estimate_discovery(in_scope) if wants_discovery(checks) else 0
     return make_plan(
         checks,
         list(spec.operations),
@@ -106,7 +114,13 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         exclude_ops=config.operations.exclude,
         preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
         + int(fetched),
+        discovery_requests=discovery,
     )
+
+
+def wants_discovery(checks: Mapping[str, Check]) -> bool:
+    """Unlisted-endpoint discovery runs when a selected check judges what it finds."""
+    return any(check.uses_discovery for check in checks.values())
 
 
 def session_settings(config: Config) -> SessionSettings:
@@ -186,8 +200,12 @@ async def _scan(
                 log.warning("%s", redactor.text(warning))
             for note in preflight.notes:
                 log.info("%s", redactor.text(note))
+            discovery: Discovery | None = None
+            if wants_discovery(checks):
+                discovery = await _discover(session, config, spec, preflight.calibration)
+                spec = replace(spec, operations=(*spec.operations, *discovery.operations))
             plan = build_plan(config, spec, checks)
-            if not plan.tasks:
+            if not plan.tasks and discovery is None:
                 raise SetupError(nothing_to_test(plan))
             in_scope, _ = select_operations(
                 spec.operations, config.operations.include, config.operations.exclude
@@ -224,6 +242,9 @@ async def _scan(
             result.stats.operations = len(spec.operations)
             result.stats.checks_run = len({t.check_id for t in plan.tasks})
             result.stats.tasks = len(plan.tasks)
+            if discovery is not None:
+                result.extras["discovery"] = redactor.value(discovery.inventory())
+                result.tasks += _nothing_discovered(discovery, checks)
             result.extras.update(redactor.value(state.extras))
             result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
         finally:
@@ -246,6 +267,36 @@ async def _scan(
         for i in config.identities
     ]
     return result
+
+
+async def _discover(
+    session: HttpSession, config: Config, spec: ApiSpec, calibration: Calibration
+) -> Discovery:
+    """Unlisted endpoints, probed anonymously, then as the first low-privilege and the first
+    privileged identity (config order) where an anonymous answer was a refusal."""
+    privileged = set(config.privileged_roles)
+    low = next((i.name for i in config.identities if i.role not in privileged), None)
+    high = next((i.name for i in config.identities if i.role in privileged), None)
+    in_scope, _ = select_operations(
+        spec.operations, config.operations.include, config.operations.exclude
+    )
+    found = await discover(
+        session,
+        config.target,
+        in_scope,
+        calibration,
+        low=low,
+        privileged=high,
+        excluded=session_settings(config).excluded,
+    )
+    log.info(
+        "discovery: %d of %d unlisted candidates answer (%d requests, estimate %d)",
+        len(found.found),
+        found.candidates,
+        found.sent,
+        found.estimate,
+    )
+    return found
 
 
 def scan_facts(config: Config) -> ScanFacts:
@@ -278,6 +329,21 @@ def _resources(config: Config) -> dict[str, dict[str, list[object]]]:
         name: {param: list(values) for param, values in per.items()}
         for name, per in config.resources.items()
     }
+
+
+def _nothing_discovered(discovery: Discovery, checks: Mapping[str, Check]) -> list[TaskResult]:
+    """A discovery check with no endpoint to judge was still tested: discovery was its probe."""
+    if discovery.found:
+        return []
+    reason = (
+        f"no unlisted endpoint answers: {discovery.candidates} candidates, "
+        f"{discovery.sent} requests (estimate {discovery.estimate})"
+    )
+    return [
+        TaskResult(check_id, None, None, Outcome.PASSED, reason, requests=discovery.sent)
+        for check_id, check in checks.items()
+        if check.uses_discovery
+    ]
 
 
 def _skipped(check_id: str, operation: str | None, reason: str) -> TaskResult:

@@ -1,0 +1,163 @@
+"""Unlisted-endpoint discovery: which paths answer that the spec does not list (issue 11).
+
+Runs once per scan, after preflight (so the API's soft-404 calibration is known) and before
+planning (so every endpoint found becomes an `Operation` the plan offers to every check, and is
+listed in the report's `discovery` inventory). Read-only: GET only, at most
+`spec.unlisted.estimate_discovery` requests, the number `--dry-run` prints.
+
+How an answer is read (a path *exists* only on evidence a stranger's API also gives):
+
+* anonymous 2xx that is neither a refusal in disguise (`Calibration.looks_like_rejection`: login
+  form, error envelope, soft 404) nor similar to the answer the same prefix gives for a path that
+  cannot exist → exists, open to anyone;
+* anonymous 401/403 where a path that cannot exist gets something else (404) → exists, protected;
+  where unknown paths get 401/403 too (authentication before routing) → asked again as a
+  low-privilege and a privileged identity, and it exists only if one of them gets a 2xx that is
+  not that identity's answer to a path that cannot exist;
+* anything else (404, 405, 3xx, 5xx, errors) → not found. A 405 proves a route but offers nothing
+  to read; redirects are not followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from authsift.analysis import Calibration, similar_at_least
+from authsift.engine.session import HttpSession, SafetyError
+from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
+from authsift.spec.unlisted import (
+    FOLLOW_UPS,
+    MAX_HITS,
+    Candidate,
+    calibration_prefixes,
+    candidates,
+    estimate_discovery,
+)
+
+_SAME_AS_UNKNOWN = 0.9  # an answer this similar to "no such path" is that answer
+_REFUSED = frozenset({401, 403})
+ROOT_CALIBRATION = 2  # the root's unknown path, anonymous and as the low-privilege identity
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    candidate: Candidate
+    anonymous: int  # status of the anonymous GET
+    answered_to: tuple[str, ...] = ()  # who got a 2xx: "anonymous" and/or identity names
+
+    def operation(self) -> Operation:
+        return Operation(
+            method="GET",
+            path=self.candidate.path,
+            summary=f"not in the spec: found by discovery ({self.candidate.origin})",
+            tags=("undocumented",),
+            undocumented=self.candidate.kind,
+        )
+
+
+@dataclass(slots=True)
+class Discovery:
+    estimate: int = 0
+    candidates: int = 0
+    sent: int = 0
+    found: list[Found] = field(default_factory=list)
+
+    @property
+    def operations(self) -> list[Operation]:
+        return [f.operation() for f in self.found]
+
+    def inventory(self) -> dict[str, Any]:
+        """The report's `discovery` section: what was tried, what it cost, what answered."""
+        return {
+            "candidates": self.candidates,
+            "estimated_requests": self.estimate,
+            "requests": self.sent,
+            "found": [
+                {
+                    "method": "GET",
+                    "path": f.candidate.path,
+                    "kind": f.candidate.kind,
+                    "origin": f.candidate.origin,
+                    "anonymous_status": f.anonymous,
+                    "answered_to": list(f.answered_to),
+                }
+                for f in self.found
+            ],
+        }
+
+
+def estimate(operations: Sequence[Operation]) -> int:
+    return estimate_discovery(operations) + ROOT_CALIBRATION
+
+
+async def discover(
+    session: HttpSession,
+    target: str,
+    operations: Sequence[Operation],
+    calibration: Calibration,
+    *,
+    low: str | None,
+    privileged: str | None,
+    excluded: Callable[[str, str], bool] = lambda method, path: False,
+) -> Discovery:
+    """Probe the candidates; `low` and `privileged` name the identities of the follow-ups."""
+    base = target.rstrip("/")
+    tried = [c for c in candidates(operations) if not excluded("GET", c.path)]
+    result = Discovery(estimate=estimate(operations), candidates=len(tried))
+
+    async def get(path: str, identity: str | None = None) -> HttpResponse | None:
+        result.sent += 1
+        try:
+            exchange: Exchange = await session.send(
+                HttpRequest("GET", base + path), identity=identity
+            )
+        except SafetyError:
+            return None
+        return exchange.response
+
+    nonce = secrets.token_hex(5)
+    unknown = f"/authsift-{nonce}-no-such-path"
+    prefixes = [p for p in calibration_prefixes(operations) if not excluded("GET", p + unknown)]
+    answers = await asyncio.gather(get(unknown), *(get(p + unknown) for p in prefixes))
+    no_anonymous = dict(zip(["", *prefixes], answers, strict=True))
+    no_identity = {"": await get(unknown, low)} if low else {}
+
+    def nearest(path: str, table: dict[str, HttpResponse | None]) -> HttpResponse | None:
+        owners = [p for p in table if p == "" or path.startswith(p + "/")]
+        return table[max(owners, key=len)] if owners else None
+
+    def data(answer: HttpResponse | None, no: HttpResponse | None) -> bool:
+        return (
+            answer is not None
+            and 200 <= answer.status < 300
+            and calibration.looks_like_rejection(answer) is None
+            and not (no is not None and similar_at_least(answer, no, _SAME_AS_UNKNOWN))
+        )
+
+    anonymous = await asyncio.gather(*(get(c.path) for c in tried))
+    follow: list[tuple[Candidate, int]] = []
+    for candidate, answer in zip(tried, anonymous, strict=True):
+        if answer is None:
+            continue
+        no = nearest(candidate.path, no_anonymous)
+        if data(answer, no):
+            result.found.append(Found(candidate, answer.status, ("anonymous",)))
+        elif answer.status in _REFUSED and len(follow) < MAX_HITS:
+            follow.append((candidate, answer.status))
+    for candidate, status in follow:
+        who: list[str] = []
+        for name in list(dict.fromkeys(n for n in (low, privileged) if n))[:FOLLOW_UPS]:
+            answer = await get(candidate.path, name)
+            if data(answer, nearest(candidate.path, no_identity) if name == low else None):
+                who.append(name)
+                if name == low:
+                    break  # the low-privilege identity reads it: the privileged one will too
+        known_refusal = nearest(candidate.path, no_anonymous)
+        protected = known_refusal is None or known_refusal.status not in _REFUSED
+        if who or protected:
+            result.found.append(Found(candidate, status, tuple(who)))
+    return result
