@@ -26,8 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from authsift.analysis import Calibration, similar_at_least
+from authsift.analysis import SIMILARITY_THRESHOLD, Calibration, similar_at_least
 from authsift.engine.session import HttpSession, SafetyError
+from authsift.engine.throttle import BudgetExhausted
 from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
 from authsift.spec.unlisted import (
     FOLLOW_UPS,
@@ -38,7 +39,7 @@ from authsift.spec.unlisted import (
     estimate_discovery,
 )
 
-_SAME_AS_UNKNOWN = 0.9  # an answer this similar to "no such path" is that answer
+_SAME_AS_UNKNOWN = SIMILARITY_THRESHOLD  # this similar to "no such path": that answer
 _REFUSED = frozenset({401, 403})
 ROOT_CALIBRATION = 2  # the root's unknown path, anonymous and as the low-privilege identity
 
@@ -65,6 +66,7 @@ class Discovery:
     candidates: int = 0
     sent: int = 0
     found: list[Found] = field(default_factory=list)
+    stopped: str = ""  # the request budget or max_time ran out during discovery
 
     @property
     def operations(self) -> list[Operation]:
@@ -76,6 +78,7 @@ class Discovery:
             "candidates": self.candidates,
             "estimated_requests": self.estimate,
             "requests": self.sent,
+            **({"stopped": self.stopped} if self.stopped else {}),
             "found": [
                 {
                     "method": "GET",
@@ -110,13 +113,18 @@ async def discover(
     result = Discovery(estimate=estimate(operations), candidates=len(tried))
 
     async def get(path: str, identity: str | None = None) -> HttpResponse | None:
-        result.sent += 1
+        if result.stopped:
+            return None
         try:
             exchange: Exchange = await session.send(
                 HttpRequest("GET", base + path), identity=identity
             )
         except SafetyError:
             return None
+        except BudgetExhausted as exc:
+            result.stopped = str(exc)
+            return None
+        result.sent += 1
         return exchange.response
 
     nonce = secrets.token_hex(5)

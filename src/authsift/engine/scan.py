@@ -27,7 +27,7 @@ from authsift.engine.login_facts import login_facts
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
-from authsift.engine.runner import run_plan
+from authsift.engine.runner import RunOutcome, run_plan
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
 from authsift.engine.specs import SpecUnavailable, obtain_spec
@@ -44,6 +44,7 @@ from authsift.plan import (
     Capabilities,
     Plan,
     SelectionError,
+    Task,
     make_plan,
     nothing_to_test,
     resolve_selection,
@@ -201,8 +202,12 @@ async def _scan(
             for note in preflight.notes:
                 log.info("%s", redactor.text(note))
             discovery: Discovery | None = None
+            interrupted = False
             if wants_discovery(checks):
-                discovery = await _discover(session, config, spec, preflight.calibration)
+                try:
+                    discovery = await _discover(session, config, spec, preflight.calibration)
+                except asyncio.CancelledError:  # Ctrl-C: a partial report, nothing run
+                    discovery, interrupted = Discovery(stopped="interrupted"), True
                 spec = replace(spec, operations=(*spec.operations, *discovery.operations))
             plan = build_plan(config, spec, checks)
             if not plan.tasks and discovery is None:
@@ -224,13 +229,19 @@ async def _scan(
                 facts=replace(scan_facts(config), api_title=spec.title),
             )
             result.spec_source = redactor.text(spec.source)
-            outcome = await run_plan(
-                plan,
-                checks,
-                state,
-                concurrency=config.limits.concurrency,
-                listener=options.listener,
-            )
+            if interrupted:
+                outcome = RunOutcome(
+                    tasks=[_not_run(task, "interrupted") for task in plan.tasks],
+                    stopped="interrupted",
+                )
+            else:
+                outcome = await run_plan(
+                    plan,
+                    checks,
+                    state,
+                    concurrency=config.limits.concurrency,
+                    listener=options.listener,
+                )
             result.findings = outcome.findings
             result.tasks = outcome.tasks + [
                 _skipped(skip.check_id, skip.operation, skip.reason)
@@ -344,6 +355,11 @@ def _nothing_discovered(discovery: Discovery, checks: Mapping[str, Check]) -> li
         for check_id, check in checks.items()
         if check.uses_discovery
     ]
+
+
+def _not_run(task: Task, reason: str) -> TaskResult:
+    ref = OperationRef.of(task.operation) if task.operation else None
+    return TaskResult(task.check_id, ref, task.identity, Outcome.NOT_RUN, reason)
 
 
 def _skipped(check_id: str, operation: str | None, reason: str) -> TaskResult:

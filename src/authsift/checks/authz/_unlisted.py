@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from authsift.analysis import Calibration
 from authsift.analysis.bodies import (
@@ -26,7 +26,7 @@ from authsift.analysis.bodies import (
     json_leaves,
     last_key,
 )
-from authsift.model import HttpResponse
+from authsift.model import Exchange, HttpResponse
 
 _STATUS_KEY = re.compile(
     r"^(status|state|ok|success|healthy|health|alive|live|ready|up|version|build|commit|revision"
@@ -181,3 +181,22 @@ def summary(found: Iterable[Leak], limit: int = 3) -> str:
             text += f" ({shown})"
         parts.append(text)
     return ", ".join(parts)
+
+
+def register_and_mask(
+    exchange: Exchange, found: Iterable[Leak], add_secret: Callable[[str, str], None]
+) -> Exchange:
+    """The answer as evidence: server secrets (settings, URL passwords) are registered with the
+    engine's redactor so that no output shows them; credential values (recorded headers, other
+    sessions' tokens) are masked in this evidence only, because the scan's own credentials,
+    and near copies of them, already have their names in the redactor. The canary stays."""
+    response = exchange.response
+    if response is None:
+        return exchange
+    body = response.body
+    for number, leak in enumerate(found, 1):
+        if leak.kind in {"secret", "url password"}:
+            add_secret(leak.value, f"$LEAKED_SECRET_{number}")
+        elif leak.kind != "canary":
+            body = body.replace(leak.value.encode(), b"[credential masked by authsift]")
+    return replace(exchange, response=replace(response, body=body))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from authsift.analysis import similarity
+from authsift.analysis import SIMILARITY_THRESHOLD, similarity
 from authsift.analysis.bodies import json_body, json_leaves, last_key
 from authsift.analysis.sensitivity import recognised_private
-from authsift.checks.authz._unlisted import data_reason, leaks
+from authsift.checks.authz._unlisted import data_reason, leaks, register_and_mask
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -22,7 +22,7 @@ from authsift.model import (
 )
 from authsift.spec.classify import looks_privileged
 
-_SAME_AS_PRIVILEGED = 0.9
+_SAME_AS_PRIVILEGED = SIMILARITY_THRESHOLD
 
 
 class UnlistedEndpoint(Check):
@@ -153,8 +153,7 @@ class UnlistedEndpoint(Check):
         assert anonymous.response is not None
         private = _private_keys(anonymous.response)
         secrets = leaks(anonymous.response)
-        for number, leak in enumerate(secrets, 1):
-            ctx.add_secret(leak.value, f"$LEAKED_SECRET_{number}")
+        shown = register_and_mask(anonymous, secrets, ctx.add_secret)
         if op.undocumented == "ops" and not (private or secrets):
             return None  # a metrics or status page without private data: inventory only
         if not await ctx.reproduces(
@@ -174,9 +173,9 @@ class UnlistedEndpoint(Check):
                 f"{op.summary.split('(', 1)[-1].rstrip(')')}) and answers an anonymous request "
                 f"with {reason.split(' with ', 1)[-1]}{what}."
             ),
-            evidence=[Evidence("anonymous request (no credential)", anonymous)],
+            evidence=[Evidence("anonymous request (no credential)", shown)],
             identity=None,
-            reproduce=anonymous,
+            reproduce=shown,
             confidence=Confidence.FIRM,
             severity=Severity.CRITICAL if private or secrets else Severity.HIGH,
         )

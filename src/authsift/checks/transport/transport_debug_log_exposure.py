@@ -7,7 +7,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator
 
-from authsift.checks.authz._unlisted import Leak, leaks, summary
+from authsift.checks.authz._unlisted import Leak, leaks, register_and_mask, summary
 from authsift.checks.base import Check, Context
 from authsift.model import (
     Confidence,
@@ -113,11 +113,7 @@ class DebugLogExposure(Check):
 
         if not await ctx.reproduces(request, still, identity=reader):
             return
-        for number, leak in enumerate(found, 1):
-            if leak.kind != "canary":
-                ctx.add_secret(
-                    leak.value, f"$LEAKED_{leak.kind.upper().replace(' ', '_')}_{number}"
-                )
+        shown = register_and_mask(answer, found, ctx.add_secret)
         worst = any(leak.is_credential for leak in found)
         who = "an anonymous caller" if reader is None else f"{reader} (role {ctx.role(reader)!r})"
         yield ctx.finding(
@@ -140,10 +136,10 @@ class DebugLogExposure(Check):
             ),
             evidence=[
                 Evidence("request carrying the canary bearer token", planted),
-                Evidence(f"the unlisted endpoint, read by {who}", answer),
+                Evidence(f"the unlisted endpoint, read by {who}", shown),
             ],
             identity=reader,
-            reproduce=answer,
+            reproduce=shown,
             confidence=Confidence.CERTAIN if worst else Confidence.FIRM,
             severity=Severity.CRITICAL if worst else Severity.HIGH,
         )
