@@ -8,7 +8,8 @@ from __future__ import annotations
 import functools
 
 from authsift.analysis import Calibration
-from authsift.checks.authz._unlisted import data_reason, leaks
+from authsift.analysis.answers import data_reason
+from authsift.checks.authz._unlisted import leaks
 from authsift.lab.flaws import LabSettings
 from authsift.model import HttpResponse, ScanResult
 from tests.checks import unlisted_api as api

@@ -9,7 +9,8 @@ How an answer is read (a path *exists* only on evidence a stranger's API also gi
 
 * anonymous 2xx that is neither a refusal in disguise (`Calibration.looks_like_rejection`: login
   form, error envelope, soft 404) nor similar to the answer the same prefix gives for a path that
-  cannot exist → exists, open to anyone;
+  cannot exist → exists, open to anyone; planned for the checks only when the answer is data
+  (`analysis.answers`): a bare health status is listed in the inventory and left alone;
 * anonymous 401/403 where a path that cannot exist gets something else (404) → exists, protected;
   where unknown paths get 401/403 too (authentication before routing) → asked again as a
   low-privilege and a privileged identity, and it exists only if one of them gets a 2xx that is
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import SIMILARITY_THRESHOLD, Calibration, similar_at_least
+from authsift.analysis.answers import data_reason
 from authsift.engine.session import HttpSession, SafetyError
 from authsift.engine.throttle import BudgetExhausted
 from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
@@ -49,6 +51,9 @@ class Found:
     candidate: Candidate
     anonymous: int  # status of the anonymous GET
     answered_to: tuple[str, ...] = ()  # who got a 2xx: "anonymous" and/or identity names
+    # planned as an operation for every check: it refuses someone, or answers with data (a bare
+    # `{"status": "ok"}` health check is inventory only: nothing for a check to judge)
+    offered: bool = True
 
     def operation(self) -> Operation:
         return Operation(
@@ -70,7 +75,7 @@ class Discovery:
 
     @property
     def operations(self) -> list[Operation]:
-        return [f.operation() for f in self.found]
+        return [f.operation() for f in self.found if f.offered]
 
     def inventory(self) -> dict[str, Any]:
         """The report's `discovery` section: what was tried, what it cost, what answered."""
@@ -87,6 +92,7 @@ class Discovery:
                     "origin": f.candidate.origin,
                     "anonymous_status": f.anonymous,
                     "answered_to": list(f.answered_to),
+                    "tested": f.offered,
                 }
                 for f in self.found
             ],
@@ -138,7 +144,7 @@ async def discover(
         owners = [p for p in table if p == "" or path.startswith(p + "/")]
         return table[max(owners, key=len)] if owners else None
 
-    def data(answer: HttpResponse | None, no: HttpResponse | None) -> bool:
+    def exists(answer: HttpResponse | None, no: HttpResponse | None) -> bool:
         return (
             answer is not None
             and 200 <= answer.status < 300
@@ -152,15 +158,16 @@ async def discover(
         if answer is None:
             continue
         no = nearest(candidate.path, no_anonymous)
-        if data(answer, no):
-            result.found.append(Found(candidate, answer.status, ("anonymous",)))
+        if exists(answer, no):
+            offered = data_reason(answer, calibration) is not None
+            result.found.append(Found(candidate, answer.status, ("anonymous",), offered))
         elif answer.status in _REFUSED and len(follow) < MAX_HITS:
             follow.append((candidate, answer.status))
     for candidate, status in follow:
         who: list[str] = []
         for name in list(dict.fromkeys(n for n in (low, privileged) if n))[:FOLLOW_UPS]:
             answer = await get(candidate.path, name)
-            if data(answer, nearest(candidate.path, no_identity) if name == low else None):
+            if exists(answer, nearest(candidate.path, no_identity) if name == low else None):
                 who.append(name)
                 if name == low:
                     break  # the low-privilege identity reads it: the privileged one will too

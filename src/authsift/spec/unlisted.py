@@ -7,8 +7,9 @@ starts (`estimate_discovery`, printed by `--dry-run`):
 * the curated list `data/unlisted_paths.txt` (admin, debug and ops paths that frameworks and
   deployments ship by default; the file explains each group and what is left out);
 * candidates derived from the documented paths: GET on a path the spec documents only with other
-  methods, the literal prefixes of documented paths, and a few segments (`_debug`, `debug`,
-  `admin`, `internal`, `export`, `all`, `logs`) under the most used documented prefixes.
+  methods, the literal prefixes of documented paths, a few segments (`_debug`, `debug`, `admin`,
+  `internal`, `export`, `all`, `logs`, `feed`) under the most used documented prefixes, and the
+  curated admin and debug paths under the API's mount prefix (`/api/admin`).
 
 Only GET is ever proposed (read-only); documented GET paths and the framework documentation
 defaults are never candidates.
@@ -29,7 +30,7 @@ from authsift.model import Operation
 Kind = Literal["debug", "admin", "ops", "derived"]
 KINDS: frozenset[str] = frozenset({"debug", "admin", "ops", "derived"})
 # Segments tried under each of the most used documented prefixes (`/orders/export`).
-DERIVED_SEGMENTS = ("_debug", "debug", "admin", "internal", "export", "all", "logs")
+DERIVED_SEGMENTS = ("_debug", "debug", "admin", "internal", "export", "all", "logs", "feed")
 MAX_PREFIXES = 8  # documented prefixes that get the derived segments
 MAX_DERIVED = 90  # spec-derived candidates at most (the curated list is ~70)
 MAX_MOUNTED = 80  # curated entries looked at for the API's mount prefix (admin and debug kinds)

@@ -1,15 +1,12 @@
-"""What an unlisted endpoint's answer gives away: data, a bare status, or secrets. Pure; shared by
-`authz-unlisted-endpoint` and `transport-debug-log-exposure`.
+"""What an unlisted endpoint's answer gives away: secrets. Pure; shared by
+`authz-unlisted-endpoint` and `transport-debug-log-exposure` (whether an answer is data at all is
+`analysis.answers.data_reason`).
 
-* **data**: a 2xx answer that is not a refusal in disguise (the API's calibration), not a bare
-  status (`{"status": "ok"}`, `{"healthy": true, "version": "1.4"}`), and carries records or
-  properties: a JSON body with several values, or a plain-text body of some length. HTML pages
-  are not judged (a console or SPA page proves no data by itself).
-* **secrets**: the scan's canary credential or another identity's credential echoed back (request
-  logs with their `Authorization` headers), credential headers recorded in the body, secret-named
-  properties with a concrete value (`DB_PASSWORD`, `jwt_secret`, `api_key`), `.env`-style
-  `NAME=value` lines of the same kind, and URLs with a password in them
-  (`postgres://user:pw@host`). Masked values (`******`, `<redacted>`, empty) do not count.
+Secrets are: the scan's canary credential or another identity's credential echoed back (request
+logs with their `Authorization` headers), credential headers recorded in the body, secret-named
+properties with a concrete value (`DB_PASSWORD`, `jwt_secret`, `api_key`), `.env`-style
+`NAME=value` lines of the same kind, and URLs with a password in them
+(`postgres://user:pw@host`). Masked values (`******`, `<redacted>`, empty) do not count.
 """
 
 from __future__ import annotations
@@ -18,21 +15,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from authsift.analysis import Calibration
 from authsift.analysis.bodies import (
     body_text,
-    is_empty_container,
     json_body,
     json_leaves,
     last_key,
 )
 from authsift.model import Exchange, HttpResponse
 
-_STATUS_KEY = re.compile(
-    r"^(status|state|ok|success|healthy|health|alive|live|ready|up|version|build|commit|revision"
-    r"|uptime|uptimeseconds|time|timestamp|now|date|service|name|app|environment|env|message"
-    r"|checks?|db|database|cache|redis|queue|disk|memory)$"
-)
 _SECRET_KEY = re.compile(
     r"(password|passwd|pwd|secret|token|apikey|accesskey|privatekey|credential|signingkey"
     r"|jwtkey|sessionkey|encryptionkey|clientsecret|dsn|connectionstring)",
@@ -47,7 +37,6 @@ _MASKED = re.compile(
 )
 _URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s/:@\"']+:([^\s/@\"']+)@", re.I)
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*[=:]\s*(.+?)\s*$")
-MIN_TEXT = 64  # a plain-text answer shorter than this is a status line, not data
 MIN_SECRET = 6  # shorter values are placeholders or flags, not secrets
 
 
@@ -65,38 +54,6 @@ class Leak:
 
 def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]", "", key.lower())
-
-
-def is_html(response: HttpResponse) -> bool:
-    content_type = (response.header("Content-Type") or "").lower()
-    return "html" in content_type or body_text(response, 512).lstrip().lower().startswith(
-        ("<!doctype html", "<html")
-    )
-
-
-def data_reason(response: HttpResponse | None, calibration: Calibration) -> str | None:
-    """Why this answer is data (for the report), or None when it is not."""
-    if response is None or not 200 <= response.status < 300:
-        return None
-    if calibration.looks_like_rejection(response) is not None or is_html(response):
-        return None
-    parsed = json_body(response)
-    if parsed is not None:
-        leaves = [
-            (path, leaf)
-            for path, leaf in json_leaves(parsed.value)
-            if leaf is not None and not is_empty_container(leaf)
-        ]
-        meaningful = [p for p, _ in leaves if not _STATUS_KEY.match(_norm(last_key(p)))]
-        if not meaningful:
-            return None  # a bare status answer: a health check, not data
-        if len(leaves) < 2:
-            return None
-        return f"{response.status} with a JSON body of {len(leaves)} values"
-    text = body_text(response).strip()
-    if len(text) < MIN_TEXT:
-        return None
-    return f"{response.status} with {len(text)} characters of text"
 
 
 def leaks(response: HttpResponse | None, known: Mapping[str, str] = {}) -> list[Leak]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from authsift.analysis import SIMILARITY_THRESHOLD, similarity
+from authsift.analysis.answers import data_reason
 from authsift.analysis.bodies import json_body, json_leaves, last_key
 from authsift.analysis.sensitivity import recognised_private
-from authsift.checks.authz._unlisted import data_reason, leaks, register_and_mask
+from authsift.checks.authz._unlisted import leaks, register_and_mask
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.model import (
     Confidence,
@@ -32,7 +33,7 @@ class UnlistedEndpoint(Check):
     Before planning, the scan asks a bounded, curated list of admin, debug and ops paths
     (`/admin/…`, `/internal/…`, `/actuator/…`, `/debug`, `/.env`, `/server-status`…) and paths
     the spec itself suggests (GET on paths documented only for writes, prefixes of documented
-    paths, `admin`/`internal`/`export`/`all`/`logs`/`_debug` under them), GET only, and keeps
+    paths, `admin`/`internal`/`export`/`all`/`logs`/`feed`/`_debug` under them), GET only, and keeps
     what answers. This check reads each endpoint found: anonymously, then as a low-privilege
     identity, compared with a privileged one.
 

@@ -75,7 +75,13 @@ class DebugLogExposure(Check):
     expected_requests = 2
     baselines = "none"
     uses_discovery = True
-    subsumes = frozenset({"authz-unlisted-endpoint", "authz-unauthenticated-access"})
+    subsumes = frozenset(
+        {
+            "authz-unlisted-endpoint",
+            "authz-unauthenticated-access",
+            "authz-bopla-excessive-exposure",
+        }
+    )
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.undocumented is None:
