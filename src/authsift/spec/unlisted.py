@@ -66,7 +66,7 @@ def curated() -> tuple[Candidate, ...]:
 def parse_curated(text: str) -> tuple[Candidate, ...]:
     found: list[Candidate] = []
     for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
+        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()  # comments: whole or trailing
         if not line:
             continue
         parts = line.split()
