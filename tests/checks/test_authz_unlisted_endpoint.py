@@ -6,13 +6,20 @@ routes are found."""
 from __future__ import annotations
 
 import functools
+import json
+import re
+from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+from authsift.cli import app
 from authsift.lab.flaws import LabSettings
 from authsift.model import ScanResult
 from tests.checks import unlisted_api as api
 from tests.checks.jwt_helpers import lab, scan
 from tests.checks.scanning import scan_app_in_process
+from tests.conftest import write_yaml
 
 CHECK = "authz-unlisted-endpoint"
 DEBUG = "transport-debug-log-exposure"
@@ -80,3 +87,13 @@ def test_billing_api_hardened_is_silent() -> None:
     assert not [f for f in result.findings if f.check_id in {CHECK, DEBUG}]
     discovery = result.extras["discovery"]
     assert discovery["requests"] <= discovery["estimated_requests"] <= 300
+
+
+def test_dry_run_shows_the_discovery_estimate(tmp_path: Path) -> None:
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(api.spec()))
+    config = write_yaml(tmp_path / "authsift.yaml", api.config("http://127.0.0.1:9", str(spec)))
+    result = CliRunner().invoke(app, ["scan", "-c", str(config), "--dry-run"], env=api.ENV)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert re.search(r"discovery ≤ \d+", said) and "unlisted-endpoint discovery" in said

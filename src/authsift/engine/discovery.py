@@ -22,16 +22,20 @@ How an answer is read (a path *exists* only on evidence a stranger's API also gi
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from authsift.analysis import SIMILARITY_THRESHOLD, Calibration, similar_at_least
 from authsift.analysis.answers import data_reason
+from authsift.checks.base import Check
+from authsift.config import Config
 from authsift.engine.session import HttpSession, SafetyError
 from authsift.engine.throttle import BudgetExhausted
-from authsift.model import Exchange, HttpRequest, HttpResponse, Operation
+from authsift.model import Exchange, HttpRequest, HttpResponse, Operation, Outcome, TaskResult
+from authsift.spec.classify import operation_matches
 from authsift.spec.unlisted import (
     FOLLOW_UPS,
     MAX_HITS,
@@ -41,6 +45,7 @@ from authsift.spec.unlisted import (
     estimate_discovery,
 )
 
+log = logging.getLogger(__name__)
 _SAME_AS_UNKNOWN = SIMILARITY_THRESHOLD  # this similar to "no such path": that answer
 _REFUSED = frozenset({401, 403})
 ROOT_CALIBRATION = 2  # the root's unknown path, anonymous and as the low-privilege identity
@@ -77,6 +82,22 @@ class Discovery:
     def operations(self) -> list[Operation]:
         return [f.operation() for f in self.found if f.offered]
 
+    def passed_tasks(self, checks: Mapping[str, Check]) -> list[TaskResult]:
+        """A discovery check with no endpoint to judge was still tested: discovery was its probe
+        (unless the budget, max_time or Ctrl-C cut it short: then it is not run)."""
+        if any(f.offered for f in self.found):
+            return []
+        outcome = Outcome.NOT_RUN if self.stopped else Outcome.PASSED
+        reason = self.stopped or (
+            f"no unlisted endpoint answers with data: {self.candidates} candidates, "
+            f"{self.sent} requests (estimate {self.estimate})"
+        )
+        return [
+            TaskResult(check_id, None, None, outcome, reason, requests=self.sent)
+            for check_id, check in checks.items()
+            if check.uses_discovery
+        ]
+
     def inventory(self) -> dict[str, Any]:
         """The report's `discovery` section: what was tried, what it cost, what answered."""
         return {
@@ -97,6 +118,43 @@ class Discovery:
                 for f in self.found
             ],
         }
+
+
+async def discover_for(
+    session: HttpSession,
+    config: Config,
+    operations: Sequence[Operation],
+    calibration: Calibration,
+) -> Discovery:
+    """`discover` as a scan runs it: on the operations in scope; follow-ups as the first
+    low-privilege and the first privileged identity (config order); never an excluded path."""
+    privileged = set(config.privileged_roles)
+    low = next((i.name for i in config.identities if i.role not in privileged), None)
+    high = next((i.name for i in config.identities if i.role in privileged), None)
+    include, exclude = config.operations.include, config.operations.exclude
+    in_scope = [
+        op
+        for op in operations
+        if not any(operation_matches(p, op.method, op.path) for p in exclude)
+        and (not include or any(operation_matches(p, op.method, op.path) for p in include))
+    ]
+    found = await discover(
+        session,
+        config.target,
+        in_scope,
+        calibration,
+        low=low,
+        privileged=high,
+        excluded=lambda method, path: any(operation_matches(p, method, path) for p in exclude),
+    )
+    log.info(
+        "discovery: %d of %d unlisted candidates answer (%d requests, estimate %d)",
+        len(found.found),
+        found.candidates,
+        found.sent,
+        found.estimate,
+    )
+    return found
 
 
 def estimate(operations: Sequence[Operation]) -> int:

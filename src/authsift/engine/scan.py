@@ -14,12 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from authsift import __version__
-from authsift.analysis import Calibration
 from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
 from authsift.engine.context import ScanState
-from authsift.engine.discovery import Discovery, discover
+from authsift.engine.discovery import Discovery, discover_for
 from authsift.engine.discovery import estimate as estimate_discovery
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
@@ -205,7 +204,9 @@ async def _scan(
             interrupted = False
             if wants_discovery(checks):
                 try:
-                    discovery = await _discover(session, config, spec, preflight.calibration)
+                    discovery = await discover_for(
+                        session, config, spec.operations, preflight.calibration
+                    )
                 except asyncio.CancelledError:  # Ctrl-C: a partial report, nothing run
                     discovery, interrupted = Discovery(stopped="interrupted"), True
                 spec = replace(spec, operations=(*spec.operations, *discovery.operations))
@@ -255,7 +256,7 @@ async def _scan(
             result.stats.tasks = len(plan.tasks)
             if discovery is not None:
                 result.extras["discovery"] = redactor.value(discovery.inventory())
-                result.tasks += _nothing_discovered(discovery, checks)
+                result.tasks += discovery.passed_tasks(checks)
             result.extras.update(redactor.value(state.extras))
             result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
         finally:
@@ -278,36 +279,6 @@ async def _scan(
         for i in config.identities
     ]
     return result
-
-
-async def _discover(
-    session: HttpSession, config: Config, spec: ApiSpec, calibration: Calibration
-) -> Discovery:
-    """Unlisted endpoints, probed anonymously, then as the first low-privilege and the first
-    privileged identity (config order) where an anonymous answer was a refusal."""
-    privileged = set(config.privileged_roles)
-    low = next((i.name for i in config.identities if i.role not in privileged), None)
-    high = next((i.name for i in config.identities if i.role in privileged), None)
-    in_scope, _ = select_operations(
-        spec.operations, config.operations.include, config.operations.exclude
-    )
-    found = await discover(
-        session,
-        config.target,
-        in_scope,
-        calibration,
-        low=low,
-        privileged=high,
-        excluded=session_settings(config).excluded,
-    )
-    log.info(
-        "discovery: %d of %d unlisted candidates answer (%d requests, estimate %d)",
-        len(found.found),
-        found.candidates,
-        found.sent,
-        found.estimate,
-    )
-    return found
 
 
 def scan_facts(config: Config) -> ScanFacts:
@@ -340,21 +311,6 @@ def _resources(config: Config) -> dict[str, dict[str, list[object]]]:
         name: {param: list(values) for param, values in per.items()}
         for name, per in config.resources.items()
     }
-
-
-def _nothing_discovered(discovery: Discovery, checks: Mapping[str, Check]) -> list[TaskResult]:
-    """A discovery check with no endpoint to judge was still tested: discovery was its probe."""
-    if discovery.found:
-        return []
-    reason = (
-        f"no unlisted endpoint answers: {discovery.candidates} candidates, "
-        f"{discovery.sent} requests (estimate {discovery.estimate})"
-    )
-    return [
-        TaskResult(check_id, None, None, Outcome.PASSED, reason, requests=discovery.sent)
-        for check_id, check in checks.items()
-        if check.uses_discovery
-    ]
 
 
 def _not_run(task: Task, reason: str) -> TaskResult:
