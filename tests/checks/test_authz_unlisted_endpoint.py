@@ -97,3 +97,14 @@ def test_dry_run_shows_the_discovery_estimate(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert re.search(r"discovery ≤ \d+", said) and "unlisted-endpoint discovery" in said
+
+
+def test_the_console_report_lists_the_discovered_endpoints() -> None:
+    import io
+
+    from authsift.reports.console import render
+
+    out = io.StringIO()
+    render(lab_scan(LabSettings.only({CHECK})), out)
+    said = " ".join(out.getvalue().split())
+    assert "discovery: 1 endpoint(s) missing from the spec answer: GET /internal/export" in said
