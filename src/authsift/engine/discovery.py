@@ -11,7 +11,9 @@ How an answer is read (a path *exists* only on evidence a stranger's API also gi
   form, error envelope, soft 404) nor similar to the answer the same prefix gives for a path that
   cannot exist → exists, open to anyone; planned for the checks only when the answer is data
   (`analysis.answers`): a bare health status is listed in the inventory and left alone;
-* anonymous 401/403 where a path that cannot exist gets something else (404) → exists, protected;
+* anonymous 401/403 where a path that cannot exist gets something else (404) → exists, protected
+  (unless three or more candidates under the same first segment are refused: a gated prefix,
+  where only an identity's 2xx proves a path);
   where unknown paths get 401/403 too (authentication before routing) → asked again as a
   low-privilege and a privileged identity, and it exists only if one of them gets a 2xx that is
   not that identity's answer to a path that cannot exist;
@@ -24,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +51,7 @@ from authsift.spec.unlisted import (
 log = logging.getLogger(__name__)
 _SAME_AS_UNKNOWN = SIMILARITY_THRESHOLD  # this similar to "no such path": that answer
 _REFUSED = frozenset({401, 403})
+_GATED = 3  # refusals under one first segment from which the refusal proves nothing alone
 ROOT_CALIBRATION = 2  # the root's unknown path, anonymous and as the low-privilege identity
 
 
@@ -221,6 +225,10 @@ async def discover(
             result.found.append(Found(candidate, answer.status, ("anonymous",), offered))
         elif answer.status in _REFUSED and len(follow) < MAX_HITS:
             follow.append((candidate, answer.status))
+    # A gateway that refuses a whole prefix (`/internal/*` → 401) would make every candidate
+    # under it look "protected": where three or more refusals share a first segment, only an
+    # identity's answer proves a path there.
+    gated = Counter(_first_segment(c.path) for c, _ in follow)
     for candidate, status in follow:
         who: list[str] = []
         for name in list(dict.fromkeys(n for n in (low, privileged) if n))[:FOLLOW_UPS]:
@@ -230,7 +238,13 @@ async def discover(
                 if name == low:
                     break  # the low-privilege identity reads it: the privileged one will too
         known_refusal = nearest(candidate.path, no_anonymous)
-        protected = known_refusal is None or known_refusal.status not in _REFUSED
+        protected = (known_refusal is None or known_refusal.status not in _REFUSED) and gated[
+            _first_segment(candidate.path)
+        ] < _GATED
         if who or protected:
             result.found.append(Found(candidate, status, tuple(who)))
     return result
+
+
+def _first_segment(path: str) -> str:
+    return path.strip("/").split("/", 1)[0]
