@@ -66,7 +66,8 @@ class UnlistedEndpoint(Check):
     - refused anonymously but answered to a **low-privilege identity** → finding (high) only when
       the path looks administrative (`admin`, `internal`, `debug`, … or the curated list's
       admin/debug kinds) and the answer is at least 90 % similar to what a privileged identity
-      (config `privileged_roles`) gets; without a privileged identity it is inconclusive.
+      (config `privileged_roles`) gets; without a privileged or a non-privileged identity it is
+      inconclusive.
     Anything else passes: an undocumented endpoint that needs the right identity is inventory,
     not a finding (it is still in the report's `discovery` section, and offered to every check).
     """
@@ -104,7 +105,10 @@ class UnlistedEndpoint(Check):
         users = [name for name in ctx.identities if not ctx.is_privileged(name)]
         admins = [name for name in ctx.identities if ctx.is_privileged(name)]
         if not users:
-            return
+            raise Inconclusive(
+                f"the unlisted {op.path} refuses anonymous callers ({anonymous.status}); "
+                "without a non-privileged identity nobody can try it as a low-privilege user"
+            )
         low = await ctx.send(request, identity=users[0])
         low_reason = data_reason(low.response, ctx.calibration)
         if low_reason is None or not (
