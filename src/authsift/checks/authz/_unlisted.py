@@ -134,7 +134,9 @@ def summary(found: Iterable[Leak], limit: int = 3) -> str:
         text = one if len(items) == 1 else many.format(n=len(items))
         places = list(dict.fromkeys(leak.where for leak in items if leak.where != "body"))
         if places:
-            shown = ", ".join(places[:limit]) + (" …" if len(places) > limit else "")
+            shown = ", ".join(f"`{p}`" for p in places[:limit]) + (
+                " …" if len(places) > limit else ""
+            )
             text += f" ({shown})"
         parts.append(text)
     return ", ".join(parts)
