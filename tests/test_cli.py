@@ -355,6 +355,7 @@ CATALOG_IDS = frozenset(
         "authz-path-variant-bypass",
         "authz-trusted-header-spoofing",
         "authz-scope-not-enforced",
+        "authz-unlisted-endpoint",
         "token-access-lifetime-excessive",
         "token-expired-accepted",
         "token-not-revoked-on-logout",

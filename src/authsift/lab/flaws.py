@@ -107,6 +107,9 @@ FLAWS: dict[str, str] = {
     "authz-scope-not-enforced": (
         "Bearer token scopes are ignored: a scope=read token can POST /orders, PATCH /documents"
     ),
+    "authz-unlisted-endpoint": (
+        "GET /internal/export, missing from the spec, lists every user's orders to anyone"
+    ),
     "token-access-lifetime-excessive": "Access tokens live 30 days (hardened: 5 minutes)",
     "token-expired-accepted": (
         "The access-token verifier skips `exp` (mint an expired one at POST /_lab/tokens, "
