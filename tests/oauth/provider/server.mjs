@@ -4,9 +4,11 @@
 //
 // Binds 127.0.0.1 only. Strict (default): authorization code only, PKCE S256 required for every
 // client, exact redirect URIs, no implicit and no ROPC, 60 s codes, rotating refresh tokens,
-// revocation and introspection with client authentication. --weak: one deliberately weakened
-// configuration (PKCE optional for confidential clients, implicit `code token` / `id_token token`
-// responses on, redirect URIs matched by prefix) that the scan must detect. The login form is the provider's development
+// revocation and introspection with client authentication, DPoP (RFC 9449) with replay
+// detection. --weak: one deliberately weakened configuration (PKCE optional for confidential
+// clients, implicit `code token` / `id_token token` responses on, redirect URIs matched by
+// prefix, DPoP proofs replayable through oidc-provider's own `allowReplay` switch) that the scan
+// must detect. The login form is the provider's development
 // interaction (any user name signs in), driven by the scanner without a browser.
 import Provider from 'oidc-provider';
 
@@ -42,6 +44,7 @@ const configuration = {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: true },
+    dPoP: { enabled: true, allowReplay: weak }, // RFC 9449; `allowReplay` skips the jti check
   },
   scopes: ['openid', 'profile', 'email', 'offline_access'],
   ttl: {
