@@ -44,10 +44,11 @@ class OAuthSenderConstraintDowngrade(Check):
     header; (c) with a proof by another key (naming that key, and naming the bound key but
     signed by another); (d) with a proof for the wrong method (`htm`), for another URI (`htu`),
     without `ath`, or with an `iat` ten minutes old; (e) with the control's proof again. Accepted
-    means the control's status and the same `sub`. When the token server asks for a DPoP nonce
-    (`use_dpop_nonce`, §8, §9), the proofs carry it. mTLS-bound tokens (RFC 8705) and refresh
-    tokens of public clients (§5, probe (f) of CHECKS.md) are not tested: the scan has no client
-    certificate, and the configured client is confidential.
+    means the control's status and the same `sub`. When the server asks for a DPoP nonce
+    (`use_dpop_nonce`, §8, §9), the proofs carry it and the old-`iat` probe is left out (a
+    server-managed nonce may stand in for `iat`, §4.3 step 11). Not tested: mTLS-bound tokens
+    (RFC 8705; the scan has no client certificate) and bound refresh tokens of public clients
+    (§5, probe (f) of CHECKS.md; the configured client is confidential).
 
     ## Why it matters
     Sender-constraining is what makes a leaked access token useless to the thief (RFC 9700
@@ -258,7 +259,7 @@ def _probes(session: _Resource, metadata: ServerMetadata, control: Exchange) -> 
         return await session.send("DPoP", twice)
 
     high, medium = Severity.HIGH, Severity.MEDIUM
-    return [
+    probes = [
         _Probe("(a) Bearer scheme, no proof", high, lambda: session.send("Bearer")),
         _Probe("(b) DPoP scheme, no DPoP header", high, lambda: session.send("DPoP")),
         _Probe(
@@ -286,13 +287,18 @@ def _probes(session: _Resource, metadata: ServerMetadata, control: Exchange) -> 
             medium,
             with_proof(lambda: proof.make("GET", url, token, with_ath=False)),
         ),
-        _Probe(
-            f"(d) a proof with iat {STALE_SECONDS} s old",
-            medium,
-            with_proof(lambda: proof.make("GET", url, token, age=STALE_SECONDS)),
-        ),
         _Probe("(e) the same proof twice", Severity.LOW, replayed),
     ]
+    if proof.nonce is None:  # §4.3 step 11: a server-provided nonce may stand in for iat
+        probes.insert(
+            -1,
+            _Probe(
+                f"(d) a proof with iat {STALE_SECONDS} s old",
+                medium,
+                with_proof(lambda: proof.make("GET", url, token, age=STALE_SECONDS)),
+            ),
+        )
+    return probes
 
 
 def _json(exchange: Exchange) -> object:
