@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.checks.oauth._dpop import ALG, STALE_SECONDS, Proof, ProofKey
-from authsift.checks.oauth._flow import Agent, client_settings, issue_code, once_per_scan
+from authsift.checks.oauth._flow import Agent, client_settings, issue_code
 from authsift.checks.oauth._metadata import ServerMetadata, require_metadata
 from authsift.checks.oauth._token import token_answer
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, HttpRequest, Severity
@@ -86,12 +86,11 @@ class OAuthSenderConstraintDowngrade(Check):
     cwe = (294, 345)
     owasp = "API2:2023"
     needs = frozenset({"oauth", "client", "oauth_user"})
-    granularity = "api"
+    granularity = "server"
     max_requests = 64
-    expected_requests = 22
+    expected_requests = 16
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
-        once_per_scan(ctx, "sender-constraint", "sender-constraint downgrade")
         metadata = await require_metadata(ctx)
         algs = metadata.listed("dpop_signing_alg_values_supported")
         if not algs:
