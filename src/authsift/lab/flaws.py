@@ -187,6 +187,9 @@ FLAWS: dict[str, str] = {
         "A confidential client's token request is accepted with its client_id alone"
     ),
     "oauth-refresh-token-binding": "A refresh token issued to lab-web works for lab-partner",
+    "oauth-sender-constraint-downgrade": (
+        "/idp/userinfo takes a DPoP-bound access token as a plain Bearer token, without a proof"
+    ),
     "transport-credentials-in-query-accepted": (
         "?access_token= (bearer JWT) and ?api_key= are honoured in the URL query"
     ),
