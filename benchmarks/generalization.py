@@ -103,6 +103,11 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "token-response-cacheable": ("transport-token-response-cacheable",),
     "www-authenticate-missing": ("transport-www-authenticate-conformance",),
     "cleartext-credentials": ("transport-cleartext-credentials",),
+    # an endpoint missing from the spec that answers with data (anonymously, or a user gets the
+    # admin's answer); a debug one serving tokens, logs or the environment is the stronger
+    # finding and subsumes the other on the same operation, so either check matches either class
+    "unlisted-endpoint": ("authz-unlisted-endpoint", "transport-debug-log-exposure"),
+    "debug-endpoint-exposure": ("transport-debug-log-exposure", "authz-unlisted-endpoint"),
     "api-key-in-query": ("transport-credentials-in-query-accepted",),
 }
 # Classes whose finding is about the API's tokens or headers as a whole, reported on whichever

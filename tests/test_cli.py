@@ -355,6 +355,7 @@ CATALOG_IDS = frozenset(
         "authz-path-variant-bypass",
         "authz-trusted-header-spoofing",
         "authz-scope-not-enforced",
+        "authz-unlisted-endpoint",
         "token-access-lifetime-excessive",
         "token-expired-accepted",
         "token-not-revoked-on-logout",
@@ -382,7 +383,7 @@ CATALOG_IDS = frozenset(
         "transport-token-response-cacheable",
         "transport-www-authenticate-conformance",
         "transport-cleartext-credentials",
-        # the lab's authorization server (/idp); #63 (sender-constraint downgrade) has no flaw
+        # the lab's authorization server (/idp)
         "oauth-metadata-issuer-validation",
         "oauth-implicit-grant-enabled",
         "oauth-ropc-grant-enabled",
@@ -396,6 +397,7 @@ CATALOG_IDS = frozenset(
         "oauth-code-client-binding",
         "oauth-client-auth-not-enforced",
         "oauth-refresh-token-binding",
+        "oauth-sender-constraint-downgrade",
     }
 )
 

@@ -38,7 +38,7 @@ def test_demo_on_the_vulnerable_lab_writes_reports_with_findings(tmp_path: Path)
     assert {"authz-unauthenticated-access", "authz-invalid-credential-accepted"} <= found
     assert report["tasks"]["error"] == 0
     # issue 14 §2: what did not run says so (the demo is read-only; three families have no checks)
-    assert set(report["summary"]["not_tested"]) >= {"apikey", "rl", "transport"}
+    assert set(report["summary"]["not_tested"]) >= {"apikey", "rl"}
     # the lab's authorization server is audited, read-only (ceremony requests only)
     assert (
         "oauth-client-auth-not-enforced" in found and "oauth" not in report["summary"]["not_tested"]

@@ -145,6 +145,9 @@ class Operation:
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)  # status → JSON schema
     deprecated: bool = False
     public_by_omission: bool = False  # no `security` where other operations declare it (FastAPI)
+    # Not in the spec: found by unlisted-endpoint discovery (engine/discovery.py) and offered to
+    # the checks like a documented operation; its kind ("debug", "admin", "ops", "derived")
+    undocumented: str | None = None
 
     @property
     def key(self) -> str:

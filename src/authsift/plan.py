@@ -65,6 +65,7 @@ class Plan:
     skipped: list[Skip] = field(default_factory=list)
     baseline_identities: dict[str, int] = field(default_factory=dict)  # operation → identities
     preflight_requests: int = 0
+    discovery_requests: int = 0  # unlisted-endpoint discovery, at most (engine/discovery.py)
 
     @property
     def baseline_operations(self) -> list[str]:
@@ -80,7 +81,12 @@ class Plan:
 
     @property
     def estimated_requests(self) -> int:
-        return self.preflight_requests + self.baseline_requests + self.check_requests
+        return (
+            self.preflight_requests
+            + self.discovery_requests
+            + self.baseline_requests
+            + self.check_requests
+        )
 
     def estimated_seconds(self, rate: float, concurrency: int, latency: float = 0.02) -> float:
         """Rate-bound when throttled; otherwise bound by round trips over the concurrency cap."""
@@ -261,8 +267,9 @@ def make_plan(
     include_ops: Sequence[str] = (),
     exclude_ops: Sequence[str] = (),
     preflight_requests: int = 0,
+    discovery_requests: int = 0,
 ) -> Plan:
-    plan = Plan(preflight_requests=preflight_requests)
+    plan = Plan(preflight_requests=preflight_requests, discovery_requests=discovery_requests)
     kept, skipped_ops = select_operations(operations, include_ops, exclude_ops)
     plan.skipped.extend(skipped_ops)
     wanted = {"one": 1, "all": len(identities), "none": 0}
@@ -285,6 +292,8 @@ def make_plan(
             plan.tasks.append(Task(check_id, None, None, check.estimate(None)))
             continue
         targets = representative_operations(kept) if check.granularity == "api" else kept
+        if check.uses_discovery:  # it judges only what unlisted-endpoint discovery found
+            targets = [op for op in targets if op.undocumented is not None]
         if check.granularity == "api" and not targets:
             plan.skipped.append(
                 Skip(check_id, None, "no identity-bearing read-only operation to probe")

@@ -16,7 +16,7 @@ from authsift.checks import base as checks_base
 from authsift.checks.base import Check, Context, Inconclusive
 from authsift.cli import app
 from authsift.config import parse_config
-from authsift.engine.runner import settle_inconclusive
+from authsift.engine.runner import fold_subsumed, settle_inconclusive
 from authsift.engine.scan import ScanOptions, run_scan
 from authsift.model import (
     Confidence,
@@ -209,6 +209,28 @@ def test_settling_turns_contradicted_inconclusives_into_covered_skips() -> None:
     assert orders.outcome is Outcome.SKIPPED and "GET /orders/{id}" in orders.reason
     assert settled[("authz-b", "GET /users/{id}")].outcome is Outcome.INCONCLUSIVE
     assert settled[("jwt-c", "GET /me")].outcome is Outcome.ERROR  # a crash stays a crash
+
+
+def test_a_chain_of_subsumed_findings_folds_into_the_root_that_is_kept() -> None:
+    """transport-debug-log-exposure subsumes authz-unlisted-endpoint, which subsumes
+    authz-unauthenticated-access: all three on one endpoint leave one finding."""
+    from types import SimpleNamespace
+
+    checks: Any = {
+        "a-root": SimpleNamespace(subsumes=frozenset({"a-middle", "a-leaf"})),
+        "a-middle": SimpleNamespace(subsumes=frozenset({"a-leaf"})),
+        "a-leaf": SimpleNamespace(subsumes=frozenset()),
+    }
+    op = "GET /debug"
+    findings = [_finding("a-leaf", op), _finding("a-middle", op), _finding("a-root", op)]
+    kept = fold_subsumed(findings, checks)
+    assert [f.check_id for f in kept] == ["a-root"]
+    assert kept[0].details["subsumes"] == [f"a-leaf ({op})", f"a-middle ({op})"]
+    cycle: Any = {
+        "a-one": SimpleNamespace(subsumes=frozenset({"a-two"})),
+        "a-two": SimpleNamespace(subsumes=frozenset({"a-one"})),
+    }
+    assert len(fold_subsumed([_finding("a-one", op), _finding("a-two", op)], cycle)) >= 1
 
 
 def test_the_lab_scan_lists_nothing_inconclusive_that_a_finding_answers(

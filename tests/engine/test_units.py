@@ -174,8 +174,8 @@ def test_selection_takes_ids_families_and_all_and_refuses_anything_else() -> Non
         resolve_selection(catalogue, ["authz-bola"], [])
     with pytest.raises(SelectionError, match="unknown checks or families"):
         resolve_selection(catalogue, ["all"], ["nope-one", "nope-two"])
-    with pytest.raises(SelectionError, match="transport has no checks yet"):
-        resolve_selection(catalogue, ["transport"], [])
+    with pytest.raises(SelectionError, match="oauth has no checks yet"):
+        resolve_selection(catalogue, ["oauth"], [])
     with pytest.raises(SelectionError, match="removes every check"):
         resolve_selection(catalogue, ["authz"], ["authz"])
 

@@ -84,7 +84,7 @@ def test_openapi_operations_declare_their_security(spec: dict[str, Any]) -> None
     ]:
         security = paths[path][method]["security"]
         assert {"bearerAuth": []} in security and {} not in security, path
-    assert not any(p.startswith(("/_lab", "/actuator")) for p in paths)
+    assert not any(p.startswith(("/_lab", "/actuator", "/internal")) for p in paths)
     order_id = paths["/orders/{order_id}"]["get"]["parameters"][0]
     assert order_id["schema"]["type"] == "integer"
     document_id = paths["/documents/{document_id}"]["get"]["parameters"][0]

@@ -186,3 +186,14 @@ def test_scope_not_enforced(mode: str, lab_for: LabFor, http: Http) -> None:
         assert 'error="insufficient_scope"' in write.headers["WWW-Authenticate"]
     else:
         assert write.status == 201 and write.json()["owner_email"] == "alice@lab.example"
+
+
+def test_unlisted_endpoint(mode: str, lab_for: LabFor, http: Http, token_for: TokenFor) -> None:
+    base = lab_for(mode, "authz-unlisted-endpoint")
+    export = http("GET", f"{base}/internal/export")
+    if mode == "off":
+        assert export.status == 404
+    else:
+        emails = {order["customer_email"] for order in export.json()["orders"]}
+        assert export.status == 200 and len(emails) >= 2  # everyone's orders, no credential
+    assert "/internal/export" not in http("GET", f"{base}/openapi.json").json()["paths"]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from authsift.checks.oauth._dpop import Proof, ProofKey
 from authsift.lab.flaws import LabSettings
 from authsift.lab.idp_server import CLIENT_REDIRECT, CLIENTS
 
@@ -222,3 +223,79 @@ def test_client_auth_and_refresh_binding(idp: dict[str, Idp]) -> None:
         refresh = idp[mode].redeem(code, code_verifier=verifier).json()["refresh_token"]
         reply = idp[mode].token("lab-partner", grant_type="refresh_token", refresh_token=refresh)
         assert reply.status == expected, reply.text
+
+
+def _bound(idp: Idp, proof: Proof) -> str:
+    """A DPoP-bound access token (RFC 9449 §5) for `proof`'s key."""
+    verifier, challenge = _pkce()
+    code = idp.code(code_challenge=challenge, code_challenge_method="S256")
+    fields = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CLIENT_REDIRECT,
+        "code_verifier": verifier,
+    }
+    reply = idp.http(
+        "POST",
+        f"{idp.base}/idp/token",
+        headers={**_basic("lab-web"), "DPoP": proof.make("POST", f"{idp.base}/idp/token")},
+        data=urllib.parse.urlencode(fields).encode(),
+    )
+    answer = reply.json()
+    assert answer["token_type"] == "DPoP", answer
+    return str(answer["access_token"])
+
+
+def _present(idp: Idp, scheme: str, token: str, dpop: str | None = None) -> Reply:
+    headers = {"Authorization": f"{scheme} {token}", **({"DPoP": dpop} if dpop else {})}
+    return idp.http("GET", f"{idp.base}/idp/userinfo", headers=headers)
+
+
+def test_dpop_is_advertised_and_binds_tokens(idp: dict[str, Idp], http: Http) -> None:
+    for mode in ("on", "off"):
+        base = idp[mode].base
+        document = http("GET", f"{base}/idp/.well-known/openid-configuration").json()
+        assert "ES256" in document["dpop_signing_alg_values_supported"]
+    proof = Proof()
+    token = _bound(idp["off"], proof)
+    url = f"{idp['off'].base}/idp/userinfo"
+    good = proof.make("GET", url, token)
+    assert _present(idp["off"], "DPoP", token, good).json()["preferred_username"] == "alice"
+    # a bad proof at the token endpoint is refused, not ignored
+    wrong = proof.make("GET", f"{idp['off'].base}/idp/token")
+    reply = idp["off"].http(
+        "POST", f"{idp['off'].base}/idp/token", headers={**_basic("lab-web"), "DPoP": wrong}
+    )
+    assert reply.status == 400 and reply.json()["error"] == "invalid_dpop_proof"
+
+
+def test_dpop_proofs_are_checked_in_both_modes(idp: dict[str, Idp]) -> None:
+    """RFC 9449 §4.3 and §11.1: every wrong proof is refused, flaw on or off."""
+    for mode in ("on", "off"):
+        proof, other = Proof(), ProofKey()
+        token = _bound(idp[mode], proof)
+        url = f"{idp[mode].base}/idp/userinfo"
+        wrong = [
+            proof.make("GET", url, token, signer=other),
+            proof.make("GET", url, token, signer=other, header_key=proof.key),
+            proof.make("POST", url, token),
+            proof.make("GET", f"{idp[mode].base}/idp/token", token),
+            proof.make("GET", url, token, with_ath=False),
+            proof.make("GET", url, token, age=600),
+        ]
+        for bad in wrong:
+            reply = _present(idp[mode], "DPoP", token, bad)
+            assert reply.status == 401, (mode, reply.text)
+            assert reply.headers["WWW-Authenticate"].startswith("DPoP ")
+        assert _present(idp[mode], "DPoP", token).status == 401  # no proof at all
+        once = proof.make("GET", url, token)
+        assert _present(idp[mode], "DPoP", token, once).status == 200
+        assert _present(idp[mode], "DPoP", token, once).status == 401  # replayed
+
+
+def test_sender_constraint_downgrade(idp: dict[str, Idp]) -> None:
+    """The flaw: the bound token works as a plain Bearer token (RFC 9449 §7.2 says reject)."""
+    on = _present(idp["on"], "Bearer", _bound(idp["on"], Proof()))
+    assert on.status == 200 and on.json()["preferred_username"] == "alice"
+    off = _present(idp["off"], "Bearer", _bound(idp["off"], Proof()))
+    assert off.status == 401 and 'error="invalid_token"' in off.headers["WWW-Authenticate"]

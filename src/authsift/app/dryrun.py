@@ -68,7 +68,8 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     out.print(
         f"{len(spec.operations)} operations · {len(plan.tasks)} tasks · "
         f"~{plan.estimated_requests} requests (preflight {plan.preflight_requests}, "
-        f"baselines {plan.baseline_requests}, checks {plan.check_requests}) · "
+        + (f"discovery ≤ {plan.discovery_requests}, " if plan.discovery_requests else "")
+        + f"baselines {plan.baseline_requests}, checks {plan.check_requests}) · "
         f"~{seconds:.0f}s at {limits.rate:g} req/s "
         f"(budget {limits.max_requests}, max_time {limits.max_time:g}s)"
     )
@@ -78,6 +79,14 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
         out.print(
             f"noisy checks ({', '.join(sorted(noisy))}): ~{noisy_requests} of those requests, "
             "at most abuse.max_attempts per endpoint each, stopping at the first limit signal",
+            highlight=False,
+        )
+    if plan.discovery_requests:
+        users = sorted(i for i, c in checks.items() if c.uses_discovery)
+        out.print(
+            f"unlisted-endpoint discovery: ≤ {plan.discovery_requests} read-only GETs before the "
+            f"plan; every endpoint it finds is added to the plan ({', '.join(users)} judge them, "
+            "the other checks test them too)",
             highlight=False,
         )
     if plan.estimated_requests > limits.max_requests:

@@ -86,6 +86,10 @@ class Check:
     # Root-cause grouping (CHECKS.md §1.2): when this check fires, findings of these checks on the
     # same operation (or API-wide) are folded into this one as "subsumed", not reported apart.
     subsumes: ClassVar[frozenset[str]] = frozenset()
+    # The check judges endpoints the spec does not list: the engine runs unlisted-endpoint
+    # discovery before planning when a selected check says so (engine/discovery.py), and every
+    # endpoint it finds is planned as an operation (`Operation.undocumented`) for every check.
+    uses_discovery: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

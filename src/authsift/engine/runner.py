@@ -103,8 +103,9 @@ def fold_subsumed(findings: list[Finding], checks: Mapping[str, Check]) -> list[
     instead of being reported on its own."""
     kept: list[Finding] = []
     folded: dict[int, list[str]] = {}
-    for finding in findings:
-        root = next(
+
+    def root_of(finding: Finding) -> int | None:
+        return next(
             (
                 index
                 for index, other in enumerate(findings)
@@ -115,7 +116,17 @@ def fold_subsumed(findings: list[Finding], checks: Mapping[str, Check]) -> list[
             ),
             None,
         )
-        if root is None:
+
+    for finding in findings:
+        root = root_of(finding)
+        seen = {root}
+        # a chain (A subsumes B, B subsumes C): C folds into A, the root that is itself kept
+        while root is not None and (above := root_of(findings[root])) not in seen:
+            if above is None:
+                break
+            seen.add(above)
+            root = above
+        if root is None or findings[root] is finding:  # a cycle keeps them both
             kept.append(finding)
         else:
             label = finding.operation.key if finding.operation else "API-wide"

@@ -17,13 +17,15 @@ from authsift import __version__
 from authsift.checks.base import Check, ScanFacts, registry
 from authsift.config import Config
 from authsift.engine.auth import AuthError, AuthManager
+from authsift.engine.discovery import Discovery, discover_for
+from authsift.engine.discovery import estimate as estimate_discovery
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
 from authsift.engine.login_facts import login_facts
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
-from authsift.engine.runner import run_plan
+from authsift.engine.runner import RunOutcome, run_plan
 from authsift.engine.scan_state import ScanState
 from authsift.engine.scope import Scope
 from authsift.engine.session import HttpSession, SessionSettings
@@ -41,6 +43,7 @@ from authsift.plan import (
     Capabilities,
     Plan,
     SelectionError,
+    Task,
     make_plan,
     noisy_named,
     nothing_to_test,
@@ -101,6 +104,11 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
     infos = identity_infos(config)
     has_probe = bool(representative_operations(list(spec.operations), limit=1))
     fetched = spec.source.startswith(("http://", "https://"))  # the scan GETs a URL spec again
+    documented = [op for op in spec.operations if op.undocumented is None]
+    in_scope, _ = select_operations(
+        documented, config.operations.include, config.operations.exclude
+    )
+    discovery = estimate_discovery(in_scope) if wants_discovery(checks) else 0
     return make_plan(
         checks,
         list(spec.operations),
@@ -114,7 +122,13 @@ def build_plan(config: Config, spec: ApiSpec, checks: Mapping[str, Check]) -> Pl
         exclude_ops=config.operations.exclude,
         preflight_requests=estimate_preflight([i.auth_type for i in infos], has_probe)
         + int(fetched),
+        discovery_requests=discovery,
     )
+
+
+def wants_discovery(checks: Mapping[str, Check]) -> bool:
+    """Unlisted-endpoint discovery runs when a selected check judges what it finds."""
+    return any(check.uses_discovery for check in checks.values())
 
 
 def session_settings(config: Config) -> SessionSettings:
@@ -194,8 +208,18 @@ async def _scan(
                 log.warning("%s", redactor.text(warning))
             for note in preflight.notes:
                 log.info("%s", redactor.text(note))
+            discovery: Discovery | None = None
+            interrupted = False
+            if wants_discovery(checks):
+                try:
+                    discovery = await discover_for(
+                        session, config, spec.operations, preflight.calibration
+                    )
+                except asyncio.CancelledError:  # Ctrl-C: a partial report, nothing run
+                    discovery, interrupted = Discovery(stopped="interrupted"), True
+                spec = replace(spec, operations=(*spec.operations, *discovery.operations))
             plan = build_plan(config, spec, checks)
-            if not plan.tasks:
+            if not plan.tasks and discovery is None:
                 raise SetupError(nothing_to_test(plan))
             in_scope, _ = select_operations(
                 spec.operations, config.operations.include, config.operations.exclude
@@ -214,13 +238,19 @@ async def _scan(
                 facts=replace(scan_facts(config), api_title=spec.title),
             )
             result.spec_source = redactor.text(spec.source)
-            outcome = await run_plan(
-                plan,
-                checks,
-                state,
-                concurrency=config.limits.concurrency,
-                listener=options.listener,
-            )
+            if interrupted:
+                outcome = RunOutcome(
+                    tasks=[_not_run(task, "interrupted") for task in plan.tasks],
+                    stopped="interrupted",
+                )
+            else:
+                outcome = await run_plan(
+                    plan,
+                    checks,
+                    state,
+                    concurrency=config.limits.concurrency,
+                    listener=options.listener,
+                )
             result.findings = outcome.findings
             result.tasks = outcome.tasks + [
                 _skipped(skip.check_id, skip.operation, skip.reason)
@@ -232,6 +262,9 @@ async def _scan(
             result.stats.operations = len(spec.operations)
             result.stats.checks_run = len({t.check_id for t in plan.tasks})
             result.stats.tasks = len(plan.tasks)
+            if discovery is not None:
+                result.extras["discovery"] = redactor.value(discovery.inventory())
+                result.tasks += discovery.passed_tasks(checks)
             result.extras.update(redactor.value(state.extras))
             result.extras["plan"] = {"estimated_requests": plan.estimated_requests}
         finally:
@@ -288,6 +321,11 @@ def _resources(config: Config) -> dict[str, dict[str, list[object]]]:
         name: {param: list(values) for param, values in per.items()}
         for name, per in config.resources.items()
     }
+
+
+def _not_run(task: Task, reason: str) -> TaskResult:
+    ref = OperationRef.of(task.operation) if task.operation else None
+    return TaskResult(task.check_id, ref, task.identity, Outcome.NOT_RUN, reason)
 
 
 def _skipped(check_id: str, operation: str | None, reason: str) -> TaskResult:

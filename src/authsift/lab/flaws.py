@@ -107,6 +107,9 @@ FLAWS: dict[str, str] = {
     "authz-scope-not-enforced": (
         "Bearer token scopes are ignored: a scope=read token can POST /orders, PATCH /documents"
     ),
+    "authz-unlisted-endpoint": (
+        "GET /internal/export, missing from the spec, lists every user's orders to anyone"
+    ),
     "token-access-lifetime-excessive": "Access tokens live 30 days (hardened: 5 minutes)",
     "token-expired-accepted": (
         "The access-token verifier skips `exp` (mint an expired one at POST /_lab/tokens, "
@@ -184,6 +187,9 @@ FLAWS: dict[str, str] = {
         "A confidential client's token request is accepted with its client_id alone"
     ),
     "oauth-refresh-token-binding": "A refresh token issued to lab-web works for lab-partner",
+    "oauth-sender-constraint-downgrade": (
+        "/idp/userinfo takes a DPoP-bound access token as a plain Bearer token, without a proof"
+    ),
     "transport-credentials-in-query-accepted": (
         "?access_token= (bearer JWT) and ?api_key= are honoured in the URL query"
     ),

@@ -6,7 +6,10 @@ a plain HTML login form (no consent screen: the lab's clients are first-party), 
 endpoint and the JWKS. Not part of the lab's OpenAPI document: it is the identity provider,
 not the API under test. Flaws decided here: `oauth-metadata-issuer-validation` (the documents
 name the lab's origin without `/idp`), `oauth-state-nonce-handling` (the code redirect drops
-`state`), `oauth-oidc-none-alg` (advertised).
+`state`), `oauth-oidc-none-alg` (advertised), `oauth-sender-constraint-downgrade` (UserInfo takes
+a DPoP-bound token as a Bearer token). DPoP (RFC 9449, `idp_dpop`): a token request with a valid
+proof gets a `token_type: DPoP` token bound to the proof's key; UserInfo then wants the `DPoP`
+scheme and a proof by that key (§7.1, §7.2).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from authsift.lab.flaws import LabSettings
+from authsift.lab.idp_dpop import ALGS, DpopVerifier, ProofError
 from authsift.lab.idp_server import LabServer
+from authsift.lab.users import User
 
 PREFIX = "/idp"
 _COOKIE = "idp_session"
@@ -76,6 +81,7 @@ def metadata(server: LabServer, base: str) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "response_modes_supported": ["query", "fragment"],
         "authorization_response_iss_parameter_supported": False,
+        "dpop_signing_alg_values_supported": list(ALGS),
     }
 
 
@@ -105,6 +111,7 @@ def _login_page(next_url: str, error: str = "") -> HTMLResponse:
 def router(server: LabServer, settings: LabSettings) -> APIRouter:
     """The `/idp` routes, hidden from the lab's OpenAPI document."""
     api = APIRouter(include_in_schema=False)
+    dpop = DpopVerifier()
 
     @api.get(f"{PREFIX}/.well-known/openid-configuration")
     @api.get(f"/.well-known/oauth-authorization-server{PREFIX}")
@@ -118,11 +125,53 @@ def router(server: LabServer, settings: LabSettings) -> APIRouter:
     @api.get(f"{PREFIX}/userinfo")
     async def userinfo(request: Request) -> JSONResponse:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        user = server.user_of(token) if scheme.lower() == "bearer" else None
-        if user is None:
-            challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            return JSONResponse({"error": "invalid_token"}, status_code=401, headers=challenge)
+        scheme, token = scheme.lower(), token.strip()
+        user = server.user_of(token) if scheme in ("bearer", "dpop") and token else None
+        record = server.store.access_tokens.get(token) if user is not None else None
+        jkt = (record or {}).get("jkt")
+        refusal = _userinfo_refusal(request, user, scheme, token, jkt)
+        if refusal is not None:
+            error, description = refusal
+            quoted = description.replace('"', "'")
+            challenge = f'error="{error}", error_description="{quoted}"'
+            if jkt or scheme == "dpop":
+                challenge = f'DPoP algs="{" ".join(ALGS)}", {challenge}'
+            else:
+                challenge = f"Bearer {challenge}"
+            return JSONResponse(
+                {"error": error, "error_description": description},
+                status_code=401,
+                headers={"WWW-Authenticate": challenge},
+            )
+        assert user is not None
         return JSONResponse({"sub": str(user.id), "preferred_username": user.username})
+
+    def _userinfo_refusal(
+        request: Request, user: User | None, scheme: str, token: str, jkt: str | None
+    ) -> tuple[str, str] | None:
+        if user is None:
+            return "invalid_token", "unknown or expired access token"
+        if jkt is None:
+            if scheme != "bearer":
+                return "invalid_token", "the access token is not DPoP-bound"
+            return None
+        if scheme == "bearer":
+            if settings.on("oauth-sender-constraint-downgrade"):
+                return None  # the flaw: a bound token taken without its proof
+            # RFC 9449 §7.2: "MUST reject a DPoP-bound access token received as a bearer token"
+            return "invalid_token", "DPoP-bound access token presented as a bearer token"
+        try:
+            thumbprint = dpop.verify(
+                request.headers.getlist("DPoP"),
+                "GET",
+                f"{_base(request)}{PREFIX}/userinfo",
+                access_token=token,
+            )
+        except ProofError as error:
+            return "invalid_dpop_proof", str(error)
+        if thumbprint != jkt:
+            return "invalid_token", "the proof's key is not the key the token is bound to"
+        return None
 
     @api.get(f"{PREFIX}/authorize")
     async def authorize(request: Request) -> Response:
@@ -171,7 +220,21 @@ def router(server: LabServer, settings: LabSettings) -> APIRouter:
         form = await _form(request)
         server.current_issuer = metadata(server, _base(request))["issuer"]
         oauth_request = _LabRequest(request, form, form)
-        return _respond(*server.create_token_response(oauth_request))
+        jkt = None
+        if "DPoP" in request.headers:
+            try:
+                jkt = dpop.verify(
+                    request.headers.getlist("DPoP"), "POST", f"{_base(request)}{PREFIX}/token"
+                )
+            except ProofError as error:
+                body = {"error": "invalid_dpop_proof", "error_description": str(error)}
+                return JSONResponse(body, status_code=400)
+        status, body, headers = server.create_token_response(oauth_request)
+        if jkt and status == 200 and isinstance(body, dict) and body.get("access_token"):
+            # RFC 9449 §5: the token is bound to the proof's key and typed DPoP
+            server.store.access_tokens[body["access_token"]]["jkt"] = jkt
+            body = {**body, "token_type": "DPoP"}
+        return _respond(status, body, headers)
 
     return api
 

@@ -1,5 +1,8 @@
 """Operational endpoints: health (public, correct) and the debug routes left on by mistake.
 
+`authz-unlisted-endpoint`: an "internal" bulk export of every order, never put in the spec and
+never protected, because "only the back office calls it". Off, it answers 404.
+
 `transport-debug-log-exposure`: a Spring-Boot-style actuator whose `httptrace` keeps the last
 requests with their headers (Authorization included) and whose `env` dumps configuration. Both
 are unauthenticated and undocumented, which is how they ship in real incidents. Off, the
@@ -96,4 +99,25 @@ def environment(lab: Lab) -> dict[str, Any]:
             "database.url": "postgresql://lab:lab-db-password@127.0.0.1:5432/lab",
             "apikeys.seed": "authsift-lab-demo-seed-v1",
         },
+    }
+
+
+@router.get("/internal/export", include_in_schema=False)
+def internal_export(lab: Lab) -> dict[str, Any]:
+    if not lab.settings.on("authz-unlisted-endpoint"):
+        raise HTTPException(status_code=404, detail="Not Found")
+    orders = [order for user in lab.users.all() for order in lab.domain.orders_of(user.id)]
+    return {
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "orders": [
+            {
+                "id": o.id,
+                "customer_email": o.owner_email,
+                "item": o.item,
+                "quantity": o.quantity,
+                "total_cents": o.total_cents,
+                "note": o.note,
+            }
+            for o in sorted(orders, key=lambda o: o.id)
+        ],
     }

@@ -68,6 +68,18 @@ def render_console(result: ScanResult, console: Console, *, verbose: bool = Fals
         console.print(gaps)
     for note in result.extras.get("hygiene") or []:
         console.print(Text(f"hygiene: {note.get('remark', '')}", style="dim"))
+    discovery = result.extras.get("discovery")
+    if isinstance(discovery, dict) and discovery.get("found"):
+        found = [f"GET {f.get('path')}" for f in discovery["found"] if isinstance(f, dict)]
+        shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
+        console.print(
+            Text(
+                f"discovery: {len(found)} endpoint(s) missing from the spec answer: {shown} "
+                f"({discovery.get('requests')} requests, estimate "
+                f"{discovery.get('estimated_requests')})",
+                style="dim",
+            )
+        )
     for finding in sort_findings(result.findings):
         console.print(_finding_panel(finding, verbose=verbose))
         _print_reproduce(console, finding)

@@ -49,6 +49,7 @@ def representative_operations(
         op
         for op in operations
         if op.method == "GET"
+        and op.undocumented is None  # discovered, not described: never a token-level probe
         and not op.declared_public
         and not looks_privileged(op)
         and not any(p.location is ParamLocation.PATH for p in op.parameters)

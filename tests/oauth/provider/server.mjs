@@ -4,10 +4,14 @@
 //
 // Binds 127.0.0.1 only. Strict (default): authorization code only, PKCE S256 required for every
 // client, exact redirect URIs, no implicit and no ROPC, 60 s codes, rotating refresh tokens,
-// revocation and introspection with client authentication. --weak: one deliberately weakened
-// configuration (PKCE optional for confidential clients, implicit `code token` / `id_token token`
-// responses on, redirect URIs matched by prefix) that the scan must detect. The login form is the provider's development
-// interaction (any user name signs in), driven by the scanner without a browser.
+// revocation and introspection with client authentication, DPoP (RFC 9449) with server nonces
+// and replay detection. --weak: one deliberately weakened configuration (PKCE optional for
+// confidential clients, implicit `code token` / `id_token token` responses on, redirect URIs
+// matched by prefix, DPoP proofs replayable through oidc-provider's own `allowReplay` switch)
+// that the scan must detect. The login form is the provider's development interaction (any user
+// name signs in), driven by the scanner without a browser.
+import { randomBytes } from 'node:crypto';
+
 import Provider from 'oidc-provider';
 
 const [port, redirectUri, mode] = process.argv.slice(2);
@@ -42,6 +46,13 @@ const configuration = {
     devInteractions: { enabled: true },
     revocation: { enabled: true },
     introspection: { enabled: true },
+    // RFC 9449: strict asks for server nonces (§8, §9); `allowReplay` skips the jti check (§11.1)
+    dPoP: {
+      enabled: true,
+      nonceSecret: randomBytes(32),
+      requireNonce: () => !weak,
+      allowReplay: weak,
+    },
   },
   scopes: ['openid', 'profile', 'email', 'offline_access'],
   ttl: {

@@ -205,14 +205,19 @@ class Agent:
         return result
 
     async def token(
-        self, fields: dict[str, str], *, client: dict[str, Any] | None, auth: str | None = None
+        self,
+        fields: dict[str, str],
+        *,
+        client: dict[str, Any] | None,
+        auth: str | None = None,
+        dpop: str | None = None,
     ) -> Exchange:
         """POST to the token endpoint as `client` (its auth method, or `auth` to override:
-        client_secret_basic, client_secret_post or none)."""
+        client_secret_basic, client_secret_post or none), with a `DPoP` proof when given."""
         endpoint = self.metadata.endpoint("token_endpoint")
         if endpoint is None:
             raise Inconclusive("the metadata names no token_endpoint")
-        return await token_request(self.ctx, endpoint, fields, client=client, auth=auth)
+        return await token_request(self.ctx, endpoint, fields, client=client, auth=auth, dpop=dpop)
 
     async def userinfo(self, access_token: str) -> Exchange | None:
         """GET the UserInfo endpoint with `access_token` (OIDC Core §5.3), None without one."""

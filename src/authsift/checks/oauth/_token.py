@@ -21,12 +21,16 @@ async def token_request(
     *,
     client: dict[str, Any] | None,
     auth: str | None = None,
+    dpop: str | None = None,
 ) -> Exchange:
-    """One token-endpoint request (RFC 6749 §3.2); tokens in the answer are redacted."""
+    """One token-endpoint request (RFC 6749 §3.2); tokens in the answer are redacted. `dpop`:
+    a proof for the request's `DPoP` header (RFC 9449 §5)."""
     headers = [
         ("Content-Type", "application/x-www-form-urlencoded"),
         ("Accept", "application/json"),
     ]
+    if dpop is not None:
+        headers.append(("DPoP", dpop))
     body = dict(fields)
     if client is not None:
         method = auth or str(client.get("auth_method") or "client_secret_basic")
