@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -65,6 +66,7 @@ PUBLIC_KEY = (
     "-----END PUBLIC KEY-----\n"
 )
 SESSIONS: dict[str, str] = {}
+FAILURES: dict[str, list[float]] = {}  # e-mail (or "*": the client) → failure times
 
 
 def public_account(account_id: str) -> dict[str, Any]:
@@ -136,6 +138,7 @@ class Handler:
 
 
 REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
+REASONS[429] = "Too Many Requests"
 
 
 async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -164,11 +167,23 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
         writer.close()
 
 
+def throttled(email: str) -> bool:
+    """Hardened: 5 failures per e-mail in 15 min, 20 per client in 5 min, then 429."""
+    now = time.monotonic()
+    recent = [t for t in FAILURES.get(email, []) if now - t < 900]
+    client = [t for t in FAILURES.get("*", []) if now - t < 300]
+    return HARDENED and (len(recent) >= 5 or len(client) >= 20)
+
+
 def login(h: Handler) -> None:
     try:
         data = json.loads(h.body or b"{}")
     except ValueError:
         h.reply(400, {"message": "send JSON"})
+        return
+    email = str(data.get("email")).strip().lower()  # one counter however it is spelt
+    if throttled(email):
+        h.reply(429, {"message": "too many attempts, try again later"}, {"Retry-After": "300"})
         return
     for account_id, record in ACCOUNTS.items():
         if record["email"] == data.get("email") and record["password"] == data.get("password"):
@@ -181,6 +196,8 @@ def login(h: Handler) -> None:
                 {"Set-Cookie": cookie, "Cache-Control": "no-store"},
             )
             return
+    for key in (email, "*"):
+        FAILURES.setdefault(key, []).append(time.monotonic())
     h.reply(
         401, {"message": "wrong email or password"}, {"WWW-Authenticate": 'Cookie realm="hookline"'}
     )

@@ -58,6 +58,11 @@ _, dash, _ = call("GET", "/api/status", headers={"Origin": "https://dash.hooklin
 checks["decoy allow-list admits the dashboard"] = (
     dash.get("Access-Control-Allow-Origin") == "https://dash.hookline.example"
 )
+statuses = [
+    call("POST", "/api/login", {"email": "nobody@hookline.example", "password": f"x{n}"})[0]
+    for n in range(7)
+]
+checks["HK-05 no login throttling"] = (429 not in statuses) != HARDENED
 for name, ok in checks.items():
     print(("ok   " if ok else "FAIL ") + name)
 sys.exit(0 if all(checks.values()) else 1)
