@@ -1,0 +1,38 @@
+"""transport-credentials-in-query-accepted: fires on its lab flaw, silent on the hardened lab."""
+
+from __future__ import annotations
+
+from authsift.checks.transport.transport_credentials_in_query_accepted import junk_like, with_query
+from authsift.lab.flaws import LabSettings
+from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
+
+CHECK = "transport-credentials-in-query-accepted"
+
+
+def test_fires_on_the_lab_flaw_alone() -> None:
+    result = scan_lab(LabSettings.only({CHECK}), [CHECK])
+    finding = api_wide(result, CHECK)
+    assert finding.severity == "medium"
+    assert finding.details["parameter"] in {"access_token", "api_key"}
+    assert "?" in finding.evidence[-1].exchange.request.url
+
+
+def test_fires_on_the_vulnerable_lab() -> None:
+    api_wide(family_scan("vulnerable"), CHECK)
+
+
+def test_silent_on_the_hardened_lab() -> None:
+    result = family_scan("hardened")
+    assert_silent(result, CHECK)
+    assert any(o.startswith("passed") for o in outcomes(result, CHECK).values()), outcomes(
+        result, CHECK
+    )
+
+
+def test_query_helpers() -> None:
+    assert with_query("http://h/p?a=1&token=old", "token", "new") == "http://h/p?a=1&token=new"
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+    junk = junk_like(jwt)
+    assert junk.startswith("eyJhbGciOiJIUzI1NiJ9.") and junk != jwt and junk.count(".") == 2
+    assert len(junk_like("abc")) == 8
