@@ -1,0 +1,35 @@
+"""apikey-sole-user-auth: fires on its lab flaw, silent on the hardened lab."""
+
+from __future__ import annotations
+
+from authsift.checks.apikeys.apikey_sole_user_auth import expires
+from authsift.lab.flaws import LabSettings
+from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
+
+CHECK = "apikey-sole-user-auth"
+
+
+def test_fires_on_the_lab_flaw_alone() -> None:
+    result = scan_lab(LabSettings.only({CHECK}), [CHECK])
+    finding = api_wide(result, CHECK)
+    assert finding.identity == "alice-ro" and finding.details["user"] == "alice"
+    assert finding.severity == "high"
+
+
+def test_fires_on_the_vulnerable_lab() -> None:
+    api_wide(family_scan("vulnerable"), CHECK)
+
+
+def test_silent_on_the_hardened_lab() -> None:
+    result = family_scan("hardened")
+    assert_silent(result, CHECK)
+    assert any(o.startswith("passed") for o in outcomes(result, CHECK).values()), outcomes(
+        result, CHECK
+    )
+
+
+def test_a_jwt_with_exp_is_not_static() -> None:
+    assert expires("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln")
+    assert not expires("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")
+    assert not expires("lab_0123456789abcdef")
