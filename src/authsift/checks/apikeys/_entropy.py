@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import math
 import re
 import string
@@ -151,7 +152,9 @@ def _decoded_text(body: str) -> str | None:
     if len(body) < 8 or not _B64_TEXT.match(body) or body.isdigit():
         return None
     try:
-        raw = base64.urlsafe_b64decode(body.replace("+", "-").replace("/", "_") + "=" * (-len(body) % 4))
+        raw = base64.urlsafe_b64decode(
+            body.replace("+", "-").replace("/", "_") + "=" * (-len(body) % 4)
+        )
     except (binascii.Error, ValueError):
         return None
     try:
@@ -192,7 +195,7 @@ def _serial(bodies: Sequence[str]) -> str | None:
         if not runs or len(runs[-1]) < 3:
             return None
         numbers.append(int(runs[-1]))
-    steps = {abs(a - b) for a, b in zip(numbers, numbers[1:], strict=False)}
+    steps = {abs(a - b) for a, b in itertools.pairwise(numbers)}
     if steps and 0 not in steps and max(steps) <= _SMALL_STEP:
         return f"sequential numbers (step {max(steps)})"
     return None

@@ -161,4 +161,3 @@ class ApikeyMutationAccepted(Check):
             details={"variant": label},
             api_wide=True,
         )
-

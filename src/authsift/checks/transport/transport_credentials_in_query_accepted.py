@@ -174,7 +174,7 @@ class TransportCredentialsInQueryAccepted(Check):
                 subjects.append(_Subject(name, credential.token, base, valid, none.request, names))
                 break
         if not subjects:
-            raise Inconclusive("; ".join(reasons) or "no identity whose credential leaves the query")
+            raise Inconclusive("; ".join(reasons) or "no identity placed outside the query")
         return subjects
 
     def _finding(
