@@ -1,0 +1,53 @@
+"""apikey-revocation-ineffective: fires on its lab flaw, silent on the hardened lab; only the
+throwaway key is revoked."""
+
+from __future__ import annotations
+
+import pytest
+
+from authsift.checks.apikeys import apikey_revocation_ineffective as module
+from authsift.checks.apikeys._keymgmt import issued_key, key_apis
+from authsift.lab.flaws import LabSettings
+from authsift.model import Operation
+from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
+
+CHECK = "apikey-revocation-ineffective"
+
+
+def test_fires_on_the_lab_flaw_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(module, "REPLAY_AT", (0.0, 0.5, 1.0))  # the window, shortened
+    result = scan_lab(LabSettings.only({CHECK}), [CHECK])
+    finding = api_wide(result, CHECK)
+    assert finding.identity == "alice" and finding.severity == "low"
+    assert finding.details["revoked_with"] == "DELETE /api-keys/{key_id}"
+
+
+def test_fires_on_the_vulnerable_lab_after_sixty_seconds() -> None:
+    finding = api_wide(family_scan("vulnerable"), CHECK)
+    assert finding.details["window_seconds"] >= 60
+
+
+def test_silent_on_the_hardened_lab_and_the_configured_key_still_works() -> None:
+    result = family_scan("hardened")
+    assert_silent(result, CHECK)
+    assert any(o.startswith("passed") for o in outcomes(result, CHECK).values()), outcomes(
+        result, CHECK
+    )
+    # the configured key was never revoked: the other api-key checks still used it afterwards
+    assert not any("401" in o for o in outcomes(result, "apikey-low-entropy").values())
+
+
+def test_key_apis_and_issued_key() -> None:
+    ops = [
+        Operation("POST", "/v1/tokens"),
+        Operation("DELETE", "/v1/tokens/{token_id}"),
+        Operation("POST", "/orders"),
+        Operation("DELETE", "/orders/{order_id}"),
+    ]
+    assert [(a.issue.path, a.revoke.path) for a in key_apis(ops)] == [
+        ("/v1/tokens", "/v1/tokens/{token_id}")
+    ]
+    assert issued_key({"id": "k1", "name": "ci", "key": "sk_abcdefgh12"}, set()) == "sk_abcdefgh12"
+    assert issued_key({"id": "k1", "key": "known-key-value"}, {"known-key-value"}) is None
+    assert issued_key({"data": {"token": "t0k3n-value-1"}}, set()) == "t0k3n-value-1"
