@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator
 
-from authsift.analysis import similar_at_least
+from authsift.analysis import SIMILARITY_THRESHOLD, similar_at_least
 from authsift.checks.apikeys._keys import key_identities
 from authsift.checks.apikeys._writes import passed_authorization, resubmit
 from authsift.checks.authz._inventory import inventory, request_for
@@ -26,7 +26,6 @@ from authsift.model import (
 
 _REFUSED = frozenset({401, 403})
 _OBJECTS_PER_OWNER = 1
-_SIMILAR = 0.9
 
 
 def _like(answer: Exchange, reference: Exchange) -> bool:
@@ -36,7 +35,7 @@ def _like(answer: Exchange, reference: Exchange) -> bool:
         mine is not None
         and theirs is not None
         and mine.status == theirs.status
-        and similar_at_least(mine, theirs, _SIMILAR, frozenset())
+        and similar_at_least(mine, theirs, SIMILARITY_THRESHOLD, frozenset())
     )
 
 
