@@ -33,7 +33,8 @@ _UUID = re.compile(
 )
 _DIGIT_RUN = re.compile(r"\d+")
 _B64_TEXT = re.compile(r"^[A-Za-z0-9+/_-]+=*$")
-_TIMESTAMP_RANGE = (946_684_800, 4_102_444_800)  # 2000-01-01 … 2100-01-01
+_TIMESTAMP_RANGE = (1_420_070_400, 4_102_444_800)  # 2015-01-01 … 2100-01-01
+_FIELD_SEPARATORS = re.compile(r"[-_.:|]")
 _SMALL_STEP = 1000  # serials issued this close together are "sequential"
 _HEX = frozenset("0123456789abcdefABCDEF")
 _HEX_CONFIDENT = 20  # hex characters seen before "hex" is believed over "lower-case base36"
@@ -140,10 +141,13 @@ def structure(keys: Sequence[str], prefix: str = "", alphabet: int = 64) -> list
 
 
 def _timestamp(body: str) -> str | None:
-    for run in _DIGIT_RUN.findall(body):
+    """A 10- or 13-digit field (whole, between separators or at an end) that reads as a Unix time
+    since 2015: random keys have digit runs too, but not set apart as a field."""
+    for field in _FIELD_SEPARATORS.split(body):
         for width, scale in ((10, 1), (13, 1000)):
-            if len(run) == width and _TIMESTAMP_RANGE[0] <= int(run) // scale < _TIMESTAMP_RANGE[1]:
-                return f"{width} digits"
+            if len(field) == width and field.isdigit():
+                if _TIMESTAMP_RANGE[0] <= int(field) // scale < _TIMESTAMP_RANGE[1]:
+                    return f"{width} digits"
     return None
 
 
