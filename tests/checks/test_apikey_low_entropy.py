@@ -10,6 +10,7 @@ import pytest
 from authsift.checks.apikeys._entropy import assess, vendor_prefix
 from authsift.lab.flaws import LabSettings
 from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.apikey_meter import meter_scan
 from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
 
 CHECK = "apikey-low-entropy"
@@ -73,3 +74,10 @@ def test_vendor_prefix() -> None:
     assert vendor_prefix(["sk_live_ab", "sk_live_cd"]) == "sk_live_"
     assert vendor_prefix(["sk_live_ab"]) == "sk_"
     assert vendor_prefix(["plainkey"]) == ""
+
+
+def test_silent_on_strong_keys_of_two_formats() -> None:
+    """mtr_ + 256 bits base64url and pk_ + 64 hex characters: no finding, no shared structure."""
+    result = meter_scan(hardened=False)
+    assert_silent(result, CHECK)
+    assert any(o.startswith("passed") for o in outcomes(result, CHECK).values())

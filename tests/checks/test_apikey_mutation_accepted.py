@@ -5,6 +5,7 @@ from __future__ import annotations
 from authsift.checks.apikeys.apikey_mutation_accepted import mutations
 from authsift.lab.flaws import LabSettings
 from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.apikey_meter import meter_scan
 from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
 
 CHECK = "apikey-mutation-accepted"
@@ -44,3 +45,11 @@ def test_mutations_never_include_the_key_and_pad_only_outside_headers() -> None:
     assert all(not v.startswith(" ") for _, v in header)
     assert any(v == f" {key} " for _, v in mutations(key, "query"))
     assert {"", "null", "undefined", "0", "*", "true"} <= {v for _, v in header}
+
+
+def test_silent_on_a_whole_key_hash_lookup() -> None:
+    """A stdlib API that hashes the whole key: every alteration is refused, in both modes."""
+    for hardened in (False, True):
+        result = meter_scan(hardened=hardened)
+        assert_silent(result, CHECK)
+        assert any(o.startswith("passed") for o in outcomes(result, CHECK).values())

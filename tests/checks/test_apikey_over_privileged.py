@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from authsift.lab.flaws import LabSettings
 from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.apikey_meter import meter_scan
 from tests.checks.jwt_helpers import assert_silent, findings_of, outcomes
 
 CHECK = "apikey-over-privileged"
@@ -32,3 +33,16 @@ def test_silent_on_the_hardened_lab() -> None:
     assert outcomes(result, CHECK)["POST /orgs/{org}/projects"].startswith("passed"), outcomes(
         result, CHECK
     )
+
+
+def test_meter_read_only_key_creating_an_alert() -> None:
+    """A stdlib API with server-assigned ids: the canary create, read back and deleted."""
+    result = meter_scan(hardened=False)
+    found = findings_of(result, CHECK)
+    assert [(f.operation.key if f.operation else None, f.details["variant"]) for f in found] == [
+        ("POST /v2/alerts", "scope")
+    ]
+    assert "leftovers" not in result.extras
+    hardened = meter_scan(hardened=True)
+    assert_silent(hardened, CHECK)
+    assert outcomes(hardened, CHECK)["POST /v2/alerts"].startswith("passed")

@@ -10,6 +10,7 @@ from authsift.checks.apikeys._keymgmt import issued_key, key_apis
 from authsift.lab.flaws import LabSettings
 from authsift.model import Operation
 from tests.checks.apikey_helpers import family_scan, scan_lab
+from tests.checks.apikey_meter import meter_scan
 from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
 
 CHECK = "apikey-revocation-ineffective"
@@ -51,3 +52,12 @@ def test_key_apis_and_issued_key() -> None:
     assert issued_key({"id": "k1", "name": "ci", "key": "sk_abcdefgh12"}, set()) == "sk_abcdefgh12"
     assert issued_key({"id": "k1", "key": "known-key-value"}, {"known-key-value"}) is None
     assert issued_key({"data": {"token": "t0k3n-value-1"}}, set()) == "t0k3n-value-1"
+
+
+def test_silent_on_immediate_revocation() -> None:
+    """A stdlib API whose revocation deletes the key's hash: the throwaway key is refused at
+    once (one replay), in both modes."""
+    for hardened in (False, True):
+        result = meter_scan(hardened=hardened)
+        assert_silent(result, CHECK)
+        assert any(o.startswith("passed") for o in outcomes(result, CHECK).values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from authsift.checks.transport.transport_credentials_in_query_accepted import junk_like, with_query
 from authsift.lab.flaws import LabSettings
 from tests.checks.apikey_helpers import family_scan, scan_lab
-from tests.checks.jwt_helpers import api_wide, assert_silent, outcomes
+from tests.checks.apikey_meter import meter_scan
+from tests.checks.jwt_helpers import api_wide, assert_silent, findings_of, outcomes
 
 CHECK = "transport-credentials-in-query-accepted"
 
@@ -36,3 +37,13 @@ def test_query_helpers() -> None:
     junk = junk_like(jwt)
     assert junk.startswith("eyJhbGciOiJIUzI1NiJ9.") and junk != jwt and junk.count(".") == 2
     assert len(junk_like("abc")) == 8
+
+
+def test_meter_key_in_query_found_and_the_documented_query_key_left_alone() -> None:
+    """A stdlib API: its account key works in `?key=`; its publishable embed key is documented
+    `in: query` and configured there, so it is never moved or reported."""
+    flawed = findings_of(meter_scan(hardened=False), CHECK)
+    assert [(f.identity, f.details["parameter"]) for f in flawed] == [("reporting", "key")]
+    hardened = meter_scan(hardened=True)
+    assert_silent(hardened, CHECK)
+    assert any(o.startswith("passed") for o in outcomes(hardened, CHECK).values())

@@ -145,9 +145,12 @@ def _timestamp(body: str) -> str | None:
     since 2015: random keys have digit runs too, but not set apart as a field."""
     for field in _FIELD_SEPARATORS.split(body):
         for width, scale in ((10, 1), (13, 1000)):
-            if len(field) == width and field.isdigit():
-                if _TIMESTAMP_RANGE[0] <= int(field) // scale < _TIMESTAMP_RANGE[1]:
-                    return f"{width} digits"
+            if (
+                len(field) == width
+                and field.isdigit()
+                and _TIMESTAMP_RANGE[0] <= int(field) // scale < _TIMESTAMP_RANGE[1]
+            ):
+                return f"{width} digits"
     return None
 
 
