@@ -6,21 +6,24 @@ from authsift.checks.transport.transport_credentials_in_query_accepted import ju
 from authsift.lab.flaws import LabSettings
 from tests.checks.apikey_helpers import family_scan, scan_lab
 from tests.checks.apikey_meter import meter_scan
-from tests.checks.jwt_helpers import api_wide, assert_silent, findings_of, outcomes
+from tests.checks.jwt_helpers import assert_silent, findings_of, outcomes
 
 CHECK = "transport-credentials-in-query-accepted"
 
 
-def test_fires_on_the_lab_flaw_alone() -> None:
+def test_fires_on_the_lab_flaw_alone_once_per_kind_of_credential() -> None:
     result = scan_lab(LabSettings.only({CHECK}), [CHECK])
-    finding = api_wide(result, CHECK)
-    assert finding.severity == "medium"
-    assert finding.details["parameter"] in {"access_token", "api_key"}
-    assert "?" in finding.evidence[-1].exchange.request.url
+    found = findings_of(result, CHECK)
+    assert {(f.identity, f.details["parameter"], f.title) for f in found} == {
+        ("alice", "access_token", "Access token accepted in the URL query"),
+        ("alice-ro", "api_key", "API key accepted in the URL query"),
+    }, outcomes(result, CHECK)
+    assert all(f.operation is None and f.severity == "medium" for f in found)
+    assert all("?" in f.evidence[-1].exchange.request.url for f in found)
 
 
 def test_fires_on_the_vulnerable_lab() -> None:
-    api_wide(family_scan("vulnerable"), CHECK)
+    assert len(findings_of(family_scan("vulnerable"), CHECK)) == 2
 
 
 def test_silent_on_the_hardened_lab() -> None:

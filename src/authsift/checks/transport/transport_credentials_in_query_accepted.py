@@ -95,7 +95,8 @@ class TransportCredentialsInQueryAccepted(Check):
     rejected. An identity the config places in the query (`auth.in: query`, i.e. the API
     documents an `apiKey` scheme `in: query` and the operator uses it) is not tested: the query
     is its declared channel, not a finding. The form-body variant is left out: the probes are
-    read-only GETs. Reported once per API.
+    read-only GETs. Reported once per API and kind of credential (access token, API key): one
+    token identity and one key identity are tried.
     """
 
     id = "transport-credentials-in-query-accepted"
@@ -121,6 +122,7 @@ class TransportCredentialsInQueryAccepted(Check):
         if not subjects:  # each identity is tested once, on the first operation it could be
             raise CoveredElsewhere(f"tested on {', '.join(sorted(set(claims.values())))}")
         odd: list[str] = []
+        found = False
         for subject in subjects:
             for name in subject.names:
                 request = HttpRequest(
@@ -145,8 +147,9 @@ class TransportCredentialsInQueryAccepted(Check):
                     odd.append(f"{subject.identity} ?{name}= (did not reproduce)")
                     continue
                 yield self._finding(ctx, subject, name, exchange, judgement.reason)
-                return
-        if odd:
+                found = True
+                break
+        if odd and not found:
             raise Inconclusive("neither accepted nor ignored: " + "; ".join(odd))
 
     async def _subjects(self, ctx: Context) -> list[_Subject]:
@@ -186,8 +189,10 @@ class TransportCredentialsInQueryAccepted(Check):
     ) -> Finding:
         operation = ctx.operation
         assert operation is not None
+        kind = "API key" if subject.names == _KEY_NAMES else "Access token"
         return ctx.finding(
             self,
+            title=f"{kind} accepted in the URL query",
             identity=subject.identity,
             description=(
                 f"{operation.key} accepted {subject.identity}'s credential as the URL query "
