@@ -15,11 +15,15 @@ def test_fires_on_the_lab_flaw_alone() -> None:
     result = scan_lab(LabSettings.only({CHECK}), [CHECK])
     finding = api_wide(result, CHECK)
     assert finding.identity == "alice-ro" and finding.details["user"] == "alice"
-    assert finding.severity == "high"
+    assert finding.severity == "high"  # a read-only key may not mint keys on this lab
+    assert finding.details["minted_key"] is False
 
 
-def test_fires_on_the_vulnerable_lab() -> None:
-    api_wide(family_scan("vulnerable"), CHECK)
+def test_fires_on_the_vulnerable_lab_critical_when_the_key_mints_a_key() -> None:
+    result = family_scan("vulnerable")
+    finding = api_wide(result, CHECK)
+    assert finding.severity == "critical" and finding.details["minted_key"] is True
+    assert "leftovers" not in result.extras  # the minted key was revoked
 
 
 def test_silent_on_the_hardened_lab() -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from authsift.analysis import loads_or_none
-from authsift.checks.authz._objects import canary_body
+from authsift.checks.authz._objects import canary_body, remember_leftover
 from authsift.checks.authz._producers import fill, id_of, last_param, match_template
 from authsift.checks.base import Context
 from authsift.model import Exchange, HttpRequest, Operation
@@ -117,3 +117,24 @@ async def revoke(ctx: Context, api: KeyApi, issued: Issued) -> Exchange:
 
 
 _JSON = ("Content-Type", "application/json")
+
+
+async def mint_and_revoke(
+    ctx: Context, key_identity: str, fallback: str
+) -> tuple[Exchange, Exchange] | None:
+    """Issue a key with `key_identity`'s key alone, then revoke it (as the key, else as
+    `fallback`, a person of the same account). (issuance, revocation) when a key was issued;
+    what cannot be revoked is listed as a leftover."""
+    apis = key_apis(ctx.operations)
+    if not apis:
+        return None
+    known = {c.token for c in (ctx.credential(n) for n in ctx.identities) if c is not None}
+    issued = await issue(ctx, apis[0], key_identity, known)
+    if issued is None:
+        return None
+    answer = await revoke(ctx, apis[0], issued)
+    if answer.status is None or not 200 <= answer.status < 300:
+        answer = await revoke(ctx, apis[0], replace(issued, creator=fallback))
+    if answer.status is None or not 200 <= answer.status < 300:
+        remember_leftover(ctx, f"a key issued with {key_identity}'s key ({issued.params})")
+    return issued.exchange, answer

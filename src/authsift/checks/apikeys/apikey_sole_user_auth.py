@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from authsift.analysis import is_strong_marker, markers_present
+from authsift.checks.apikeys._keymgmt import mint_and_revoke
 from authsift.checks.apikeys._keys import key_identities, key_of
 from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.jose import JoseError, parse_compact
-from authsift.model import Confidence, Evidence, Family, Finding, Severity
+from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
 
 # Identities that sign a person in: their markers are that person's (e-mail, user id).
+_MINT_CLAIM = "apikey.sole-user-auth.minted"
 _PERSON_AUTH = frozenset({"login", "bearer", "cookie", "basic", "oauth2", "header"})
 
 
@@ -52,7 +54,7 @@ class ApikeySoleUserAuth(Check):
 
     ## Example
     `GET /me` with only `X-API-Key: lab_…` → `200 OK` with alice's e-mail and profile, the same
-    as her logged-in session gets.
+    as her logged-in session gets; `POST /api-keys` with that key alone → `201` and a new key.
 
     ## Remediation
     Accept API keys only on operations meant for integrations, with their own principal type and
@@ -70,8 +72,10 @@ class ApikeySoleUserAuth(Check):
     own name, an organisation's report), or is refused on user-context operations, is safe
     there. A JWT key with `exp` is not static: not applicable. Without a person identity to learn
     markers from, the check is inconclusive (it cannot tell a user from a service account).
-    The intrusive part of the catalogue entry (minting keys, changing the account with the key
-    alone) is not probed here: `apikey-over-privileged` and the authz write checks cover writes.
+    With `checks.intrusive: true`, the key then tries to issue itself a new key through the
+    API's key management (found in the spec) with no other credential; if it can, the finding
+    is critical (a credential change without re-authentication) and the new key is revoked at
+    once. Other account changes (e-mail, password) are never attempted.
     """
 
     id = "apikey-sole-user-auth"
@@ -113,23 +117,52 @@ class ApikeySoleUserAuth(Check):
             for person, strong in people.items():
                 shown = markers_present(valid.response, strong)
                 if shown:
-                    yield ctx.finding(
-                        self,
-                        identity=key,
-                        description=(
-                            f"{operation.key} answered {key}'s API key alone with {person}'s "
-                            f"own data ({', '.join(sorted(shown))}): the static key acts as the "
-                            "user, with no expiry and no re-authentication."
-                        ),
-                        evidence=[
-                            Evidence("no credential (refused)", none),
-                            Evidence(f"the API key of {key} alone", valid, "the user's data"),
-                        ],
-                        confidence=Confidence.FIRM,
-                        reproduce=valid,
-                        details={"user": person, "markers": len(shown)},
-                        api_wide=True,
-                    )
+                    yield await self._finding(ctx, key, person, shown, valid, none)
                     return
         if reasons and len(reasons) == len(keys):
             raise Inconclusive("; ".join(reasons))
+
+    async def _finding(
+        self,
+        ctx: Context,
+        key: str,
+        person: str,
+        shown: frozenset[str],
+        valid: Exchange,
+        none: Exchange,
+    ) -> Finding:
+        operation = ctx.operation
+        assert operation is not None
+        evidence = [
+            Evidence("no credential (refused)", none),
+            Evidence(f"the API key of {key} alone", valid, "the user's data"),
+        ]
+        minted = None
+        if ctx.facts.intrusive and ctx.shared.setdefault(_MINT_CLAIM, operation.key) == (
+            operation.key
+        ):
+            minted = await mint_and_revoke(ctx, key, person)
+        severity = Severity.HIGH
+        also = ""
+        if minted is not None:
+            severity = Severity.CRITICAL
+            also = " With the key alone it also issued itself a new API key (revoked at once)."
+            evidence += [
+                Evidence(f"a new key issued with {key}'s key alone", minted[0], "no re-login"),
+                Evidence("the new key revoked by the scanner", minted[1]),
+            ]
+        return ctx.finding(
+            self,
+            identity=key,
+            severity=severity,
+            description=(
+                f"{operation.key} answered {key}'s API key alone with {person}'s own data "
+                f"({', '.join(sorted(shown))}): the static key acts as the user, with no expiry "
+                f"and no re-authentication.{also}"
+            ),
+            evidence=evidence,
+            confidence=Confidence.FIRM,
+            reproduce=valid,
+            details={"user": person, "markers": len(shown), "minted_key": minted is not None},
+            api_wide=True,
+        )
