@@ -55,14 +55,13 @@ def client_named_template(ctx: Context, post: Operation) -> str | None:
 
 def resubmitted_body(post: Operation, current: Mapping[str, Any]) -> dict[str, Any] | None:
     """The object's own current values for every property the request body declares; None
-    when a required property is not among them (the re-submission would not be a no-op)."""
+    when one of them is not in the object as read (a write-only field, one the read view
+    hides): an upsert could reset it, so the re-submission would not be a no-op."""
     assert post.request_body is not None
-    schema = post.request_body.schema
-    properties = schema.get("properties") or {}
-    body = {name: current[name] for name in properties if name in current}
-    if any(name not in body for name in schema.get("required") or ()):
+    properties = post.request_body.schema.get("properties") or {}
+    if not properties or any(name not in current for name in properties):
         return None
-    return body
+    return {name: current[name] for name in properties}
 
 
 async def readable_object(

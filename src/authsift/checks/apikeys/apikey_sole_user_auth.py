@@ -11,9 +11,10 @@ from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.jose import JoseError, parse_compact
 from authsift.model import Confidence, Evidence, Exchange, Family, Finding, Severity
 
-# Identities that sign a person in: their markers are that person's (e-mail, user id).
 _MINT_CLAIM = "apikey.sole-user-auth.minted"
-_PERSON_AUTH = frozenset({"login", "bearer", "cookie", "basic", "oauth2", "header"})
+# Identities that sign a person in: their markers are that person's (e-mail, user id). Not
+# `header` (often a service token) nor `oauth2` (often client credentials: a machine).
+_PERSON_AUTH = frozenset({"login", "bearer", "cookie", "basic"})
 
 
 def expires(token: str) -> bool:
@@ -68,7 +69,8 @@ class ApikeySoleUserAuth(Check):
     CHECKS.md #1. Vulnerable (high) when the key's answer on an operation is a usable baseline
     that depends on the credential (differs from the no-credential and junk-key answers, the
     same on two calls) and carries strong markers (e-mail, UUID, ≥ 8-character non-numeric
-    values) of an identity that signs a person in. A key that answers only machine data (its
+    values) of an identity that signs a person in (a login, bearer, cookie or Basic
+    identity; not a custom header or OAuth 2.0 client, often machines). A key that answers only machine data (its
     own name, an organisation's report), or is refused on user-context operations, is safe
     there. A JWT key with `exp` is not static: not applicable. Without a person identity to learn
     markers from, the check is inconclusive (it cannot tell a user from a service account).
