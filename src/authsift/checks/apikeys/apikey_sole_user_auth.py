@@ -72,8 +72,9 @@ class ApikeySoleUserAuth(Check):
     values) of an identity that signs a person in (a login, bearer, cookie or Basic identity;
     not a custom header or OAuth 2.0 client, often machines). A key that answers only machine
     data (its own name, an organisation's report), or is refused on user-context operations, is
-    safe there. A JWT key with `exp` is not static: not applicable. Without a person identity to learn
-    markers from, the check is inconclusive (it cannot tell a user from a service account).
+    safe there. A JWT key with `exp` is not static: not applicable. Without a person identity
+    to learn markers from, the check is inconclusive (it cannot tell a user from a service
+    account).
     With `checks.intrusive: true`, the key then tries to issue itself a new key through the
     API's key management (found in the spec) with no other credential; if it can, the finding
     is critical (a credential change without re-authentication) and the new key is revoked at
