@@ -22,9 +22,13 @@ def test_fires_on_the_lab_flaw_alone() -> None:
     assert finding.details["status"] == 409  # the lab enforces unique slugs: nothing was written
 
 
-def test_fires_on_the_vulnerable_lab() -> None:
+def test_fires_on_the_vulnerable_lab_scope_and_tenant() -> None:
     found = findings_of(family_scan("vulnerable"), CHECK)
     assert any(f.details["variant"] == "scope" for f in found), found
+    # alice's read key reads bob's order (the lab's object-level flaw, through a key): the
+    # owner comes from the authz inventory (bob's seeds), never from the key's own access
+    tenant = [f for f in found if f.details["variant"] == "tenant"]
+    assert [(f.identity, f.victim) for f in tenant] == [("alice-ro", "bob")], tenant
 
 
 def test_silent_on_the_hardened_lab() -> None:
