@@ -26,6 +26,7 @@ from authsift.model import (
 
 _REFUSED = frozenset({401, 403})
 _OBJECTS_PER_OWNER = 1
+_READ_ESTIMATE = 8
 
 
 def _like(answer: Exchange, reference: Exchange) -> bool:
@@ -100,7 +101,14 @@ class ApikeyOverPrivileged(Check):
     needs = frozenset({"api_key"})
     baselines = "none"
     max_requests = 8
-    expected_requests = 1
+    expected_requests = 2  # per create; measured: benchmarks/estimate_accuracy.py --intrusive
+
+    def estimate(self, operation: Operation | None) -> int:
+        """Object reads (the tenant variant, with the shared inventory) cost more than creates,
+        most of which are not undoable creates and end at once (benchmarks/estimate_accuracy.py)."""
+        if operation is not None and operation.method == "GET":
+            return _READ_ESTIMATE
+        return self.expected_requests
 
     def applies_to(self, operation: Operation) -> str | None:
         if operation.method == "POST" or (
