@@ -44,7 +44,7 @@ def _up(port: int) -> bool:
 def meter_scan(hardened: bool) -> ScanResult:
     port = _free_port()
     argv = [sys.executable, "app.py", str(port), *(["--hardened"] if hardened else [])]
-    server = subprocess.Popen(argv, cwd=METER, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(argv, cwd=METER, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15
         while not _up(port):
