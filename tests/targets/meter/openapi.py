@@ -59,7 +59,6 @@ SPEC: dict[str, Any] = {
             }
         },
         "/v2/alerts": {
-            "get": {"responses": ok({"type": "array", "items": ALERT})},
             "post": {
                 "summary": "Create an alert rule (write scope)",
                 "requestBody": body(ALERT_IN, ["station"]),
@@ -74,7 +73,6 @@ SPEC: dict[str, Any] = {
             "delete": {"responses": {"204": {"description": "Deleted"}, "401": ERR, "403": ERR}},
         },
         "/v2/keys": {
-            "get": {"security": [{"session": []}], "responses": ok({"type": "array", "items": {}})},
             "post": {
                 "summary": "Issue an API key (signed-in people only); the key is shown once",
                 "security": [{"session": []}],

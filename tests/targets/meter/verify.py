@@ -11,6 +11,7 @@ deletes alert rules and keys of its own only.
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import urllib.error
 import urllib.request
@@ -51,9 +52,8 @@ def flaw(what: str, present: bool) -> None:
 
 
 key = {"X-Meter-Key": READ_KEY}
-status, answer = call(
-    "POST", "/v2/login", body={"email": "olga@meterly.example", "password": "Olga-meters-2024"}
-)
+OLGA = {"email": "olga@meterly.example", "password": "Olga-meters-2024"}
+status, answer = call("POST", "/v2/login", body=OLGA)
 session = {"Authorization": f"Session {answer['session']}"}
 
 # MT-01: the key in ?key= (and no header) works
@@ -66,7 +66,7 @@ status, created = call("POST", "/v2/alerts", key, {"station": "st-moor", "above"
 flaw("MT-02 read-only key creates an alert", status == 201)
 if status == 201:
     check("cleanup of the alert", call("DELETE", f"/v2/alerts/{created['id']}", session)[0] == 204)
-check("the read-only key reads alerts", call("GET", "/v2/alerts", key)[0] == 200)
+check("the read-only key reads an alert", call("GET", "/v2/alerts/al_5e1d", key)[0] == 200)
 
 # MT-03: the key alone reads the owner's profile
 status, profile = call("GET", "/v2/account", key)
@@ -106,6 +106,13 @@ if status == 201:
         call("DELETE", f"/v2/keys/{issued['id']}", session)[0] == 204,
     )
     check("decoy: the revoked key is refused at once", call("GET", "/v2/stations", fresh)[0] == 401)
+
+# MT-04: six wrong passwords for one (unknown) account; hardened, the sixth is throttled. Kept
+# under the per-client limit (10), so that a scan right after can still sign olga in.
+stranger = {"email": f"nobody-{secrets.token_hex(3)}@meterly.example", "password": "wrong"}
+answers = [call("POST", "/v2/login", body=stranger)[0] for _ in range(6)]
+flaw("MT-04 no sign-in throttling", answers == [401] * 6)
+check("the right password still works", call("POST", "/v2/login", body=OLGA)[0] == 200)
 
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

@@ -49,9 +49,9 @@ class KeyProbe:
     anonymous: HttpRequest  # the request with every credential removed
 
 
-async def key_probe(ctx: Context) -> KeyProbe:
-    """The first key identity whose baseline on this operation is usable and depends on the
-    key. Raises Inconclusive otherwise (never "safe")."""
+async def key_probes(ctx: Context) -> list[KeyProbe]:
+    """Every key identity whose baseline on this operation is usable and depends on the key, in
+    config order. Raises Inconclusive when there is none (never "safe")."""
     operation = ctx.operation
     if operation is None:
         raise Inconclusive("this check probes an operation")
@@ -59,6 +59,7 @@ async def key_probe(ctx: Context) -> KeyProbe:
     if not names:
         raise Inconclusive("no identity holds an API key (auth.type: api_key)")
     reasons: list[str] = []
+    probes: list[KeyProbe] = []
     for name in names:
         try:
             base = await ctx.baseline(operation, name)
@@ -72,8 +73,15 @@ async def key_probe(ctx: Context) -> KeyProbe:
             reasons.append(f"{name}: the key is refused on {operation.key}")
             continue
         valid, none, _junk = ctx.baseline_exchanges(operation, name)
-        return KeyProbe(operation, name, key_of(ctx, name), base, valid, none, none.request)
-    raise Inconclusive("; ".join(reasons))
+        probes.append(KeyProbe(operation, name, key_of(ctx, name), base, valid, none, none.request))
+    if not probes:
+        raise Inconclusive("; ".join(reasons))
+    return probes
+
+
+async def key_probe(ctx: Context) -> KeyProbe:
+    """The first of `key_probes`."""
+    return (await key_probes(ctx))[0]
 
 
 def claim(ctx: Context, check_id: str, probe: KeyProbe) -> None:

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 from authsift.analysis import Verdict
 from authsift.checks.apikeys._keymgmt import Issued, KeyApi, issue, key_apis, revoke
-from authsift.checks.apikeys._keys import KeyProbe, claim, key_probe
+from authsift.checks.apikeys._keys import KeyProbe, key_probes
 from authsift.checks.authz._objects import remember_leftover
-from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
+from authsift.checks.base import Check, Context, CoveredElsewhere, Inconclusive, NotApplicable
 from authsift.model import (
     Confidence,
     Evidence,
@@ -26,6 +26,9 @@ from authsift.model import (
 # by 60 s pass"); the replays stop at the first refusal, so a sound API costs one request.
 REPLAY_AT: tuple[float, ...] = (0.0, 5.0, 60.0)
 _CREATORS = 2  # identities tried for issuing the throwaway key
+_PLACES = 2  # key identities whose placement is tried for the throwaway key
+_LOCK = "apikey.revocation.lock"
+_DONE = "apikey.revocation.tested-on"
 
 
 class ApikeyRevocationIneffective(Check):
@@ -82,15 +85,24 @@ class ApikeyRevocationIneffective(Check):
         apis = key_apis(ctx.operations)
         if not apis:
             raise NotApplicable("the spec has no key-management API (POST and DELETE of keys)")
-        probe = await key_probe(ctx)
-        claim(ctx, self.id, probe)
-        known = {c.token for c in (ctx.credential(n) for n in ctx.identities) if c is not None}
-        issued, api = await self._issue(ctx, apis, known)
-        before = await ctx.send(self._with(ctx, probe, issued.key))
-        if not self._works(ctx, probe, before):
-            await self._revoke(ctx, api, issued)
-            raise Inconclusive(f"the throwaway key does not work on {probe.operation.key}")
-        revocation = await self._revoke(ctx, api, issued)
+        # One task at a time: the first whose operation shows the throwaway key working decides
+        # for the API; a task where it does not work leaves the question to the next one.
+        lock = ctx.shared.setdefault(_LOCK, asyncio.Lock())
+        assert isinstance(lock, asyncio.Lock)
+        async with lock:
+            if _DONE in ctx.shared:
+                raise CoveredElsewhere(f"tested on {ctx.shared[_DONE]}")
+            probes = await key_probes(ctx)
+            known = {c.token for c in (ctx.credential(n) for n in ctx.identities) if c}
+            issued, api = await self._issue(ctx, apis, known)
+            probe, before = await self._working(ctx, probes, issued.key)
+            if probe is None or before is None:
+                await self._revoke(ctx, api, issued)
+                raise Inconclusive(
+                    f"the throwaway key works on {probes[0].operation.key} in no key's place"
+                )
+            ctx.shared[_DONE] = probe.operation.key
+            revocation = await self._revoke(ctx, api, issued)
         started = time.monotonic()
         last = before
         for at in REPLAY_AT:
@@ -120,6 +132,16 @@ class ApikeyRevocationIneffective(Check):
             details={"window_seconds": round(window), "revoked_with": api.revoke.key},
             api_wide=True,
         )
+
+    async def _working(
+        self, ctx: Context, probes: list[KeyProbe], key: str
+    ) -> tuple[KeyProbe | None, Exchange | None]:
+        """The first key identity's place (header, query…) where the throwaway key works."""
+        for probe in probes[:_PLACES]:
+            answer = await ctx.send(self._with(ctx, probe, key))
+            if self._works(ctx, probe, answer):
+                return probe, answer
+        return None, None
 
     async def _issue(
         self, ctx: Context, apis: list[KeyApi], known: set[str]
