@@ -109,6 +109,11 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "unlisted-endpoint": ("authz-unlisted-endpoint", "transport-debug-log-exposure"),
     "debug-endpoint-exposure": ("transport-debug-log-exposure", "authz-unlisted-endpoint"),
     "api-key-in-query": ("transport-credentials-in-query-accepted",),
+    "apikey-sole-user-auth": ("apikey-sole-user-auth",),
+    "apikey-scope-not-enforced": ("apikey-over-privileged",),
+    "apikey-mutation-accepted": ("apikey-mutation-accepted",),
+    "apikey-low-entropy": ("apikey-low-entropy",),
+    "apikey-revocation-ineffective": ("apikey-revocation-ineffective",),
 }
 # Classes whose finding is about the API's tokens or headers as a whole, reported on whichever
 # operation the check used: matched on the check alone.
@@ -127,6 +132,10 @@ API_WIDE = frozenset(
         "api-key-in-query",
         "www-authenticate-missing",
         "cleartext-credentials",
+        "apikey-sole-user-auth",
+        "apikey-mutation-accepted",
+        "apikey-low-entropy",
+        "apikey-revocation-ineffective",
     }
 )
 FAMILIES = ("authz", "jwt", "token", "rl", "transport", "apikey", "oauth")

@@ -365,6 +365,16 @@ class LifecycleConfig(ConfigModel):
         "only with a supplied expired token or a recovered signing key.",
     )
 
+    revocation_window: float | None = Field(
+        default=None,
+        ge=0,
+        le=600,
+        description="How long a logout, revocation, password or role change may take to reach "
+        "every token before one that still works counts (default 60 s, CHECKS.md §2; replicated "
+        "deny-lists and graceful refresh rotation need up to that). Shorter only for an API "
+        "known to revoke at once, e.g. the lab.",
+    )
+
     accounts: list[DisposableAccount] = Field(
         default_factory=list,
         description="Disposable accounts (not scan identities) on which "
@@ -377,6 +387,7 @@ class LifecycleConfig(ConfigModel):
         """The plain values checks read from `ScanFacts.settings`."""
         return {
             "expiry_wait": self.expiry_wait,
+            "revocation_window": self.revocation_window,
             "disposable_accounts": [
                 {"username": a.username, "password": a.password.get_secret_value()}
                 for a in self.accounts

@@ -119,12 +119,21 @@ async def still_accepted(ctx: Context, probe: SessionProbe, session: ThrowawayVi
 async def accepted_late(
     ctx: Context, probe: SessionProbe, session: ThrowawayView, ended_at: float
 ) -> tuple[Exchange | None, float]:
-    """The replay once `LATE` seconds have passed since the session ended, if it is still
-    accepted (None when the token died meanwhile: a revocation that propagates through a
-    cache or a replicated deny-list within a minute is not reported), and the wait."""
-    await asyncio.sleep(max(0.0, ended_at + LATE - time.time()))
+    """The replay once the revocation window (`LATE` by default) has passed since the session
+    ended, if it is still accepted (None when the token died meanwhile: a revocation that
+    propagates through a cache or a replicated deny-list within a minute is not reported), and
+    the wait."""
+    late = revocation_window(ctx, LATE)
+    await asyncio.sleep(max(0.0, ended_at + late - time.time()))
     exchange, judgement = await replay(ctx, probe, session)
-    return (exchange if judgement.verdict is Verdict.ACCEPTED else None), LATE
+    return (exchange if judgement.verdict is Verdict.ACCEPTED else None), late
+
+
+def revocation_window(ctx: Context, default: float) -> float:
+    """How long a revocation may take before a token that still works counts: the config's
+    `lifecycle.revocation_window`, else `default` (CHECKS.md §2: within 60 s)."""
+    value = ctx.facts.settings.get("revocation_window")
+    return float(value) if isinstance(value, int | float) else default
 
 
 def require_answer(exchange: Exchange, what: str) -> None:

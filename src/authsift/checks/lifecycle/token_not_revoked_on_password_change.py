@@ -26,6 +26,7 @@ from authsift.checks.lifecycle._canary import (
     restore_password,
 )
 from authsift.checks.lifecycle._lifetime import claims_of, human_duration
+from authsift.checks.lifecycle._sessions import revocation_window
 from authsift.model import (
     Confidence,
     Evidence,
@@ -183,7 +184,7 @@ class TokenNotRevokedOnPasswordChange(Check):
     ) -> Exchange | None:
         """S2's access token again once the 60 s window has passed: the accepted answer,
         reproduced with anonymous controls refused; None when it was refused by then."""
-        await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
+        await asyncio.sleep(max(0.0, at + revocation_window(ctx, _WINDOW) - time.time()))
         late = await ctx.send(replay)
         if refused(ctx, late):
             return None

@@ -22,6 +22,7 @@ from authsift.checks.lifecycle._canary import (
     refused,
 )
 from authsift.checks.lifecycle._role_change import account_id, raise_role, role_operation
+from authsift.checks.lifecycle._sessions import revocation_window
 from authsift.model import (
     Confidence,
     Evidence,
@@ -152,7 +153,7 @@ class TokenPrivilegeChangeNotReflected(Check):
                 raise Inconclusive(
                     f"the replay answered {first.status}: neither the account nor a refusal"
                 )
-            await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
+            await asyncio.sleep(max(0.0, at + revocation_window(ctx, _WINDOW) - time.time()))
             late = await ctx.send(replay)
             if refused(ctx, late):
                 return
@@ -208,7 +209,7 @@ class TokenPrivilegeChangeNotReflected(Check):
             first = await ctx.send(replay)
             if ctx.judge(first, base).rejected:
                 return
-            await asyncio.sleep(max(0.0, at + _WINDOW - time.time()))
+            await asyncio.sleep(max(0.0, at + revocation_window(ctx, _WINDOW) - time.time()))
             late = await ctx.send(replay)
             if not ctx.judge(late, base).accepted:
                 if ctx.judge(late, base).rejected:

@@ -14,6 +14,7 @@ from authsift.checks.lifecycle._sessions import (
     refresh_works,
     refreshed_session,
     require_answer,
+    revocation_window,
 )
 from authsift.model import Confidence, Evidence, Family, Finding, Safety, Severity
 
@@ -103,8 +104,9 @@ class TokenRefreshReuseNotDetected(Check):
         if accepted and rotated:
             # Graceful rotation (a retry window of up to 60 s for a client that lost the
             # answer, FAPI 2.0) also honours RT1 at once: ask again once any such window closed.
-            await asyncio.sleep(REUSE_WINDOW)
-            waited = REUSE_WINDOW
+            window = revocation_window(ctx, REUSE_WINDOW - 1.0) + 1.0
+            await asyncio.sleep(window)
+            waited = window
             replayed = await ctx.refresh_session(session)
             require_answer(replayed.exchange, "the late replay of the used refresh token")
             evidence.append(Evidence(f"RT1 replayed again {waited:g} s later", replayed.exchange))
