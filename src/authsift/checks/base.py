@@ -175,6 +175,7 @@ class SecretRef:
 
     placeholder: str
     ref: str
+    length: int = 0  # of the matched value
 
 
 class Inconclusive(Exception):

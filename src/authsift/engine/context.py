@@ -255,7 +255,11 @@ class TaskContext(SessionAbilities):
 
     def secrets_in(self, text: str) -> tuple[SecretRef, ...]:
         return tuple(
-            SecretRef(placeholder, hmac.new(_REF_KEY, value.encode(), "sha256").hexdigest()[:16])
+            SecretRef(
+                placeholder,
+                hmac.new(_REF_KEY, value.encode(), "sha256").hexdigest()[:16],
+                len(value),
+            )
             for placeholder, value in self._state.redactor.found_in(text)
         )
 

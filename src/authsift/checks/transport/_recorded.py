@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from authsift.checks.base import Check, Context, CoveredElsewhere
+from authsift.checks.base import Check, Context, CoveredElsewhere, SecretRef
 from authsift.model import Exchange, Operation
 
 
@@ -24,6 +24,22 @@ def review_once(ctx: Context, check: Check) -> None:
     if ctx.shared.get(key):
         raise CoveredElsewhere(f"every recorded exchange was reviewed by {check.id} once")
     ctx.shared[key] = True
+
+
+def credentials_in(ctx: Context, text: str) -> tuple[SecretRef, ...]:
+    """The scan's own whole credentials in `text`: not a derived form (`$ALICE_TOKEN.signature`),
+    not a variant another check made of a key (a truncation equals a key's public prefix), and
+    long enough to be one by itself (16 characters; 6 for a password)."""
+    return tuple(
+        s
+        for s in ctx.secrets_in(text)
+        if "." not in s.placeholder
+        and not s.placeholder.upper().endswith("_VARIANT")
+        and s.length >= (6 if "PASSWORD" in s.placeholder.upper() else _MIN_CREDENTIAL)
+    )
+
+
+_MIN_CREDENTIAL = 16
 
 
 def answered(ctx: Context) -> list[Exchange]:

@@ -11,6 +11,7 @@ from authsift.checks.transport import _secrets
 from authsift.checks.transport._recorded import (
     OperationIndex,
     answered,
+    credentials_in,
     json_body,
     leaves,
     review_once,
@@ -125,8 +126,8 @@ class TransportCredentialExposure(Check):
                 continue  # the operator's own document: its examples are theirs
             request = exchange.request
             head = " ".join([request.url, *(value for _, value in request.headers)])
-            sent_head = set(ctx.secrets_in(head))
-            sent_body = set(ctx.secrets_in((request.body or b"").decode("utf-8", "replace")))
+            sent_head = set(credentials_in(ctx, head))
+            sent_body = set(credentials_in(ctx, (request.body or b"").decode("utf-8", "replace")))
             credential_exchange = bool(sent_body)  # a login, refresh or token request
             for at, secret in _own_secrets_in(ctx, exchange):
                 if secret.placeholder.startswith(_EXPOSED):
@@ -146,7 +147,9 @@ class TransportCredentialExposure(Check):
                     add(exchange, verdict[0], verdict[1], at, what)
                 seen_in_answers.add(secret)
             for at, hit in _pattern_hits(exchange):
-                if any(not s.placeholder.startswith(_EXPOSED) for s in ctx.secrets_in(hit.value)):
+                if any(
+                    not s.placeholder.startswith(_EXPOSED) for s in credentials_in(ctx, hit.value)
+                ):
                     continue  # the scan's own secret: judged above
                 add(exchange, _title(hit), Severity.HIGH, at, hide(hit.value, hit.kind))
             seen_in_requests |= sent_head | sent_body
@@ -187,14 +190,14 @@ def _own_secrets_in(ctx: Context, exchange: Exchange) -> list[tuple[str, SecretR
     member that holds it, or the body."""
     found: list[tuple[str, SecretRef]] = []
     for at, text in _texts(exchange):
-        secrets = ctx.secrets_in(text)
+        secrets = credentials_in(ctx, text)
         if not secrets:
             continue
         document = json_body(exchange) if at == "body" else None
         members = [
             (path, secret)
             for path, _, value in (leaves(document) if document is not None else ())
-            for secret in ctx.secrets_in(value)
+            for secret in credentials_in(ctx, value)
         ]
         placed = {secret for _, secret in members}
         found += members + [(at, secret) for secret in secrets if secret not in placed]

@@ -10,6 +10,7 @@ from authsift.checks.base import Check, Context, Inconclusive, NotApplicable
 from authsift.checks.transport._recorded import (
     OperationIndex,
     answered,
+    credentials_in,
     json_body,
     review_once,
     where,
@@ -130,7 +131,7 @@ def _handed_out(ctx: Context, exchange: Exchange) -> tuple[str, ...]:
     response = exchange.response
     if response is None or not 200 <= response.status < 300 or not response.body:
         return ()
-    found = ctx.secrets_in(response.text)
+    found = credentials_in(ctx, response.text)
     if not found:
         return ()
     request = exchange.request
@@ -141,7 +142,7 @@ def _handed_out(ctx: Context, exchange: Exchange) -> tuple[str, ...]:
             (request.body or b"").decode("utf-8", "replace"),
         ]
     )
-    carried = set(ctx.secrets_in(sent))  # by value: a renewed token shares the old placeholder
+    carried = set(credentials_in(ctx, sent))  # by value: a renewed token shares the old placeholder
     handed = (
         s.placeholder
         for s in found
