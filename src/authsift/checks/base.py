@@ -61,6 +61,9 @@ class Check:
     cwe: ClassVar[tuple[int, ...]]
     owasp: ClassVar[str]
     safety: ClassVar[Safety] = Safety.READ_ONLY
+    # Runs alone, after every other task, one task at a time: a timing measurement must not
+    # share the wire (or the target's CPU) with the rest of the scan.
+    exclusive: ClassVar[bool] = False
     # A NOISY check that also sends non-read-only methods (login attempts are POSTs) needs
     # `checks.intrusive` as well as noisy checks being on; a read-only noisy one does not.
     sends_writes: ClassVar[bool] = False

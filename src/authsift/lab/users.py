@@ -33,6 +33,9 @@ DEFAULT_USERS: tuple[User, ...] = (
     # Not a scan identity: the disposable account whose password and role the lifecycle checks
     # change and change back (authsift.yaml `lifecycle.accounts`).
     User(5, "dave", "dave@lab.example", "user", "dave-lab-pass-5", "Dave Disposable"),
+    # Not a scan identity either: the throwaway the noisy rate-limiting checks may lock out
+    # (authsift.yaml `abuse.account`).
+    User(6, "erin", "erin@lab.example", "user", "erin-lab-pass-6", "Erin Expendable"),
 )
 
 

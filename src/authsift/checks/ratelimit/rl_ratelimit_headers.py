@@ -63,8 +63,9 @@ class RateLimitHeaders(Check):
     ## Decision rule
     CHECKS.md #49. Low when a field is malformed (RL-draft: a List of String-named items;
     `q` and `r` required non-negative Integers, `w` a positive Integer, `t` a non-negative
-    Integer; legacy headers non-negative integers, remaining ≤ limit), when `r` grows within
-    the window, or when 5 answers after `r=0` are not limited; info for a 429 or 503 without a
+    Integer; legacy headers non-negative integers, remaining ≤ limit), or when 5 answers after
+    `r=0` are not limited (a remaining count that grows is not judged: a sliding window, and
+    other clients' traffic, make it grow legitimately); info for a 429 or 503 without a
     usable `Retry-After` ("a 429 MAY include Retry-After", RFC 6585 §4; RFC 9110 §10.2.3:
     delay-seconds or an HTTP-date). The walk to the limit runs only when the answers advertise
     at most 30 remaining, stays within `abuse.max_attempts`, and uses a fresh non-existent name
@@ -150,7 +151,6 @@ async def _walk(
         return _refusal(first, reading, issues)
     if remaining is None or remaining > budget - AFTER_ZERO:
         return []
-    reset = reading.reset
     unlimited_after_zero = 0
     sent = 0
     while sent < budget:
@@ -171,18 +171,7 @@ async def _walk(
                     )
                 )
                 return [Evidence("still answered after remaining 0", exchange)]
-        elif (
-            current.remaining is not None
-            and remaining is not None
-            and current.remaining > remaining
-            and current.reset is not None
-            and reset is not None
-            and current.reset <= reset  # the same window, still counting down
-        ):
-            grew = f"remaining grew from {remaining} to {current.remaining} within the window"
-            issues.append((Severity.LOW, grew))
         remaining = current.remaining if current.remaining is not None else remaining
-        reset = current.reset
     return []
 
 

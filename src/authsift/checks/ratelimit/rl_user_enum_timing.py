@@ -115,6 +115,7 @@ class UserEnumTiming(Check):
     cwe = (208,)
     owasp = "API2:2023"
     safety = Safety.NOISY
+    exclusive = True  # alone at the end of the scan: other traffic blurs the timings
     sends_writes = True
     baselines = "none"
     max_requests = WARM_UP + 4 * SAMPLES
