@@ -100,6 +100,9 @@ CLASS_CHECKS: dict[str, tuple[str, ...]] = {
     "captcha-not-enforced": ("rl-captcha-not-enforced",),
     "otp-bruteforce": ("rl-otp-bruteforce",),
     "cors-credentials-reflect": ("transport-cors-credentialed-reflection",),
+    "token-response-cacheable": ("transport-token-response-cacheable",),
+    "www-authenticate-missing": ("transport-www-authenticate-conformance",),
+    "cleartext-credentials": ("transport-cleartext-credentials",),
     # an endpoint missing from the spec that answers with data (anonymously, or a user gets the
     # admin's answer); a debug one serving tokens, logs or the environment is the stronger
     # finding and subsumes the other on the same operation, so either check matches either class
@@ -127,6 +130,8 @@ API_WIDE = frozenset(
         "refresh-token-reuse",
         "cors-credentials-reflect",
         "api-key-in-query",
+        "www-authenticate-missing",
+        "cleartext-credentials",
         "apikey-sole-user-auth",
         "apikey-mutation-accepted",
         "apikey-low-entropy",

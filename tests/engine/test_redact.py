@@ -241,3 +241,17 @@ def test_edit_distance_is_bounded() -> None:
     assert edit_distance("kitten", "sitting", 2) is None
     assert edit_distance("abc", "abc", 2) == 0
     assert edit_distance("abcdef", "abc", 2) is None
+
+
+def test_found_in_names_the_secrets_a_text_holds_each_value_once() -> None:
+    redactor = Redactor()
+    assert redactor.found_in("anything") == ()
+    redactor.add("s3cret-token-value-0001", "$ALICE_TOKEN")
+    redactor.add("s3cret-token-value-0002", "$ALICE_TOKEN")  # renewed: same placeholder
+    redactor.add("hunter2-password", "$ALICE_PASSWORD")
+    text = 'pw=hunter2-password; {"t": "s3cret-token-value-0001", "again": "hunter2-password"}'
+    assert redactor.found_in(text) == (
+        ("$ALICE_PASSWORD", "hunter2-password"),
+        ("$ALICE_TOKEN", "s3cret-token-value-0001"),
+    )
+    assert redactor.found_in("nothing of theirs") == ()

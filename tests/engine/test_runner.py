@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,82 @@ def test_a_baseline_comes_from_an_identity_that_may_call_the_operation(
     )
     assert task.outcome in (Outcome.PASSED, Outcome.FINDING), task
     assert task.identity == "alice-ro"
+
+
+# --------------------------------------------------------------------------- review phase
+
+
+@pytest.fixture
+def probe_and_review() -> Iterator[tuple[str, str]]:
+    class Probes(Check):
+        """Test double: one slow-ish probe with a marker in its query."""
+
+        id = "authz-test-probes"
+        title = "probes"
+        family = Family.AUTHZ
+        severity = Severity.LOW
+        cwe = (0,)
+        owasp = "API0"
+        max_requests = 2
+        granularity = "api"
+
+        async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+            await asyncio.sleep(0.3)
+            request = ctx.build()
+            await ctx.send(replace(request, url=request.url + "?review-marker=1"))
+            return
+            yield  # pragma: no cover
+
+    class Reviews(Check):
+        """Test double: a review that reports the probe's exchange and the secrets it saw."""
+
+        id = "authz-test-reviews"
+        title = "reviews"
+        family = Family.AUTHZ
+        severity = Severity.LOW
+        cwe = (0,)
+        owasp = "API0"
+        max_requests = 0
+        granularity = "api"
+        baselines = "none"
+        phase = "review"
+
+        async def run(self, ctx: Context) -> AsyncIterator[Finding]:
+            seen = [e for e in ctx.recorded_exchanges() if "review-marker" in e.request.url]
+            logins = [e for e in ctx.recorded_exchanges() if e.request.method == "POST"]
+            secrets = {
+                s.placeholder
+                for e in logins
+                for s in ctx.secrets_in((e.request.body or b"").decode())
+            }
+            if seen:
+                yield ctx.finding(
+                    self,
+                    description=f"saw the probe; login secrets: {sorted(secrets)}",
+                    evidence=[Evidence("probe", seen[0])],
+                    api_wide=True,
+                )
+
+    try:
+        yield Probes.id, Reviews.id
+    finally:
+        checks_base._REGISTRY.pop(Probes.id, None)
+        checks_base._REGISTRY.pop(Reviews.id, None)
+
+
+@pytest.mark.usefixtures("toy_env")
+def test_a_review_runs_after_every_probe_and_sees_what_they_recorded(
+    tmp_path: Path, toy_server: Any, probe_and_review: tuple[str, str]
+) -> None:
+    url, _ = toy_server(ToyOptions())
+    config = toy_config(url, str(write_spec(tmp_path / "s.json")), report={"formats": ["json"]})
+    config["checks"] = {"include": list(probe_and_review)}
+    path = write_yaml(tmp_path / "a.yaml", config)
+    result = CliRunner().invoke(
+        app, ["scan", "-c", str(path), "-o", str(tmp_path / "r.json"), "-q"]
+    )
+    report = json.loads((tmp_path / "r.json").read_text())
+    findings = [f for f in report["findings"] if f["check"] == probe_and_review[1]]
+    assert len(findings) == 1, (result.output, report["findings"], report.get("inconclusive"))
+    assert "$ALICE_PASSWORD" in findings[0]["description"]
+    assert "review-marker" in json.dumps(findings[0]["evidence"])

@@ -11,9 +11,11 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+from authsift.checks._facts import LoginFacts as LoginFacts
+from authsift.checks._facts import ScanFacts as ScanFacts
 from authsift.checks._throwaway import SessionAbilities
 from authsift.checks.docstrings import doc_sections
 from authsift.model import (
@@ -77,6 +79,9 @@ class Check:
     # Whose baselines a task needs on its operation: "one" identity (the engine picks it), "all"
     # identities (matrices, owner-vs-intruder), or "none". Feeds the plan's request estimate.
     baselines: ClassVar[Literal["one", "all", "none"]] = "one"
+    # "probe": runs with the others; "review": runs after every probe task of the scan, to judge
+    # what the scan received (`ctx.recorded_exchanges()`: every response, every operation).
+    phase: ClassVar[Literal["probe", "review"]] = "probe"
     # Both read from the docstring's "## Remediation" and "## References" sections (one source:
     # what `explain` prints is what every report says); a subclass may still set them.
     remediation: ClassVar[str] = ""
@@ -166,41 +171,14 @@ def _import_all() -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class LoginFacts:
-    """How an account logs in, for checks that log in accounts of their own (canary accounts):
-    config `endpoints.login`, completed from a configured `login` identity that logs in at the
-    same endpoint (its body encoding, its other fields, where its token is in the answer). No
-    secret of the configured identity is kept here."""
+class SecretRef:
+    """One of the scan's secrets found in a text: its placeholder (shared by the successive
+    tokens of one identity) and an opaque id of the value (equal for equal values within a
+    scan process, irreversible without the engine's key)."""
 
-    method: str
-    path: str
-    username: str = "$.username"  # JSONPath of the user-name field (a form body: its last key)
-    password: str = "$.password"
-    encoding: Literal["json", "form", "basic"] = "json"
-    fields: Mapping[str, Any] = field(default_factory=dict)  # other fields it sends (grant_type)
-    headers: tuple[tuple[str, str], ...] = ()
-    token_from: Literal["body", "header", "cookie"] = "body"
-    token_at: str = ""  # JSONPath, header or cookie name; "" when not configured (guess)
-    identity: str | None = None  # an identity that logs in there: its credential's placement
-
-
-@dataclass(frozen=True, slots=True)
-class ScanFacts:
-    """What the scan knows that checks may read: the config's intent, in the engine's words."""
-
-    target: str
-    intrusive: bool = False
-    policy: Mapping[str, Any] = field(default_factory=dict)  # config `policy` section, as a dict
-    endpoints: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # login/refresh/logout
-    identity_scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    identity_auth: Mapping[str, str] = field(default_factory=dict)  # name → auth type
-    settings: Mapping[str, Any] = field(default_factory=dict)  # other config sections checks read
-    # `resources` seeds, as text: identity → parameter name → the values it owns (authoritative
-    # ownership for the object-level checks; issue #8)
-    resources: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
-    api_title: str = ""  # the spec's `info.title` (words derived from it, e.g. for HMAC secrets)
-    login: LoginFacts | None = None  # how an account logs in (endpoints.login, a login identity)
-    privileged_roles: tuple[str, ...] = ()  # config `privileged_roles`
+    placeholder: str
+    ref: str
+    length: int = 0  # of the matched value
 
 
 class Inconclusive(Exception):
@@ -334,6 +312,16 @@ class Context(SessionAbilities, Protocol):
         """`request` with the identity's credential replaced by a random one of the same shape."""
         ...
 
+    def recorded_exchanges(self) -> Sequence[Exchange]:
+        """Every exchange of the scan so far, in order, unredacted (logins included); a `review`
+        check sees them all. Evidence built from them is redacted at the edge like any other."""
+        ...
+
+    def secrets_in(self, text: str) -> tuple[SecretRef, ...]:
+        """The scan's own secrets that `text` contains, each distinct value once, in order of
+        appearance: their placeholders (`$ALICE_TOKEN`) and opaque ids; never the values."""
+        ...
+
     def credential(self, identity: str | None = None) -> CredentialView | None: ...
 
     def markers(self, identity: str | None = None) -> frozenset[str]:
@@ -390,6 +378,8 @@ class Context(SessionAbilities, Protocol):
         details: dict[str, Any] | None = None,
         api_wide: bool = False,
         identity: str | None = None,
+        operation: Operation | None = None,
     ) -> Finding:
-        """A finding as `identity` (the attacker; default: the task's identity)."""
+        """A finding as `identity` (the attacker; default: the task's identity), on `operation`
+        (default: the task's; a review names the operation it found something on)."""
         ...

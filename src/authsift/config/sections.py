@@ -168,6 +168,14 @@ class PolicyConfig(ConfigModel):
             "a finding, not a hygiene remark."
         ),
     )
+    https_only: bool = Field(
+        default=False,
+        description=(
+            "The API is deployed behind TLS (a TLS-terminating proxy in front of an http "
+            "target): credentials the application processes on a request marked "
+            "`X-Forwarded-Proto: http` are a finding, not a question. Implied by an https target."
+        ),
+    )
     shared: list[str] = Field(
         default_factory=list,
         description=(

@@ -9,7 +9,9 @@ not forty.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
@@ -24,7 +26,7 @@ from authsift.analysis import (
     human_list,
     judge,
 )
-from authsift.checks.base import Check, Inconclusive, ScanFacts
+from authsift.checks.base import Check, Inconclusive, ScanFacts, SecretRef
 from authsift.engine.callbacks import open_listener
 from authsift.engine.context_sessions import SessionAbilities
 from authsift.engine.credentials import Credential, apply_credential, junk_like, strip_credentials
@@ -248,6 +250,19 @@ class TaskContext(SessionAbilities):
         credential = self.credential(identity)
         return apply_credential(strip_credentials(request, credential), _junk(credential))
 
+    def recorded_exchanges(self) -> Sequence[Exchange]:
+        return tuple(self._state.session.recorder.exchanges)
+
+    def secrets_in(self, text: str) -> tuple[SecretRef, ...]:
+        return tuple(
+            SecretRef(
+                placeholder,
+                hmac.new(_REF_KEY, value.encode(), "sha256").hexdigest()[:16],
+                len(value),
+            )
+            for placeholder, value in self._state.redactor.found_in(text)
+        )
+
     def judge(
         self, exchange: Exchange, baseline: Baseline, *, markers: frozenset[str] | None = None
     ) -> Judgement:
@@ -324,15 +339,15 @@ class TaskContext(SessionAbilities):
         details: dict[str, Any] | None = None,
         api_wide: bool = False,
         identity: str | None = None,
+        operation: Operation | None = None,
     ) -> Finding:
         """A finding as `identity` (the attacker: the intruder of a BOLA, the low-privilege
         caller of a BFLA), by default the task's identity; `victim` is whose data it reached."""
+        where = operation or self.operation
         return make_finding(
             check,
             self._state.redactor,
-            operation=None
-            if api_wide or self.operation is None
-            else OperationRef.of(self.operation),
+            operation=None if api_wide or where is None else OperationRef.of(where),
             attacker=identity or self._identity,
             title=title,
             description=description,
@@ -351,6 +366,7 @@ class TaskContext(SessionAbilities):
 
 
 _NOT_AN_OBJECT = frozenset({404, 410})
+_REF_KEY = secrets.token_bytes(32)  # keys `SecretRef.ref`: ids no one outside can reverse
 _OTHER_SEEDS = 5  # further seeded values tried for one parameter, one request each
 
 

@@ -132,6 +132,18 @@ class Redactor:
         with self._lock:
             return dict(self._secrets)
 
+    def found_in(self, value: str) -> tuple[tuple[str, str], ...]:
+        """(placeholder, matched text) of each registered secret (or derived form) in `value`,
+        each distinct text once, in order of appearance. For the engine only: the context hands
+        checks the placeholders and opaque ids, never the matched text."""
+        matcher = self._current()
+        if matcher is None or not value:
+            return ()
+        found = {
+            m.group(0): matcher.placeholders[m.group(0)] for m in matcher.exact.finditer(value)
+        }
+        return tuple((placeholder, text) for text, placeholder in found.items())
+
     # -------------------------------------------------------------- redaction
 
     def text(self, value: str) -> str:

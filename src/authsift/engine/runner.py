@@ -67,12 +67,15 @@ async def run_plan(
 
     # Read-only tasks first, then the state-changing ones: a write probe (a role changed and
     # restored by mass assignment) must not skew what the read-only checks observe meanwhile.
-    # Exclusive tasks (timing measurements) come last, one at a time, with nothing beside them.
-    shared = [t for t in plan.tasks if not checks[t.check_id].exclusive]
+    # Exclusive tasks (timing measurements) come next, one at a time, with nothing beside them.
+    # Reviews last: they judge every exchange the probes recorded.
+    probes = [t for t in plan.tasks if checks[t.check_id].phase == "probe"]
+    shared = [t for t in probes if not checks[t.check_id].exclusive]
     phases = [
         [t for t in shared if checks[t.check_id].safety is Safety.READ_ONLY],
         [t for t in shared if checks[t.check_id].safety is not Safety.READ_ONLY],
-        *([t] for t in plan.tasks if checks[t.check_id].exclusive),
+        *([t] for t in probes if checks[t.check_id].exclusive),
+        [t for t in plan.tasks if checks[t.check_id].phase == "review"],
     ]
     started: list[asyncio.Future[None]] = []
     try:
