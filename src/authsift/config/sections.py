@@ -369,10 +369,10 @@ class LifecycleConfig(ConfigModel):
         default=None,
         ge=0,
         le=600,
-        description="How long a logout, revocation, password or role change may take to reach "
-        "every token before one that still works counts (default 60 s, CHECKS.md §2; replicated "
-        "deny-lists and graceful refresh rotation need up to that). Shorter only for an API "
-        "known to revoke at once, e.g. the lab.",
+        description="How long a logout, a revocation (of a token or an API key), a password or "
+        "role change may take to reach every credential before one that still works counts "
+        "(default 60 s, CHECKS.md §2; replicated deny-lists and graceful refresh rotation need "
+        "up to that). Shorter only for an API known to revoke at once, e.g. the lab.",
     )
 
     accounts: list[DisposableAccount] = Field(
