@@ -22,9 +22,11 @@ def test_fires_on_the_vulnerable_lab() -> None:
 
 
 @pytest.mark.slow
-def test_fires_on_the_lab_flaw_alone_after_sixty_seconds() -> None:
+def test_fires_on_the_lab_flaw_alone_after_the_revocation_window() -> None:
+    """The lab config's `lifecycle.revocation_window` is 5 s (it revokes at once); the default,
+    60 s, is the CHECKS.md §2 window."""
     result = scan_lab(LabSettings.only({CHECK}), [CHECK])
-    assert api_wide(result, CHECK).details["window_seconds"] >= 60
+    assert api_wide(result, CHECK).details["window_seconds"] >= 5
 
 
 def test_silent_on_the_hardened_lab_and_the_configured_key_still_works() -> None:
