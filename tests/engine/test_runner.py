@@ -115,7 +115,15 @@ def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
 
     url, _ = toy_server(ToyOptions())
     spec = str(write_spec(tmp_path / "s.json"))
-    config = toy_config(url, spec, report={"formats": ["json", "html"]}, limits={"rate": 4})
+    # Interrupted among the checks, not during unlisted-endpoint discovery (~190 GETs at 4 req/s):
+    # the checks that ask for discovery are left out here.
+    config = toy_config(
+        url,
+        spec,
+        report={"formats": ["json", "html"]},
+        limits={"rate": 4},
+        checks={"exclude": ["authz-unlisted-endpoint", "transport-debug-log-exposure"]},
+    )
     path = write_yaml(tmp_path / "a.yaml", config)
     # Logins and preflight take about 2.5 s at 4 req/s on an idle machine; on a busy one the
     # interrupt may land before the first check ran (exit 2, no report): wait longer and retry.
