@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from hypothesis import given, settings
@@ -17,7 +16,7 @@ from authsift.analysis import (
     similarity,
     text_tokens,
 )
-from authsift.analysis.similarity import text_similarity
+from authsift.analysis.similarity import MAX_TOKENS, text_similarity
 from authsift.model import HttpResponse
 from tests.analysis.analysis_factories import ALICE, json_response, text_response, with_changes
 
@@ -144,13 +143,14 @@ def test_json_pairs_normalize_list_indices() -> None:
 
 
 def test_cost_is_bounded_for_big_pages() -> None:
-    words = [f"w{n % 37}" for n in range(60_000)]
-    a = text_response(200, " ".join(words))
-    b = text_response(200, " ".join(reversed(words)))
-    started = time.perf_counter()
-    value = similarity(a, b)
-    assert 0.0 <= value <= 1.0
-    assert time.perf_counter() - started < 2.0
+    """Only the first MAX_TOKENS tokens are compared, so a huge page costs no more than a big
+    one: two pages that differ only past that point compare as identical. (Asserted through
+    behaviour, not a stopwatch: timed unit tests flake on a loaded runner.)"""
+    head = " ".join(f"w{n % 37}" for n in range(MAX_TOKENS))
+    a = text_response(200, head + " " + " ".join(f"a{n}" for n in range(5_000)))
+    b = text_response(200, head + " " + " ".join(f"b{n}" for n in range(5_000)))
+    assert similarity(a, b) == 1.0
+    assert similarity(a, text_response(200, " ".join(reversed(head.split())))) < 1.0
 
 
 @settings(max_examples=100, deadline=None)

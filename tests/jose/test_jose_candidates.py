@@ -57,9 +57,14 @@ def test_a_strong_secret_is_not_found_and_the_result_says_what_was_tried() -> No
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_time_budget_stops_the_search_and_says_so(jobs: int) -> None:
+    """Only the digit strings are planned, so the budget lands inside them however slow the
+    machine is (with the built-in words first, a loaded CI runner spent all 0.5 s before the
+    digits); the bound on the wall time is loose, this is not a speed test."""
     started = time.perf_counter()
-    result = crack(_token(secrets.token_bytes(32)), jobs=jobs, digits=8, max_seconds=0.5)
-    assert time.perf_counter() - started < 2.5
+    result = crack(
+        _token(secrets.token_bytes(32)), builtin=False, jobs=jobs, digits=8, max_seconds=0.5
+    )
+    assert time.perf_counter() - started < 10
     assert result.secret is None and result.timed_out
     digits = next(t for t in result.sources if t.label == "digits ≤ 8")
     assert 0 < digits.tried < 111_111_110
