@@ -50,6 +50,8 @@ class Task:
     operation: Operation | None
     identity: str | None  # None: the engine picks the identity whose baseline works
     estimate: int
+    # a NOISY check's (throttled, unthrottled) requests: `estimate` is their middle
+    noisy: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,13 @@ class Plan:
     @property
     def check_requests(self) -> int:
         return sum(t.estimate for t in self.tasks)
+
+    @property
+    def noisy_requests(self) -> tuple[int, int]:
+        """The noisy checks' requests where every endpoint they probe throttles, and where none
+        does; a scan of an API that throttles some logins and not others falls between."""
+        ranges = [t.noisy for t in self.tasks if t.noisy is not None]
+        return sum(low for low, _ in ranges), sum(high for _, high in ranges)
 
     @property
     def estimated_requests(self) -> int:
@@ -308,12 +317,12 @@ def make_plan(
             if reason is not None:
                 plan.skipped.append(Skip(check_id, op.key, reason))
                 continue
-            estimate = (
-                check.noisy_estimate(op, max_attempts)
-                if check.safety is Safety.NOISY
-                else check.estimate(op)
-            )
-            plan.tasks.append(Task(check_id, op, None, estimate))
+            if check.safety is Safety.NOISY:
+                spread = check.noisy_range(op, max_attempts)
+                task = Task(check_id, op, None, check.noisy_estimate(op, max_attempts), spread)
+            else:
+                task = Task(check_id, op, None, check.estimate(op))
+            plan.tasks.append(task)
             if op.is_read_only:  # the engine baselines read-only operations only
                 needed = wanted[check.baselines]
                 plan.baseline_identities[op.key] = max(

@@ -49,6 +49,7 @@ class Gym:
     members: dict[str, str] = field(default_factory=lambda: dict(PASSWORDS))
     failures: list[float] = field(default_factory=list)
     failed_sign_ins: list[str] = field(default_factory=list)  # the e-mails, in order
+    profile_shows_email: bool = True  # False: /v1/me names no account (a member number only)
 
     def on(self, flaw: str) -> bool:
         return flaw in self.flaws
@@ -101,6 +102,9 @@ def make_app(gym: Gym) -> web.Application:
         email = caller(request)
         if email is None:
             return detail(401, "Sign in first")
+        if not gym.profile_shows_email:
+            number = sorted(gym.members).index(email) + 1000
+            return web.json_response({"member_no": number, "plan": "monthly"})
         return web.json_response({"email": email, "plan": "monthly"})
 
     @routes.post("/v1/auth/forgot-password")

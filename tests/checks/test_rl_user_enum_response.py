@@ -112,3 +112,14 @@ def test_with_a_throwaway_the_identities_get_no_failures() -> None:
     assert "POST /v1/auth/sign-in" in _fired(result)
     known = {e for e in gym.failed_sign_ins if e in gym_api.PASSWORDS}
     assert known == {"spare@gym.example"}, Counter(gym.failed_sign_ins)
+
+
+def test_the_names_come_from_the_config_when_the_profile_names_no_one() -> None:
+    """A profile that shows no e-mail (turnstile's, many others') leaves the scan the names its
+    config logs in with: the enumerating sign-in is still found, with no more than three
+    failures per configured name."""
+    gym = gym_api.Gym(flaws=frozenset({"login-enum"}), profile_shows_email=False)
+    result, _ = _gym(gym)
+    assert "POST /v1/auth/sign-in" in _fired(result), outcomes(result, CHECK)
+    wrong = Counter(e for e in gym.failed_sign_ins if e in gym_api.PASSWORDS)
+    assert wrong and max(wrong.values()) <= 3, wrong

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from authsift.config.loader import parse_config
-from authsift.engine.login_facts import login_facts
+from authsift.engine.login_facts import login_facts, login_usernames
 
 
-def _config(extra: dict[str, Any]) -> Any:
+def _config(extra: dict[str, Any], *more: dict[str, Any]) -> Any:
     data = {
         "target": "http://127.0.0.1:9",
         "identities": [
@@ -33,6 +33,7 @@ def _config(extra: dict[str, Any]) -> Any:
                     "token": {"from": "body", "path": "$.data.jwt"},
                 },
             },
+            *more,
         ],
         **extra,
     }
@@ -67,3 +68,30 @@ def test_a_login_endpoint_nobody_uses_keeps_the_default_shape() -> None:
         "json",
         None,
     )
+
+
+def test_the_user_names_the_identities_log_in_with_and_never_a_password() -> None:
+    signin = {"method": "POST", "path": "/v2/signin"}
+    bob = {
+        "name": "bob",
+        "role": "user",
+        "auth": {
+            "type": "login",
+            "request": {
+                **signin,
+                "json": {"credentials": {"login": "bob@x.example", "passwd": "pw-bob-1234"}},
+            },
+            "token": {"from": "body", "path": "$.token"},
+        },
+    }
+    carol = {
+        "name": "carol",
+        "role": "user",
+        "auth": {"type": "basic", "username": "carol", "password": "pw-carol-1234"},
+    }
+    endpoint = {**signin, "username": "$.credentials.login"}
+    with_bob_and_carol = _config({"endpoints": {"login": endpoint}}, bob, carol)
+    names = login_usernames(with_bob_and_carol)
+    # alice logs in elsewhere: her body's `username` names her; the bearer key names no one
+    assert names == {"alice": "alice", "bob": "bob@x.example", "carol": "carol"}
+    assert not {"s3cret-pw", "pw-bob-1234", "pw-carol-1234"} & set(names.values())

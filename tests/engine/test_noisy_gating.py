@@ -4,6 +4,7 @@ need `checks.intrusive`. The `abuse:` section reaches checks through `ScanFacts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar
@@ -113,3 +114,11 @@ def test_dry_run_counts_the_noisy_requests_apart(tmp_path: Path) -> None:
     assert loud.exit_code == 0, loud.output
     assert "rl-login-bruteforce-account" in loud.output
     assert "noisy checks (rl-bypass-forwarded-headers" in " ".join(loud.output.split())
+    # the noisy count is a range: few requests where the logins throttle, up to
+    # abuse.max_attempts per login where they do not (no single number fits both)
+    said = " ".join(loud.output.split())
+    match = re.search(r"~(\d+) requests where the endpoints they probe throttle, ~(\d+)", said)
+    assert match is not None, said
+    throttled, unthrottled = int(match[1]), int(match[2])
+    assert 0 < throttled < unthrottled
+    assert unthrottled >= 2 * 30  # brute force and spraying each walk all 30 on a login

@@ -75,10 +75,12 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     )
     noisy = {cid for cid in plan.tasks_by_check() if checks[cid].safety is Safety.NOISY}
     if noisy:
-        noisy_requests = sum(t.estimate for t in plan.tasks if t.check_id in noisy)
+        throttled, unthrottled = plan.noisy_requests
         out.print(
-            f"noisy checks ({', '.join(sorted(noisy))}): ~{noisy_requests} of those requests, "
-            "at most abuse.max_attempts per endpoint each, stopping at the first limit signal",
+            f"noisy checks ({', '.join(sorted(noisy))}): ~{throttled} requests where the "
+            f"endpoints they probe throttle, ~{unthrottled} where they do not (the checks stop "
+            "at the first limit signal, at most abuse.max_attempts per endpoint each); the "
+            "total above counts the middle",
             highlight=False,
         )
     if plan.discovery_requests:

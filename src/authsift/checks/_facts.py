@@ -43,3 +43,7 @@ class ScanFacts:
     api_title: str = ""  # the spec's `info.title` (words derived from it, e.g. for HMAC secrets)
     login: LoginFacts | None = None  # how an account logs in (endpoints.login, a login identity)
     privileged_roles: tuple[str, ...] = ()  # config `privileged_roles`
+    # identity → the user name or e-mail it logs in with, read from its own config (a login
+    # request's user-name field, a Basic user name, a password grant's username): the accounts
+    # the scan knows exist, whether or not the API echoes them back in a profile
+    identity_usernames: Mapping[str, str] = field(default_factory=dict)

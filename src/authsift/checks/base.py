@@ -132,9 +132,18 @@ class Check:
     def estimate(self, operation: Operation | None) -> int:
         return self.expected_requests if self.expected_requests is not None else self.max_requests
 
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        """A NOISY check's requests (where the endpoint throttles, where it does not): these
+        checks stop at the first limit signal, so the same plan costs a few requests on an API
+        that throttles and up to `abuse.max_attempts` per endpoint on one that does not, and no
+        single number can be right for both (measured on turnstile and ferry, tests/targets)."""
+        estimate = self.estimate(operation)
+        return estimate, estimate
+
     def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        """The estimate of a NOISY check, whose cost scales with config `abuse.max_attempts`."""
-        return self.estimate(operation)
+        """The single number the plan adds up: the middle of `noisy_range`."""
+        throttled, unthrottled = self.noisy_range(operation, max_attempts)
+        return (throttled + unthrottled + 1) // 2
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         raise NotImplementedError

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from authsift.checks.base import LoginFacts
 from authsift.config import Config
-from authsift.config.auth import LoginAuth
+from authsift.config.auth import BasicAuth, LoginAuth, OAuth2Auth
 
 _PASSWORD_KEY = re.compile(r"pass(word)?|passwd|pwd", re.I)
 _USER_KEY = re.compile(r"user|e-?mail|login|account|handle|phone", re.I)
@@ -65,6 +65,49 @@ def login_facts(config: Config) -> LoginFacts | None:
         token_at=(token.path if token.source == "body" else token.name) or "",
         identity=name,
     )
+
+
+def login_usernames(config: Config) -> dict[str, str]:
+    """identity → the user name its config logs in with: a login request's user-name field
+    (`endpoints.login.username` where the identity logs in there, else the first body key that
+    names a user), a Basic user name, a password grant's username. Only names, never secrets."""
+    names: dict[str, str] = {}
+    for identity in config.identities:
+        name = _config_name(identity.auth, config)
+        if isinstance(name, str) and name and "{" not in name:
+            names[identity.name] = name
+    return names
+
+
+def _config_name(auth: object, config: Config) -> object:
+    if isinstance(auth, BasicAuth):
+        return auth.username
+    if isinstance(auth, OAuth2Auth):
+        return auth.username if auth.grant == "password" else None
+    return _login_name(auth, config) if isinstance(auth, LoginAuth) else None
+
+
+def _login_name(auth: LoginAuth, config: Config) -> object:
+    body: dict[str, Any] = dict(auth.request.json_body or auth.request.form or {})
+    configured = config.endpoints.login
+    if configured is not None and (auth.request.method, auth.request.path) == (
+        configured.method,
+        configured.path,
+    ):
+        path = configured.username
+    else:
+        path = _path_of(body, _USER_KEY, "")
+    return _value_at(body, path) if path else None
+
+
+def _value_at(body: dict[str, Any], path: str) -> object:
+    """The value at a dotted JSONPath (`$.login`, `$.credentials.email`) of a login body."""
+    value: object = body
+    for key in path.removeprefix("$").lstrip(".").split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key.strip("[]'\""))
+    return value
 
 
 def _path_of(body: dict[str, Any], pattern: re.Pattern[str], default: str) -> str:

@@ -21,7 +21,7 @@ from authsift.engine.discovery import Discovery, discover_for
 from authsift.engine.discovery import estimate as estimate_discovery
 from authsift.engine.events import Listener
 from authsift.engine.identities import identity_infos, identity_specs, register_secrets
-from authsift.engine.login_facts import login_facts
+from authsift.engine.login_facts import login_facts, login_usernames
 from authsift.engine.preflight import PreflightError, estimate_preflight, run_preflight
 from authsift.engine.recorder import Recorder
 from authsift.engine.redact import Redactor, redacted_logging
@@ -313,6 +313,7 @@ def scan_facts(config: Config) -> ScanFacts:
         },
         login=login_facts(config),
         privileged_roles=tuple(config.privileged_roles),
+        identity_usernames=login_usernames(config),
     )
 
 

@@ -87,17 +87,22 @@ def throwaway(ctx: Context) -> str | None:
 
 
 def identity_names(ctx: Context) -> list[tuple[str, str]]:
-    """(identity, name) for every user name or e-mail among the markers of the identities
-    that log in with a user name and a password (an API key's or a client's markers name no
-    account that a login knows)."""
-    names: list[tuple[str, str]] = []
+    """(identity, name): first the user name each identity's config logs in with, then every
+    user name or e-mail among the markers of the identities that log in with a user name and a
+    password (an API key's or a client's markers name no account that a login knows)."""
+    names: list[tuple[str, str]] = [
+        (identity, ctx.facts.identity_usernames[identity])
+        for identity in ctx.identities
+        if identity in ctx.facts.identity_usernames
+    ]
     for identity in ctx.identities:
         if ctx.facts.identity_auth.get(identity) not in _PASSWORD_AUTH:
             continue
         for marker in sorted(ctx.markers(identity)):
-            if _EMAIL.match(marker) or (
+            a_name = _EMAIL.match(marker) or (
                 _SIMPLE_NAME.match(marker) and not re.fullmatch(r"[0-9a-f-]{16,}", marker)
-            ):
+            )
+            if a_name and (identity, marker) not in names:
                 names.append((identity, marker))
     return names
 
@@ -107,7 +112,7 @@ def existing_names(ctx: Context, *, wants_email: bool, failing: bool = False) ->
     throwaway when the probe is a failed login (`failing`) and there is one."""
     chosen: list[str] = []
     account = throwaway(ctx)
-    if account and bool(_EMAIL.match(account)) == wants_email:
+    if account and (bool(_EMAIL.match(account)) or not wants_email):
         chosen.append(account)
         if failing:
             return chosen
@@ -115,7 +120,11 @@ def existing_names(ctx: Context, *, wants_email: bool, failing: bool = False) ->
     for identity, name in identity_names(ctx):
         by_identity.setdefault(identity, []).append(name)
     for names in by_identity.values():
-        fitting = [n for n in names if bool(_EMAIL.match(n)) == wants_email]
+        # an e-mail field wants an e-mail; a user-name field prefers a plain name but takes an
+        # e-mail when that is all the identity has (many `login` fields are e-mails)
+        fitting = [n for n in names if bool(_EMAIL.match(n)) == wants_email] or (
+            [] if wants_email else names
+        )
         if fitting and fitting[0] not in chosen:
             chosen.append(fitting[0])
     return chosen

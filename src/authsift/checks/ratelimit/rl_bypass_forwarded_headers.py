@@ -78,9 +78,12 @@ class RlBypassForwardedHeaders(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return not_a_login(operation)
 
-    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        # reaching a limit (~3 + k), one or two tries per header; none where nothing limits
-        return min(max_attempts, 15)
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        # throttled: reaching the limit (~3 + k), then one or two tries per header (25 on ferry
+        # hardened, ~20 per login on turnstile); unthrottled: the walk to no limit, all but the
+        # reserve for the headers (80 of 100 on ferry; it runs before the other rl- checks of a
+        # login, which then know there is no limit and do not walk again)
+        return min(max_attempts, 22), max(0, max_attempts - 4 * STREAK)
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         form = login_form(ctx.operation) if ctx.operation else None

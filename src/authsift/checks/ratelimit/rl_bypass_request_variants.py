@@ -107,8 +107,11 @@ class RlBypassRequestVariants(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return not_a_login(operation)
 
-    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return min(max_attempts, 12)
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        # throttled: the limit again, then a streak per variant (15 on ferry hardened, ~17 per
+        # login on turnstile); unthrottled: none, the forwarded-header check already saw no
+        # limit there and remembered it (0 on ferry)
+        return min(max_attempts, 16), 0
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation

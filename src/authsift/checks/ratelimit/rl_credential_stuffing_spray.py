@@ -76,8 +76,10 @@ class RlCredentialStuffingSpray(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return not_a_login(operation)
 
-    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return max(BASELINE_FAILURES + 4, (max_attempts + 3) // 3)
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        # throttled: a third of max_attempts or fewer (31 of 100 on ferry hardened, 3-9 of 30
+        # on turnstile); unthrottled: all of them (100 of 100 on ferry)
+        return max(BASELINE_FAILURES + 4, (max_attempts + 3) // 3), max_attempts
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         form = login_form(ctx.operation) if ctx.operation else None

@@ -143,8 +143,10 @@ class RlOtpBruteforce(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return None if code_form(operation) else "redeems no one-time code"
 
-    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
-        return max(BASELINE_FAILURES + 5, (max_attempts + 12) // 3)
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        # throttled: the code request, the baseline and the guesses to the limit; unthrottled:
+        # every guess of max_attempts
+        return BASELINE_FAILURES + 5, max_attempts
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation

@@ -101,6 +101,12 @@ class UserEnumResponse(Check):
     max_requests = 2 * (FIRST_ROUNDS + CONFIRM_ROUNDS)
     expected_requests = 7  # 6 where nothing differs, 10 where it does, fewer on a 429
 
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
+        # not a question of throttling, but a limit cuts it short: ~5 per endpoint where the
+        # logins throttle (turnstile, ferry hardened), ~9 where they do not and the answers
+        # differ (a second round confirms; ferry)
+        return min(5, max_attempts), min(9, max_attempts)
+
     def applies_to(self, operation: Operation) -> str | None:
         if kind_of(operation) is None:
             return "not a login, sign-up, password-reset or account lookup endpoint"

@@ -124,10 +124,13 @@ class UserEnumTiming(Check):
     def applies_to(self, operation: Operation) -> str | None:
         return None if kind_of(operation) == "login" else "not a login endpoint"
 
-    def noisy_estimate(self, operation: Operation | None, max_attempts: int) -> int:
+    def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
         size = batch_size(max_attempts)
-        # one batch where nothing differs, two where something does: the mean of the two
-        return 0 if size < MIN_SAMPLES else WARM_UP + 3 * size
+        if size < MIN_SAMPLES:
+            return 0, 0
+        # throttled: a 429 ends the timing at once (1 on ferry hardened); unthrottled: one batch
+        # where nothing differs (51 on ferry), two where something does: the mean of the two
+        return WARM_UP, WARM_UP + 3 * size
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
