@@ -155,7 +155,9 @@ class PolicyConfig(ConfigModel):
         default=3600, gt=0, description="Longest acceptable access-token lifetime, seconds."
     )
     max_refresh_token_lifetime: int = Field(
-        default=1209600, gt=0, description="Longest acceptable refresh-token lifetime, seconds."
+        default=2592000,
+        gt=0,
+        description="Longest acceptable refresh-token lifetime, seconds (CHECKS.md #38: 30 days).",
     )
     access: dict[str, Any] = Field(
         default_factory=dict,

@@ -264,7 +264,7 @@ def starter_config(spec: ApiSpec, target: str) -> str:
         "",
         "policy:",
         "  max_access_token_lifetime: 3600     # seconds",
-        "  max_refresh_token_lifetime: 1209600 # seconds (14 days)",
+        "  max_refresh_token_lifetime: 2592000 # seconds (30 days)",
         "  # disposable:                        # existing objects intrusive checks may change,",
         "  #   - {team_id: 2, user_id: 5}       # then restore (never a configured identity)",
         "",
