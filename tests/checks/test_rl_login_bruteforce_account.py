@@ -45,14 +45,14 @@ def test_silent_on_the_hardened_lab_and_reports_the_threshold() -> None:
     assert " after " in limits["POST /auth/login"]
 
 
-def _scan(mode: str) -> tuple[dict[str, str], list[object], dict[str, object]]:
+def _scan(mode: str, *besides: str) -> tuple[dict[str, str], list[object], dict[str, object]]:
     result, report = scan_app_in_process(
         make_app(mode),  # type: ignore[arg-type]
         SPEC,
         config_for,
         {},
         CHECK,
-        overrides={"checks": {"include": [CHECK], "intrusive": True}},
+        overrides={"checks": {"include": [CHECK, *besides], "intrusive": True}},
     )
     tasks = {t.operation.key: t for t in result.tasks if t.check_id == CHECK and t.operation}
     task = tasks["POST /session/login"]
@@ -77,6 +77,15 @@ def test_each_limit_signal_is_recognised(mode: str, signal: str) -> None:
     task, found, limits = _scan(mode)
     assert found == [] and task["outcome"] == Outcome.PASSED, task
     assert signal in str(limits["POST /session/login"]), limits
+
+
+def test_a_limit_another_check_walked_to_first_is_passed_not_inconclusive() -> None:
+    """The bypass checks run before this one on a login (plan order) and leave it limited for
+    its window; their threshold answers #39, where guessing anew would only meet their limit
+    ("already limited before the probe": inconclusive on every API that throttles)."""
+    task, found, limits = _scan("429", "rl-bypass-forwarded-headers")
+    assert found == [] and task["outcome"] == Outcome.PASSED, task
+    assert "HTTP 429 Too Many Requests after" in str(limits["POST /session/login"]), limits
 
 
 def test_unlimited_login_found_with_the_throwaway_account() -> None:

@@ -18,6 +18,7 @@ from authsift.checks.ratelimit._attempts import (
     limit_memo,
     max_attempts,
     nobody,
+    record_limit,
 )
 from authsift.checks.ratelimit._signals import (
     LimitWatch,
@@ -75,6 +76,8 @@ async def reach_limit(ctx: Context, form: LoginForm, tag: str) -> Limited:
     if signal is None:
         memo.setdefault(key, watch.failures)
         raise NotApplicable(f"no limit to bypass: none seen in {watch.failures} failures")
+    if not isinstance(memo.get(key), Signal):  # the threshold, for the report and check #39
+        record_limit(ctx, key, signal)
     return Limited(guesser, watch, signal, username, account.throwaway)
 
 

@@ -12,6 +12,7 @@ from authsift.checks.ratelimit._attempts import (
     BASELINE_FAILURES,
     NIST_BOUND,
     Account,
+    AlreadyLimited,
     Guesser,
     LoginForm,
     limit_memo,
@@ -25,6 +26,7 @@ from authsift.checks.ratelimit._attempts import (
     throwaway,
 )
 from authsift.checks.ratelimit._canary import canary_account
+from authsift.checks.ratelimit._signals import LIMIT_STATUSES, Signal
 from authsift.model import Confidence, Evidence, Family, Finding, Operation, Safety, Severity
 
 QUICK_MINIMUM = 20  # fewer failures than this without a signal decide nothing
@@ -40,6 +42,15 @@ async def _account(ctx: Context, form: LoginForm) -> AsyncIterator[Account]:
         return
     async with canary_account(ctx, form) as canary:
         yield canary or nobody(form)
+
+
+def _limited_earlier(ctx: Context, key: str) -> bool:
+    """True when another rl- check of this scan walked this login to a limit signal (the bypass
+    checks run first on a login and leave it limited for its window). Their walk is this check's
+    probe, one name from one client until the first signal, so its threshold answers CHECKS.md
+    #39 ("SAFE if limited at attempt k ≤ 100") where guessing anew only meets the limit they
+    tripped; it is in the report's `rate_limits`."""
+    return isinstance(limit_memo(ctx).get(key), Signal)
 
 
 class RlLoginBruteforceAccount(Check):
@@ -78,9 +89,11 @@ class RlLoginBruteforceAccount(Check):
     are stable 4xx refusals with no limit signal). Then wrong passwords until a signal of
     CHECKS.md §2 or until `abuse.max_attempts` attempts were sent, the baseline and the final
     correct-password try included. A signal → passed, and the threshold is reported
-    ("HTTP 429 after 5 failures in 0.4 s"). No signal: high, firm when the throwaway or canary
-    account's correct password is still accepted after ≥ 100 failures (800-63B §5.2.2: "no more than
-    100 consecutive failed authentication attempts on a single subscriber account"); tentative
+    ("HTTP 429 after 5 failures in 0.4 s"); so is a login that another rl- check of the scan
+    already walked to a limit, with that check's threshold. No signal: high, firm when the
+    throwaway or canary account's correct password is still accepted after ≥ 100 failures
+    (800-63B §5.2.2: "no more than 100 consecutive failed authentication attempts on a single
+    subscriber account"); tentative
     with fewer failures or with a user name that does not exist; inconclusive below 20 failures
     or when the correct password fails without any other signal (wrong `abuse.account`).
     """
@@ -113,24 +126,31 @@ class RlLoginBruteforceAccount(Check):
             account = chosen
             budget = max_attempts(ctx)
             guesser = Guesser(ctx, form, budget)
+            assert ctx.operation is not None
+            key = ctx.operation.key
             if account.password is not None:
                 first_login = await guesser.attempt(account.username, account.password)
                 if not (first_login.status and 200 <= first_login.status < 300):
+                    if _limited_earlier(ctx, key) and first_login.status in LIMIT_STATUSES:
+                        return  # a limit this scan measured: passed (see rate_limits)
                     if not account.canary:
                         raise Inconclusive(
                             f"abuse.account cannot log in here (HTTP {first_login.status}): "
                             "check it"
                         )
                     account = nobody(form)  # e.g. a sign-up that awaits confirmation
-            watch = await guesser.baseline(account.username)
+            try:
+                watch = await guesser.baseline(account.username)
+            except AlreadyLimited:
+                if _limited_earlier(ctx, key):
+                    return  # a limit this scan measured: passed (see rate_limits)
+                raise
             reserve = 1 if account.password is not None else 0
             signal = await guesser.until_limited(watch, account.username, reserve=reserve)
             canary = None
             if signal is None and account.password is not None:
                 canary = await guesser.attempt(account.username, account.password)
                 signal = watch.correct_refused(canary, time.monotonic())
-            assert ctx.operation is not None
-            key = ctx.operation.key
             if signal is not None:
                 record_limit(ctx, key, signal)
                 return
