@@ -121,7 +121,7 @@ def practice_target(directory: Path, hardened: bool) -> Iterator[str]:
 def measure(
     kind: str, intrusive: bool, console: Console, hardened: bool = False, noisy: bool = False
 ) -> float:
-    settings = LabSettings.vulnerable()
+    settings = LabSettings.hardened_twin() if hardened else LabSettings.vulnerable()
     overrides: dict[str, Any] = {
         "checks.intrusive": intrusive or noisy,  # the login-guessing checks need both
         "checks.noisy": noisy,
@@ -176,7 +176,7 @@ def measure(
         noisy_sent = sum(sent[c] + baselines[c] for c in noisy_ids)
         console.print(
             f"{kind}: noisy checks sent {noisy_sent}; the dry run said ~{throttled} where the "
-            f"logins throttle, ~{unthrottled} where they do not "
+            f"API limits them, ~{unthrottled} where it does not "
             f"({(noisy_sent - throttled) / max(1, throttled):+.0%} / "
             f"{(noisy_sent - unthrottled) / max(1, unthrottled):+.0%})"
         )
@@ -197,7 +197,9 @@ def main() -> None:
     parser.add_argument("--intrusive", action="store_true", help="Allow state-changing checks.")
     parser.add_argument("--config", choices=("lab", "init"), help="Only this config.")
     parser.add_argument("--target", type=Path, help="A practice target's directory instead.")
-    parser.add_argument("--hardened", action="store_true", help="The target's hardened twin.")
+    parser.add_argument(
+        "--hardened", action="store_true", help="The target's (or the lab's) hardened twin."
+    )
     parser.add_argument("--noisy", action="store_true", help="Lab: the rl- checks on too.")
     args = parser.parse_args()
     console = Console()
@@ -205,7 +207,7 @@ def main() -> None:
         errors = [measure(str(args.target), args.intrusive, console, args.hardened)]
     else:
         errors = [
-            measure(kind, args.intrusive, console, noisy=args.noisy)
+            measure(kind, args.intrusive, console, args.hardened, noisy=args.noisy)
             for kind in ("lab", "init")
             if args.config in (None, kind)
         ]

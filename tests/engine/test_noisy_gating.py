@@ -117,7 +117,7 @@ def test_dry_run_counts_the_noisy_requests_apart(tmp_path: Path) -> None:
     # the noisy count is a range: few requests where the logins throttle, up to
     # abuse.max_attempts per login where they do not (no single number fits both)
     said = " ".join(loud.output.split())
-    match = re.search(r"~(\d+) requests where the endpoints they probe throttle, ~(\d+)", said)
+    match = re.search(r"~(\d+) requests where the API limits them, ~(\d+)", said)
     assert match is not None, said
     throttled, unthrottled = int(match[1]), int(match[2])
     assert 0 < throttled < unthrottled

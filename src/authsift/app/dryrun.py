@@ -77,8 +77,8 @@ def print_dry_run(config: Config, base_dir: Path, out: Console, err: Console) ->
     if noisy:
         throttled, unthrottled = plan.noisy_requests
         out.print(
-            f"noisy checks ({', '.join(sorted(noisy))}): ~{throttled} requests where the "
-            f"endpoints they probe throttle, ~{unthrottled} where they do not (the checks stop "
+            f"noisy checks ({', '.join(sorted(noisy))}): ~{throttled} requests where the API "
+            f"limits them, ~{unthrottled} where it does not (the checks stop "
             "at the first limit signal, at most abuse.max_attempts per endpoint each); the "
             "total above counts the middle",
             highlight=False,

@@ -133,10 +133,11 @@ class Check:
         return self.expected_requests if self.expected_requests is not None else self.max_requests
 
     def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
-        """A NOISY check's requests (where the endpoint throttles, where it does not): these
+        """A NOISY check's requests (where the API limits them, where it does not): these
         checks stop at the first limit signal, so the same plan costs a few requests on an API
         that throttles and up to `abuse.max_attempts` per endpoint on one that does not, and no
-        single number can be right for both (measured on turnstile and ferry, tests/targets)."""
+        single number can be right for both (measured on the lab, ferry and turnstile, each
+        with its hardened twin: benchmarks/estimate_accuracy.py)."""
         estimate = self.estimate(operation)
         return estimate, estimate
 

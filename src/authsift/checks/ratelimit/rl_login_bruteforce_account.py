@@ -113,10 +113,10 @@ class RlLoginBruteforceAccount(Check):
         return not_a_login(operation)
 
     def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
-        # throttled: the baseline and the few failures to the limit, often just the baseline
-        # (the bypass checks ran first and left it limited: 1-3 measured on ferry and turnstile
-        # hardened); unthrottled: every one of max_attempts (100 of 100 on ferry)
-        return BASELINE_FAILURES + 1, max_attempts
+        # limited: the baseline meets the limit the bypass checks walked to first, and the walk
+        # decides (1-3 measured on the hardened lab, ferry and turnstile); unlimited: every one
+        # of max_attempts (100 of 100 on ferry)
+        return BASELINE_FAILURES, max_attempts
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         form = login_form(ctx.operation) if ctx.operation else None

@@ -90,11 +90,9 @@ class TokenGuessing(Check):
     expected_requests = 15
 
     def noisy_range(self, operation: Operation | None, max_attempts: int) -> tuple[int, int]:
-        # 1 request where the oracle refuses anonymous callers, 4 + the throttling guesses
-        # where it answers: the mean of the two (measured on the lab and its hardened twin);
-        # whether the oracle answers does not follow from the logins' throttling
-        mean = (1 + 4 + max(0, min(GUESSES, max_attempts - 4))) // 2
-        return mean, mean
+        # 1 request where the oracle refuses anonymous callers (the hardened lab), 4 + the
+        # guesses where it answers them (54 on the lab)
+        return 1, 4 + max(0, min(GUESSES, max_attempts - 4))
 
     def applies_to(self, operation: Operation) -> str | None:
         if not _ORACLE_PATH.search(operation.path) or _token_slot(operation) is None:
