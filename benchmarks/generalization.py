@@ -274,7 +274,8 @@ def verify(run: Run, port: int) -> str | None:
         return "verify.py did not finish within 300s"
     if done.returncode == 0:
         return None
-    failed = [line for line in done.stdout.splitlines() if line.startswith("FAIL")]
+    lines = done.stdout.splitlines()
+    failed = [line for line in lines if line.startswith("FAIL")] or lines[-3:]
     return "verify.py failed: " + "; ".join(failed[:3] or [done.stderr.strip()[-300:]])
 
 
