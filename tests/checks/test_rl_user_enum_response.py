@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from authsift.checks.ratelimit._enum_targets import kind_of
 from authsift.lab.flaws import LabSettings
-from authsift.model import ScanResult
+from authsift.model import Operation, Parameter, ParamLocation, ScanResult
 from tests.checks import rl_gym_api as gym_api
 from tests.checks.jwt_helpers import errors, findings_of, lab, outcomes, scan
 from tests.checks.scanning import scan_app_in_process
@@ -123,3 +124,21 @@ def test_the_names_come_from_the_config_when_the_profile_names_no_one() -> None:
     assert "POST /v1/auth/sign-in" in _fired(result), outcomes(result, CHECK)
     wrong = Counter(e for e in gym.failed_sign_ins if e in gym_api.PASSWORDS)
     assert wrong and max(wrong.values()) <= 3, wrong
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/api/logins/{login}/availability", "lookup"),
+        ("/v1/members/exists", "lookup"),
+        ("/users/{username}/", None),  # a public author page shows the account by design
+        ("/accounts/{username}", None),
+    ],
+)
+def test_a_lookup_asks_whether_an_account_exists_a_profile_page_does_not(
+    path: str, kind: str | None
+) -> None:
+    where = ParamLocation.PATH if "{" in path else ParamLocation.QUERY
+    name = path.split("{")[1].split("}")[0] if "{" in path else "email"
+    op = Operation("GET", path, parameters=(Parameter(name, where, True),), security=())
+    assert kind_of(op) == kind

@@ -51,7 +51,10 @@ _PASSWORD_AUTH = frozenset({"login", "basic"})
 _RESET_PATH = re.compile(r"(forgot|reset|recover)", re.I)
 _RESET_EXCLUDE = re.compile(r"confirm|verify|complete|finish|change|\{", re.I)
 _CODE_FIELD = re.compile(r"^(code|otp|token|resettoken|newpassword|password)$")
-_LOOKUP_PATH = re.compile(r"(exists?|availab|check|lookup|users?|accounts?|members?)", re.I)
+# An availability or existence question (CHECKS.md #45: "username-availability endpoints"). A
+# public profile page (`GET /users/{username}/`, an author page) shows the account by design,
+# as a public directory does: no lookup of this kind (recipes, a sparring target, intends it).
+_LOOKUP_PATH = re.compile(r"(exists?|availab|check|lookup|taken|registered)", re.I)
 _NAME_PARAM = re.compile(r"^(username|user|login|email|emailaddress|handle|account|name)$")
 _SIMPLE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._+-]{1,63}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
