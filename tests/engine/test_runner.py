@@ -105,6 +105,30 @@ async def test_cancellation_returns_a_partial_result(tmp_path: Path, toy_server:
     assert any(t.outcome is Outcome.NOT_RUN and t.reason == "interrupted" for t in result.tasks)
 
 
+async def test_cancellation_during_discovery_ends_the_scan_at_once(
+    tmp_path: Path, toy_server: Any
+) -> None:
+    """Ctrl-C while unlisted-endpoint discovery runs (about 190 GETs: 95 s at 2 req/s) ends
+    the scan within a second or two, with a partial result and nothing run."""
+    url, state = toy_server(ToyOptions())
+    data = toy_config(url, str(write_spec(tmp_path / "s.json")), limits={"rate": 2})
+    config = parse_config(data, base_dir=tmp_path, env=PASSWORD_ENV)
+    scan = asyncio.ensure_future(run_scan(ScanOptions(config=config, config_dir=tmp_path)))
+    for _ in range(300):  # until discovery probes its own unknown path (after the preflight's)
+        await asyncio.sleep(0.1)
+        if any(path.endswith("-no-such-path") for path in state.hits):
+            break
+    else:
+        pytest.fail(f"discovery did not start: {dict(state.hits)}")
+    scan.cancel()
+    result = await asyncio.wait_for(scan, timeout=10)
+    assert result.partial and result.partial_reason == "interrupted"
+    assert result.tasks and all(
+        t.outcome is not Outcome.PASSED and t.outcome is not Outcome.FINDING for t in result.tasks
+    )
+    assert any(t.outcome is Outcome.NOT_RUN and t.reason == "interrupted" for t in result.tasks)
+
+
 @pytest.mark.usefixtures("toy_env")
 def test_ctrl_c_writes_partial_reports(tmp_path: Path, toy_server: Any) -> None:
     import os
