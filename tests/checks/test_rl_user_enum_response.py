@@ -142,3 +142,23 @@ def test_a_lookup_asks_whether_an_account_exists_a_profile_page_does_not(
     name = path.split("{")[1].split("}")[0] if "{" in path else "email"
     op = Operation("GET", path, parameters=(Parameter(name, where, True),), security=())
     assert kind_of(op) == kind
+
+
+def test_the_cap_of_wrong_passwords_is_reserved_whole_or_not_at_all() -> None:
+    """Probes of three logins start together: the first two get all their rounds, the third
+    is told the cap is spent, instead of each getting two of the three it needs (turnstile)."""
+    from types import SimpleNamespace
+
+    from authsift.checks.ratelimit._enum_targets import IDENTITY_FAILURES, reserve_failures
+
+    ctx: Any = SimpleNamespace(shared={}, facts=SimpleNamespace(settings={"abuse": {}}))
+    names = ["ivy@turnstile.example", "max@turnstile.example"]
+    first, second = reserve_failures(ctx, names, 3), reserve_failures(ctx, names, 3)
+    assert first is not None and second is not None
+    assert reserve_failures(ctx, names, 3) is None
+    used = ctx.shared["ratelimit.identity_failures"]
+    assert used == {name: IDENTITY_FAILURES for name in names}  # never more than the cap
+    spare: Any = SimpleNamespace(
+        shared={}, facts=SimpleNamespace(settings={"abuse": {"account": {"username": "spare"}}})
+    )
+    assert reserve_failures(spare, ["spare"], 5) == ["spare"] * 5  # the throwaway is not capped

@@ -145,6 +145,29 @@ def may_fail(ctx: Context, name: str) -> bool:
     return True
 
 
+def reserve_failures(ctx: Context, names: list[str], count: int) -> list[str] | None:
+    """`count` wrong-password slots over `names` in turn, taken at once or not at all (None):
+    probes of several logins that start together would otherwise share the configured names'
+    cap out evenly and each end one sample short. The throwaway is not capped."""
+    spare = throwaway(ctx)
+    used: dict[str, int] = ctx.shared.setdefault(_FAILURES_KEY, {})
+    left = {n: IDENTITY_FAILURES - used.get(n, 0) for n in names if n != spare}
+    plan: list[str] = []
+    for index in range(count * max(1, len(names))):
+        if len(plan) == count:
+            break
+        name = names[index % len(names)]
+        if name == spare or left.get(name, 0) > 0:
+            left[name] = left.get(name, 0) - 1
+            plan.append(name)
+    if len(plan) < count:
+        return None
+    for name in plan:
+        if name != spare:
+            used[name] = used.get(name, 0) + 1
+    return plan
+
+
 def fresh_name(like: str) -> str:
     """A name that does not exist, shaped like `like` (same e-mail domain)."""
     tag = secrets.token_hex(5)

@@ -18,6 +18,7 @@ from authsift.checks.ratelimit._enum_targets import (
     mask_name,
     may_fail,
     one_at_a_time,
+    reserve_failures,
 )
 from authsift.model import (
     Confidence,
@@ -125,9 +126,18 @@ class UserEnumResponse(Check):
         kind = "e-mail" if endpoint.wants_email else "user name"
         if not names:
             raise Inconclusive(f"no existing account {kind} known (abuse.account, identities)")
+        planned = names * FIRST_ROUNDS
+        if endpoint.counts_failures:  # wrong passwords: the first rounds' names reserved now
+            reserved = reserve_failures(ctx, names, FIRST_ROUNDS)
+            if reserved is None:
+                raise Inconclusive(
+                    "the configured names' cap of wrong passwords is spent by the probes of "
+                    "other logins (configure abuse.account for more)"
+                )
+            planned = reserved
         samples = Samples()
         async with one_at_a_time(ctx, op):
-            await _collect(ctx, endpoint, names, samples, FIRST_ROUNDS)
+            await _collect(ctx, endpoint, planned, samples, FIRST_ROUNDS, reserved=True)
             first = separating(samples)
             if first and len(samples.existing) == FIRST_ROUNDS:
                 await _collect(ctx, endpoint, names, samples, CONFIRM_ROUNDS)
@@ -150,18 +160,29 @@ class UserEnumResponse(Check):
 
 
 async def _collect(
-    ctx: Context, endpoint: Endpoint, names: list[str], samples: Samples, rounds: int
+    ctx: Context,
+    endpoint: Endpoint,
+    names: list[str],
+    samples: Samples,
+    rounds: int,
+    *,
+    reserved: bool = False,
 ) -> None:
-    for _ in range(rounds):
+    """`rounds` interleaved pairs; `reserved`: `names` are the rounds' names, already counted
+    against the cap (the first rounds), else each failure is counted as it is sent."""
+    for round_index in range(rounds):
         offset = len(samples.existing)
-        name = next(
-            (
-                candidate
-                for candidate in (names[(offset + i) % len(names)] for i in range(len(names)))
-                if not endpoint.counts_failures or may_fail(ctx, candidate)
-            ),
-            None,
-        )
+        if reserved:
+            name: str | None = names[round_index] if round_index < len(names) else None
+        else:
+            name = next(
+                (
+                    candidate
+                    for candidate in (names[(offset + i) % len(names)] for i in range(len(names)))
+                    if not endpoint.counts_failures or may_fail(ctx, candidate)
+                ),
+                None,
+            )
         if name is None:
             return
         present = await ctx.send(endpoint.request(name), retry_on_limit=False)
