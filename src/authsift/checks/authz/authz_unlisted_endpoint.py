@@ -84,11 +84,6 @@ class UnlistedEndpoint(Check):
     uses_discovery = True
     subsumes = frozenset({"authz-unauthenticated-access", "authz-bfla-privileged-function"})
 
-    def applies_to(self, operation: Operation) -> str | None:
-        if operation.undocumented is None:
-            return "documented in the spec (this check judges what discovery finds)"
-        return None
-
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
         assert op is not None

@@ -16,7 +16,6 @@ from authsift.model import (
     Family,
     Finding,
     HttpRequest,
-    Operation,
     Severity,
 )
 
@@ -82,11 +81,6 @@ class DebugLogExposure(Check):
             "authz-bopla-excessive-exposure",
         }
     )
-
-    def applies_to(self, operation: Operation) -> str | None:
-        if operation.undocumented is None:
-            return "documented in the spec (this check reads what discovery finds)"
-        return None
 
     async def run(self, ctx: Context) -> AsyncIterator[Finding]:
         op = ctx.operation
