@@ -4,6 +4,7 @@ behaviour chosen per app (`mode`):
 
 - "none": no limit at all;
 - "429": `429` + `Retry-After: 30` after 4 failures per account;
+- "429-client": the same after 4 failures from the client, whatever the account;
 - "locked": after 4 failures, `401 Your account has been temporarily locked`;
 - "slow": each failure after the 3rd is answered 0.45 s later than the one before (tarpit);
 - "silent": after 5 failures the account is locked, and says nothing: the correct password is
@@ -25,7 +26,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-Mode = Literal["none", "429", "locked", "slow", "silent"]
+Mode = Literal["none", "429", "429-client", "locked", "slow", "silent"]
 THROWAWAY = ("throwaway@guard.example", "sacrificial-pass-71c")
 OPS_TOKEN = "guard-ops-token-5d81e0a2c4"
 FAILURE = "Sign-in failed: check your e-mail and password."
@@ -42,8 +43,9 @@ def make_app(mode: Mode, signup: bool = False) -> web.Application:
     async def login(request: web.Request) -> web.Response:
         form = await request.post()
         email, password = str(form.get("email", "")), str(form.get("password", ""))
-        seen = failures[email]
-        if mode == "429" and seen >= 4:
+        counted = "the client" if mode == "429-client" else email
+        seen = failures[counted]
+        if mode in ("429", "429-client") and seen >= 4:
             return web.Response(status=429, text="Slow down.", headers={"Retry-After": "30"})
         if mode == "locked" and seen >= 4:
             return web.Response(status=401, text="Your account has been temporarily locked.")
@@ -51,11 +53,11 @@ def make_app(mode: Mode, signup: bool = False) -> web.Application:
             await asyncio.sleep(0.45 * (seen - 2))
         locked = mode == "silent" and seen >= 5
         if email in accounts and accounts[email] == password and not locked:
-            failures[email] = 0
+            failures[counted] = 0
             session = "guard-session-" + secrets.token_hex(12)
             sessions[session] = email
             return web.json_response({"session": session})
-        failures[email] += 1
+        failures[counted] += 1
         return web.Response(status=401, text=FAILURE)
 
     def caller(request: web.Request) -> str | None:

@@ -88,6 +88,33 @@ def test_a_limit_another_check_walked_to_first_is_passed_not_inconclusive() -> N
     assert "HTTP 429 Too Many Requests after" in str(limits["POST /session/login"]), limits
 
 
+def test_a_client_limit_met_at_the_baseline_is_passed_when_this_scan_measured_it() -> None:
+    """Without abuse.account the check guesses at a fresh name, and a per-client limit the
+    bypass walk tripped answers its very first baseline failure: passed on that walk's
+    threshold, not 'already limited before the probe'."""
+
+    def anonymous_only(url: str, spec: str) -> dict[str, Any]:
+        config = config_for(url, spec)
+        del config["abuse"]["account"]
+        return config
+
+    result, _ = scan_app_in_process(
+        make_app("429-client"),
+        SPEC,
+        anonymous_only,
+        {},
+        CHECK,
+        overrides={
+            "checks": {"include": [CHECK, "rl-bypass-forwarded-headers"], "intrusive": True}
+        },
+    )
+    assert findings_of(result, CHECK) == []
+    assert outcomes(result, CHECK)["POST /session/login"].startswith("passed"), outcomes(
+        result, CHECK
+    )
+    assert "after" in str(result.extras["rate_limits"]["POST /session/login"])
+
+
 def test_unlimited_login_found_with_the_throwaway_account() -> None:
     task, found, _ = _scan("none")
     assert len(found) == 1, task
