@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+from jsonpath_ng.ext import parse as jsonpath_parse  # type: ignore[attr-defined]
+
 from authsift.checks.base import LoginFacts
 from authsift.config import Config
 from authsift.config.auth import BasicAuth, LoginAuth, OAuth2Auth
@@ -101,13 +104,12 @@ def _login_name(auth: LoginAuth, config: Config) -> object:
 
 
 def _value_at(body: dict[str, Any], path: str) -> object:
-    """The value at a dotted JSONPath (`$.login`, `$.credentials.email`) of a login body."""
-    value: object = body
-    for key in path.removeprefix("$").lstrip(".").split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key.strip("[]'\""))
-    return value
+    """The first value at a JSONPath (`$.login`, `$.credentials.email`) of a login body."""
+    try:
+        matches = jsonpath_parse(path).find(body)
+    except (JsonPathLexerError, JsonPathParserError):  # `$.user-name` from a body key
+        return None
+    return matches[0].value if matches else None
 
 
 def _path_of(body: dict[str, Any], pattern: re.Pattern[str], default: str) -> str:
